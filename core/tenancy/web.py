@@ -1,0 +1,70 @@
+"""Resolving the tenant of a request from its URL, in one place.
+
+Every tenant URL starts with ``/<tenant>/``. The slug is resolved once, before
+any view runs; an unknown or inactive slug is a 404. There is no default
+tenant: a URL without a slug never acts for one. Blueprints of a programme
+the tenant has not enabled answer 404 as if they did not exist.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask, abort, current_app, g, request
+from sqlalchemy import select
+
+from core.db import db
+from core.tenancy.context import tenant_context
+from core.tenancy.models import Tenant
+
+TENANT_URL_PREFIX = "/<tenant>"
+
+
+def current_tenant() -> Tenant | None:
+    return g.get("tenant")
+
+
+def _resolve(slug: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+def programme_of_blueprint(app: Flask, blueprint_name: str | None) -> str | None:
+    return app.extensions["samvirke_blueprint_programmes"].get(blueprint_name)
+
+
+def init_tenant_routing(app: Flask) -> None:
+    app.extensions.setdefault("samvirke_blueprint_programmes", {})
+
+    @app.url_value_preprocessor
+    def _enter_tenant(endpoint: str | None, values: dict | None) -> None:
+        if not values or "tenant" not in values:
+            return
+        tenant = _resolve(values.pop("tenant"))
+        g.tenant = tenant
+        stack = contextlib.ExitStack()
+        stack.enter_context(tenant_context(tenant.id))
+        g._tenant_stack = stack
+
+    @app.before_request
+    def _hide_disabled_programmes() -> None:
+        tenant = g.get("tenant")
+        for name in request.blueprints:
+            key = programme_of_blueprint(current_app, name)
+            if key is not None and (tenant is None or key not in tenant.enabled_programmes):
+                abort(404)
+
+    @app.url_defaults
+    def _add_tenant(endpoint: str, values: dict) -> None:
+        tenant = g.get("tenant")
+        if "tenant" in values or tenant is None:
+            return
+        if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = tenant.slug
+
+    @app.teardown_request
+    def _leave_tenant(exc: BaseException | None) -> None:
+        stack = g.pop("_tenant_stack", None)
+        if stack is not None:
+            stack.close()
