@@ -1,0 +1,181 @@
+"""Enqueueing, executing and scheduling jobs."""
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from croniter import croniter
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db
+from core.jobs.models import JobRun
+from core.plugins.host import plugin_host
+from core.plugins.types import JobDefinition
+from core.tenancy.context import tenant_context
+from core.tenancy.models import Tenant, TenantProgramme, utcnow
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "samvirke"
+
+
+def registry(app: Flask | None = None) -> dict[str, tuple[str | None, JobDefinition]]:
+    """Every job by name, with the programme key it belongs to (None for core)."""
+    jobs: dict[str, tuple[str | None, JobDefinition]] = {}
+    for programme, definitions in plugin_host(app).call_each("samvirke_jobs"):
+        for job in definitions:
+            if job.name in jobs:
+                raise ValueError(f"Two plugins define the job {job.name!r}")
+            jobs[job.name] = (programme.key if programme else None, job)
+    return jobs
+
+
+def _rq_queue(app: Flask):
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def enqueue(job_name: str, tenant_id: int, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
+    """Queue a job for one tenant; returns its run, or None if ``run_key`` already ran.
+
+    Commits the run record first, so the worker always finds it.
+    """
+    app = current_app._get_current_object()
+    if job_name not in registry(app):
+        raise KeyError(f"No job named {job_name!r}")
+    run = JobRun(job_name=job_name, tenant_id=tenant_id, run_key=run_key, kwargs=kwargs)
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("job %s for tenant %s (%s) already queued", job_name, tenant_id, run_key)
+        return None
+    if app.config["REDIS_URL"]:
+        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run.id, job_timeout=600)
+    else:
+        execute(run.id)
+    return run
+
+
+_pool_pid = os.getpid()
+
+
+def _fresh_connections_after_fork() -> None:
+    # RQ forks a work horse per job; sockets inherited from the parent's pool
+    # must not be shared between processes.
+    global _pool_pid
+    if os.getpid() != _pool_pid:
+        db.engine.dispose(close=False)
+        _pool_pid = os.getpid()
+
+
+def execute(run_id: int) -> str:
+    """Run one recorded job inside its tenant's context; returns the final status."""
+    _fresh_connections_after_fork()
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        raise LookupError(f"job run {run_id} does not exist")
+    if run.status == "succeeded":
+        return run.status  # delivered twice: nothing to do
+    programme_key, job = registry()[run.job_name]
+    run.status, run.started_at, run.attempts = "running", utcnow(), run.attempts + 1
+    db.session.commit()
+    tenant_id, kwargs = run.tenant_id, dict(run.kwargs or {})
+    try:
+        tenant = db.session.get(Tenant, tenant_id)
+        if tenant is None or not tenant.active:
+            raise LookupError(f"tenant {tenant_id} is missing or inactive")
+        if programme_key and programme_key not in tenant.enabled_programmes:
+            raise LookupError(f"programme {programme_key} is not enabled for tenant {tenant_id}")
+        with tenant_context(tenant_id):
+            job.func(tenant_id=tenant_id, **kwargs)
+            db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        run = db.session.get(JobRun, run_id)
+        run.status, run.finished_at = "failed", utcnow()
+        # The type and message, not the locals: no personal data in the record.
+        run.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        db.session.commit()
+        log.exception("job %s (run %s) failed", run.job_name, run_id)
+        return run.status
+    run = db.session.get(JobRun, run_id)
+    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
+    db.session.commit()
+    return run.status
+
+
+def _app() -> Flask:
+    if has_app_context():
+        return current_app._get_current_object()
+    from core.app import create_app
+
+    return create_app()
+
+
+def execute_from_queue(run_id: int) -> str:
+    """Entry point for RQ workers; raises on failure so RQ records it too."""
+    app = _app()
+    with app.app_context():
+        status = execute(run_id)
+        if status == "failed":
+            raise RuntimeError(db.session.get(JobRun, run_id).error)
+        return status
+
+
+def dispatch_periodic(job_name: str, due: str | None = None) -> int:
+    """Queue a periodic job for every active tenant that has its programme.
+
+    ``due`` (the scheduled time, ISO, UTC) is the run key, so a repeated
+    dispatch of the same tick, from a second scheduler or a re-delivery,
+    queues nothing new. Without it, the latest scheduled time up to now is
+    used. Returns how many runs were queued.
+    """
+    app = _app()
+    with app.app_context():
+        programme_key, job = registry(app)[job_name]
+        if due is None:
+            now = datetime.now(timezone.utc) + timedelta(seconds=1)
+            due = croniter(job.cron, now).get_prev(datetime).isoformat(timespec="minutes")
+        query = select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)
+        if programme_key:
+            query = query.join(TenantProgramme).where(TenantProgramme.programme_key == programme_key)
+        queued = 0
+        for tenant_id in db.session.scalars(query).all():
+            if enqueue(job_name, tenant_id, run_key=due) is not None:
+                queued += 1
+        return queued
+
+
+def run_due_periodic_jobs(since: datetime, until: datetime) -> int:
+    """Dispatch every periodic job whose cron time falls in (since, until]."""
+    queued = 0
+    for name, (_, job) in registry().items():
+        if not job.cron:
+            continue
+        it = croniter(job.cron, since)
+        while (due := it.get_next(datetime)) <= until:
+            queued += dispatch_periodic(name, due.astimezone(timezone.utc).isoformat(timespec="minutes"))
+    return queued
+
+
+def periodic_jobs() -> list[tuple[str, str]]:
+    return [(name, job.cron) for name, (_, job) in registry().items() if job.cron]
+
+
+def failed_runs(limit: int = 100) -> list[JobRun]:
+    return list(
+        db.session.scalars(
+            select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc()).limit(limit)
+        )
+    )
+
+
+EMBEDDED_TICK = timedelta(seconds=30)

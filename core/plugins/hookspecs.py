@@ -1,0 +1,239 @@
+"""Every hook a Samvirke plugin can implement, in one place.
+
+A plugin is a module (or object) with functions decorated ``@hookimpl`` whose
+names match these specifications. Implementations may take fewer parameters
+than the spec; specs only ever gain parameters, never rename them.
+
+Contributions that belong to a programme (pages, API, menu entries, widgets,
+jobs, reports) exist only for tenants whose tenant file enables that
+programme: core enforces it, plugins need not check.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from flask_smorest import Blueprint as ApiBlueprint
+    from marshmallow import Schema
+
+    from core.plugins.types import (
+        BillingRule,
+        DashboardWidget,
+        JobDefinition,
+        MenuEntry,
+        Migrations,
+        Permission,
+        PersonalDataField,
+        Programme,
+        ReportDefinition,
+    )
+    from core.tenancy.models import Tenant
+
+PROJECT = "samvirke"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- Identity and storage ------------------------------------------------
+
+
+@hookspec
+def samvirke_programme() -> Programme | None:
+    """Describe the programme type this plugin provides.
+
+    Called once per plugin when the app is created.
+
+    Returns a ``Programme`` (key, Danish and English name, partner
+    organisation), or None for a plugin that adds no programme (core's own
+    plugin, a library plugin). The key is the plugin's one identifier: it is
+    the tenant file's programme key, the blueprint name, the template folder,
+    the table prefix and the migration branch.
+    """
+
+
+@hookspec
+def samvirke_models() -> Iterable[type]:
+    """List the SQLAlchemy models the plugin defines.
+
+    Called once when the app is created, so the models are imported and their
+    tables are part of the metadata that migrations compare against.
+
+    Returns the model classes. Tenant-scoped models must derive from
+    ``core.tenancy.models.TenantScoped``.
+    """
+
+
+@hookspec
+def samvirke_migrations() -> Migrations | None:
+    """Tell core where the plugin's Alembic revisions live.
+
+    Called when the migration environment is configured (``samvirke db ...``
+    and the test database set-up).
+
+    Returns ``Migrations(branch, path)``: the plugin's revisions sit in
+    ``path`` on their own branch labelled ``branch``; its first revision
+    ``depends_on`` the core revision it needs. None if it has no tables.
+    """
+
+
+# --- Web and API ---------------------------------------------------------
+
+
+@hookspec
+def samvirke_blueprints() -> Iterable[Blueprint]:
+    """Give the Flask blueprints of the plugin's pages.
+
+    Called once when the app is created. Core mounts each under
+    ``/<tenant>/<programme key>/`` and answers 404 for tenants where the
+    programme is disabled. Templates go in ``templates/<programme key>/``.
+
+    Returns blueprints (named after the programme key).
+    """
+
+
+@hookspec
+def samvirke_api_blueprints() -> Iterable[ApiBlueprint]:
+    """Give the flask-smorest blueprints of the plugin's JSON API.
+
+    Called once when the app is created. Core mounts each under
+    ``/<tenant>/api/v1/<programme key>/``, documents it in that tenant's
+    OpenAPI document when the programme is enabled, and answers 404 when not.
+
+    Returns flask-smorest blueprints whose endpoints declare their marshmallow
+    schemas with ``@blp.arguments`` and ``@blp.response``.
+    """
+
+
+@hookspec
+def samvirke_schemas() -> dict[str, type[Schema]]:
+    """Name the marshmallow schemas the plugin's forms and API use.
+
+    Called once when the app is created; the schemas become components of
+    the OpenAPI document and can be rendered as HTML forms
+    (``core.web.forms``).
+
+    Returns a mapping from a unique schema name to the schema class.
+    """
+
+
+# --- Money and reports ---------------------------------------------------
+
+
+@hookspec
+def samvirke_billing_rules() -> Iterable[BillingRule]:
+    """Give the billing rules a partnership agreement can name.
+
+    Called when billing rules are listed or an agreement is billed.
+
+    Returns objects with ``key``, ``name_da`` and
+    ``lines(agreement, period_start, period_end) -> list[InvoiceLine]``.
+    """
+
+
+@hookspec
+def samvirke_reports() -> Iterable[ReportDefinition]:
+    """Give the reports the plugin offers.
+
+    Called when a tenant's reports are listed or one is rendered; reports of
+    programmes the tenant has not enabled are not offered.
+
+    Returns ``ReportDefinition`` objects whose ``build(params)`` runs in the
+    tenant's context and aggregates in SQL.
+    """
+
+
+# --- People and access ---------------------------------------------------
+
+
+@hookspec
+def samvirke_permissions() -> Iterable[Permission]:
+    """Declare the permissions the plugin adds and the roles that get them.
+
+    Called once when the app is created.
+
+    Returns ``Permission`` objects named ``<programme key>.<verb>``.
+    """
+
+
+@hookspec
+def samvirke_personal_data() -> Iterable[PersonalDataField]:
+    """Declare every field of personal data the plugin stores.
+
+    Called for the platform's record of processing, for retention jobs and
+    for erasure requests.
+
+    Returns ``PersonalDataField`` objects: model, field, sensitivity, legal
+    basis, retention and how the field is erased or anonymised.
+    """
+
+
+# --- A tenant's screens --------------------------------------------------
+
+
+@hookspec
+def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
+    """Give the menu entries for a tenant's navigation.
+
+    Called on every page of a tenant (inside its context), only for plugins
+    whose programme the tenant has enabled (and core's own plugin).
+
+    ``tenant``: the tenant whose page is being rendered.
+
+    Returns ``MenuEntry`` objects.
+    """
+
+
+@hookspec
+def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
+    """Give the widgets on a tenant's home page.
+
+    Called when the tenant home page is rendered (inside its context), only
+    for plugins whose programme the tenant has enabled (and core's own).
+
+    ``tenant``: the tenant whose home page is being rendered.
+
+    Returns ``DashboardWidget`` objects.
+    """
+
+
+# --- Work in the background and demo data --------------------------------
+
+
+@hookspec
+def samvirke_jobs() -> Iterable[JobDefinition]:
+    """Register the plugin's background jobs, periodic or on demand.
+
+    Called once when the app is created. Periodic jobs (``cron`` set) run
+    once per tenant that has the programme enabled. Every job must be safe to
+    run twice.
+
+    Returns ``JobDefinition`` objects with unique names.
+    """
+
+
+@hookspec
+def samvirke_demo_data(tenant: Tenant) -> None:
+    """Load the plugin's demo data for a tenant that has it enabled.
+
+    Called by ``samvirke demo load`` inside the tenant's context, once per
+    tenant, after core's own demo data. Must be safe to run twice (skip what
+    exists).
+
+    ``tenant``: the tenant to fill.
+
+    Returns nothing; write through ``db.session`` (core commits).
+    """
+
+
+SPEC_NAMES: tuple[str, ...] = tuple(
+    name for name, value in list(globals().items()) if name.startswith("samvirke_") and callable(value)
+)
+
+
+def spec_functions() -> dict[str, Any]:
+    """The hook specification functions by name (for meta-tests and docs)."""
+    return {name: globals()[name] for name in SPEC_NAMES}

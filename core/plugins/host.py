@@ -1,0 +1,139 @@
+"""One pluggy manager per app, and what core needs to know about each plugin.
+
+Plugins are found through the ``samvirke.plugins`` entry-point group (the
+plugins in ``plugins/`` declare themselves there too), plus, for tests, the
+import paths in ``SAMVIRKE_EXTRA_PLUGINS``. Core's own features register as a
+plugin as well (``core.builtin``), so core uses the hooks it offers.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+from flask import Flask, current_app
+
+from core.plugins import hookspecs
+from core.plugins.types import Programme
+
+ENTRY_POINT_GROUP = "samvirke.plugins"
+CORE_PLUGIN_NAME = "samvirke-core"
+
+
+class PluginError(RuntimeError):
+    """A plugin is wrongly declared (duplicate key, misspelt hook, ...)."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    programme: Programme | None
+    hooks: tuple[str, ...]
+
+
+class PluginHost:
+    """Wraps the app's pluggy manager with per-programme dispatch."""
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self.pm = pm
+        self.hook = pm.hook
+        self._programme_of: dict[str, Programme | None] = {}
+
+    @classmethod
+    def load(cls, *, entry_points: bool, extra: Iterable[str], core_plugin: object) -> PluginHost:
+        pm = pluggy.PluginManager(hookspecs.PROJECT)
+        pm.add_hookspecs(hookspecs)
+        pm.register(core_plugin, name=CORE_PLUGIN_NAME)
+        if entry_points:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for path in extra:
+            module = importlib.import_module(path)
+            if not pm.is_registered(module):
+                pm.register(module, name=path)
+        try:
+            # A misspelt hook (samvirke_menu_entry for ..._entries) fails here.
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"Plugin hook does not match any specification: {exc}") from exc
+        host = cls(pm)
+        host._index_programmes()
+        return host
+
+    def _index_programmes(self) -> None:
+        seen: dict[str, str] = {}
+        for name, plugin in self.pm.list_name_plugin():
+            programme = self._call_one(plugin, "samvirke_programme")
+            if programme is not None:
+                if programme.key in seen:
+                    raise PluginError(
+                        f"Programme key {programme.key!r} is provided by both "
+                        f"{seen[programme.key]} and {name}"
+                    )
+                seen[programme.key] = name
+            self._programme_of[name] = programme
+
+    # --- introspection ---------------------------------------------------
+
+    def plugins(self) -> list[PluginInfo]:
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
+            out.append(PluginInfo(name=name, programme=self._programme_of.get(name), hooks=hooks))
+        return sorted(out, key=lambda p: (p.name != CORE_PLUGIN_NAME, p.name))
+
+    def programmes(self) -> dict[str, Programme]:
+        return {p.key: p for p in self._programme_of.values() if p is not None}
+
+    def programme_of(self, plugin_name: str) -> Programme | None:
+        return self._programme_of.get(plugin_name)
+
+    # --- calling ---------------------------------------------------------
+
+    def _call_one(self, plugin: object, hook_name: str, **kwargs: Any) -> Any:
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            if impl.plugin is plugin:
+                return impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
+        return None
+
+    def call_each(
+        self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any
+    ) -> list[tuple[Programme | None, Any]]:
+        """Call a hook plugin by plugin, returning (programme, result) pairs.
+
+        ``enabled``: when given, only core's plugin, library plugins and the
+        plugins whose programme key is in it are called; this is how a
+        tenant's disabled programmes stay invisible.
+        """
+        allowed = None if enabled is None else set(enabled)
+        results = []
+        for impl in reversed(getattr(self.hook, hook_name).get_hookimpls()):
+            programme = self._programme_of.get(impl.plugin_name)
+            if allowed is not None and programme is not None and programme.key not in allowed:
+                continue
+            value = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
+            if value is not None:
+                results.append((programme, value))
+        return results
+
+    def collect(self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any) -> list[Any]:
+        """Call a hook that returns iterables and chain the results."""
+        items: list[Any] = []
+        for _, value in self.call_each(hook_name, enabled=enabled, **kwargs):
+            items.extend(value)
+        return items
+
+
+def init_plugins(app: Flask, core_plugin: object) -> PluginHost:
+    host = PluginHost.load(
+        entry_points=app.config["SAMVIRKE_LOAD_ENTRY_POINTS"],
+        extra=app.config["SAMVIRKE_EXTRA_PLUGINS"],
+        core_plugin=core_plugin,
+    )
+    app.extensions["samvirke_plugins"] = host
+    return host
+
+
+def plugin_host(app: Flask | None = None) -> PluginHost:
+    return (app or current_app).extensions["samvirke_plugins"]

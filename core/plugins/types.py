@@ -1,0 +1,118 @@
+"""The values plugins hand to core through their hooks.
+
+Plain frozen dataclasses: easy to build in a plugin, easy to check in core.
+Everything a plugin contributes that belongs to a programme is enabled or
+disabled per tenant by core, never by the plugin.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme type a plugin provides (one per plugin)."""
+
+    key: str  # the plugin's identifier: blueprint, template folder, table prefix
+    name_da: str
+    name_en: str
+    partner_organisation: str
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """Where a plugin keeps its Alembic revisions, on its own branch."""
+
+    branch: str  # Alembic branch label; the plugin key
+    path: Path  # the folder holding the revision files
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label_da: str
+    label_en: str
+    endpoint: str  # Flask endpoint; the tenant slug is filled in by core
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    title_da: str
+    title_en: str
+    # Renders the widget body (HTML-safe string) for the tenant in context.
+    render: Callable[[], str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str  # "<programme>.<verb>", e.g. "mother_groups.refer"
+    description: str
+    roles: Sequence[str] = ()  # roles granted it by default
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """A background job. Jobs must be safe to run twice (see docs/jobs.md)."""
+
+    name: str  # unique, "<programme>.<job>"
+    func: Callable[..., Any]  # called as func(tenant_id=..., **kwargs) inside the tenant
+    # Cron expression for periodic jobs (run once per tenant where enabled),
+    # or None for jobs that are only enqueued on demand.
+    cron: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    period_start: date
+    period_end: date
+    amount: Decimal  # DKK, excluding VAT
+
+
+class BillingRule(Protocol):
+    key: str
+    name_da: str
+
+    def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
+        """The invoice lines the agreement yields for the period (may be empty)."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    key: str
+    title_da: str
+    title_en: str
+    # Builds the report for the tenant in context, aggregating in SQL.
+    build: Callable[[dict[str, Any]], ReportResult]
+    # Whether national coordinators may see it aggregated across tenants.
+    national: bool = False
+
+
+Sensitivity = Literal["ordinary", "confidential", "sensitive"]
+
+
+@dataclass(frozen=True)
+class PersonalDataField:
+    """One field of personal data a plugin stores (its record of processing)."""
+
+    model: str
+    field: str
+    description: str
+    sensitivity: Sensitivity
+    legal_basis: str  # e.g. "GDPR art. 6(1)(a) consent; art. 9(2)(a)"
+    retention: str  # e.g. "2 years after the course ends"
+    erasure: str  # how it is erased or anonymised
+    tags: Sequence[str] = field(default_factory=tuple)
