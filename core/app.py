@@ -1,0 +1,53 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from config import BaseConfig, config_from_env
+
+
+def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = None) -> Flask:
+    """Build a Samvirke app.
+
+    ``config``: a configuration class or object from ``config/``, or a dict
+    of overrides on top of the one named by ``SAMVIRKE_CONFIG``.
+    """
+    app = Flask(__name__, instance_relative_config=False)
+    overrides: dict[str, Any] = {}
+    if config is None or isinstance(config, dict):
+        overrides = dict(config or {})
+        config = config_from_env()
+    config.validate()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from core import builtin
+    from core.api import init_api
+    from core.auth import init_auth
+    from core.db import db
+    from core.i18n import init_i18n
+    from core.migrations import init_migrations
+    from core.plugins.host import init_plugins
+    from core.tenancy.web import init_tenant_routing
+    from core.web import init_web
+
+    db.init_app(app)
+    host = init_plugins(app, builtin)
+    host.collect("samvirke_models")  # imports every plugin's models into the metadata
+    init_migrations(app)
+    init_i18n(app)
+    init_tenant_routing(app)
+    init_auth(app)
+    init_web(app)
+    init_api(app)
+
+    from core.cli import register_cli
+
+    register_cli(app)
+    return app

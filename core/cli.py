@@ -1,0 +1,294 @@
+"""The ``samvirke`` command: a Flask CLI group around ``create_app``."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from core.db import db
+from core.plugins.host import plugin_host
+from core.tenancy.files import TenantFileError
+from core.tenancy.models import Tenant
+
+
+def _create_app():
+    from core.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """Samvirke: partnerships between municipalities and civil society."""
+
+
+def register_cli(app) -> None:
+    for command in (tenants, db_group, demo, plugins, jobs, worker, scheduler, serve):
+        app.cli.add_command(command)
+
+
+# --- tenants ---------------------------------------------------------------
+
+
+@click.group()
+def tenants() -> None:
+    """Tenants (municipalities) and their declarative files."""
+
+
+@tenants.command("sync")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), help="Folder of tenant files (default: TENANTS_DIR).")
+def tenants_sync(folder: str | None) -> None:
+    """Apply the tenant folder: create, update, deactivate. Idempotent."""
+    from core.tenancy.sync import sync_tenants
+
+    try:
+        report = sync_tenants(folder or current_app.config["TENANTS_DIR"], plugin_host().programmes())
+    except TenantFileError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for kind in ("created", "updated", "deactivated"):
+        for slug in getattr(report, kind):
+            click.echo(f"{kind}: {slug}")
+    click.echo(f"{len(report.unchanged)} unchanged" if not report.changed else "done")
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated tenants.")
+def tenants_list(as_json: bool, include_inactive: bool) -> None:
+    """List tenants."""
+    query = select(Tenant).order_by(Tenant.slug)
+    if not include_inactive:
+        query = query.where(Tenant.active.is_(True))
+    rows = [
+        {
+            "slug": t.slug,
+            "name": t.name,
+            "municipality_code": t.municipality_code,
+            "cvr": t.cvr,
+            "invoice_ean": t.invoice_ean,
+            "active": t.active,
+            "programmes": sorted(t.enabled_programmes),
+            "source_file": t.source_file,
+        }
+        for t in db.session.scalars(query)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['slug']:<14} {r['municipality_code']}  {r['name']:<28} {', '.join(r['programmes']) or '-'}")
+
+
+# --- database --------------------------------------------------------------
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations: core and every plugin branch."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate core to its head, then every installed plugin's branch."""
+    from core.migrations import upgrade_all
+
+    for branch in upgrade_all():
+        click.echo(f"upgraded: {branch}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--plugin", "branch", default="core", show_default=True, help="Branch (programme key) to add the revision to.")
+@click.option("--autogenerate/--empty", default=True)
+def db_revision(message: str, branch: str, autogenerate: bool) -> None:
+    """Write a new revision on one lineage, comparing only that lineage's tables."""
+    from alembic import command
+
+    from core.migrations import alembic_config, lineages
+
+    found = {m.branch: m for m in lineages()}
+    if branch not in found:
+        raise click.BadParameter(f"no lineage {branch!r}; known: {', '.join(found)}", param_hint="--plugin")
+    config = alembic_config()
+    config.cmd_opts = type("Opts", (), {"x": [f"lineage={branch}"]})()
+    command.revision(
+        config, message=message, autogenerate=autogenerate, head=f"{branch}@head", version_path=str(found[branch].path)
+    )
+
+
+@db_group.command("heads")
+def db_heads() -> None:
+    """Show the head of every lineage."""
+    from core.migrations import script_directory
+
+    for head in script_directory().get_revisions("heads"):
+        click.echo(f"{head.revision}  {', '.join(sorted(head.branch_labels)) or '-'}  {head.doc}")
+
+
+# --- demo data, plugins, jobs ------------------------------------------------
+
+
+@click.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load every enabled plugin's demo data into every active tenant."""
+    from core.demo import load_demo_data
+
+    for slug in load_demo_data():
+        click.echo(f"demo data: {slug}")
+
+
+@click.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_list(as_json: bool) -> None:
+    """Each plugin with its programme and the hooks it implements."""
+    rows = [
+        {
+            "name": p.name,
+            "programme": None
+            if p.programme is None
+            else {
+                "key": p.programme.key,
+                "name_da": p.programme.name_da,
+                "name_en": p.programme.name_en,
+                "partner_organisation": p.programme.partner_organisation,
+            },
+            "hooks": list(p.hooks),
+        }
+        for p in plugin_host().plugins()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        key = r["programme"]["key"] if r["programme"] else "-"
+        click.echo(f"{r['name']:<40} {key:<24} {len(r['hooks'])} hooks")
+
+
+@click.group()
+def jobs() -> None:
+    """Background jobs."""
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """Every job, with its schedule."""
+    from core.jobs.runner import registry
+
+    for name, (programme, job) in sorted(registry().items()):
+        click.echo(f"{name:<40} {job.cron or 'on demand':<16} {programme or 'core'}")
+
+
+@jobs.command("failed")
+@click.option("--json", "as_json", is_flag=True)
+def jobs_failed(as_json: bool) -> None:
+    """Failed job runs with their errors (newest first)."""
+    from core.jobs.runner import failed_runs
+
+    rows = [
+        {"id": r.id, "job": r.job_name, "tenant_id": r.tenant_id, "finished_at": r.finished_at.isoformat() if r.finished_at else None, "error": r.error}
+        for r in failed_runs()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"#{r['id']} {r['job']} tenant={r['tenant_id']} {r['finished_at']}\n    {r['error']}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--tenant", "slug", required=True, help="Tenant slug.")
+def jobs_run(name: str, slug: str) -> None:
+    """Queue one job for one tenant (runs at once without Redis)."""
+    from core.jobs.runner import enqueue
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is None:
+        raise click.BadParameter(f"no active tenant {slug!r}", param_hint="--tenant")
+    run = enqueue(name, tenant.id)
+    click.echo(f"job run #{run.id}: {run.status}" if run else "already queued")
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from core.jobs.runner import QUEUE_NAME
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process and need no worker.")
+    connection = Redis.from_url(url)
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+
+
+@click.command()
+def scheduler() -> None:
+    """Enqueue the periodic jobs plugins declare, on their cron schedules (needs REDIS_URL)."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from core.jobs.runner import QUEUE_NAME, dispatch_periodic, periodic_jobs
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: the embedded default runs periodic jobs in `samvirke serve`.")
+    cron = CronScheduler(connection=Redis.from_url(url))
+    for name, expression in periodic_jobs():
+        cron.register(dispatch_periodic, QUEUE_NAME, args=(name,), cron=expression)
+        click.echo(f"scheduled: {name} ({expression})")
+    cron.start()
+
+
+def _embedded_scheduler(app) -> None:
+    from core.jobs.runner import EMBEDDED_TICK, run_due_periodic_jobs
+
+    def loop() -> None:
+        since = datetime.now(timezone.utc)
+        while True:
+            time.sleep(EMBEDDED_TICK.total_seconds())
+            until = datetime.now(timezone.utc)
+            with app.app_context():
+                try:
+                    run_due_periodic_jobs(since, until)
+                except Exception:
+                    app.logger.exception("periodic jobs failed")
+                finally:
+                    db.session.remove()
+            since = until
+
+    threading.Thread(target=loop, name="samvirke-scheduler", daemon=True).start()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the embedded default (development server, periodic jobs in-process)."""
+    app = current_app._get_current_object()
+    if app.config["EMBEDDED_SCHEDULER"] and not app.config["REDIS_URL"]:
+        _embedded_scheduler(app)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,52 @@
+"""The server-rendered user interface shell."""
+from __future__ import annotations
+
+from flask import Flask, g
+
+from core.plugins.host import plugin_host
+from core.tenancy.web import TENANT_URL_PREFIX
+
+
+def _mount_plugin_blueprints(app: Flask) -> None:
+    """Each programme's pages under /<tenant>/<programme key>/ (404 where disabled)."""
+    programmes = app.extensions["samvirke_blueprint_programmes"]
+    for programme, blueprints in plugin_host(app).call_each("samvirke_blueprints"):
+        if programme is None:
+            raise ValueError("A page blueprint must belong to a programme plugin")
+        for bp in blueprints:
+            app.register_blueprint(bp, url_prefix=f"{TENANT_URL_PREFIX}/{programme.key}")
+            programmes[bp.name] = programme.key
+
+
+def init_web(app: Flask) -> None:
+    from core.web import errors, views
+    from core.web.forms import init_forms
+
+    init_forms(app)
+    app.register_blueprint(views.platform)
+    app.register_blueprint(views.tenant)
+    app.register_blueprint(views.admin)
+    errors.init_errors(app)
+    _mount_plugin_blueprints(app)
+
+    @app.context_processor
+    def _tenant_navigation() -> dict:
+        tenant = g.get("tenant")
+        if tenant is None:
+            return {"tenant": None, "menu": []}
+        entries = plugin_host().collect("samvirke_menu_entries", enabled=tenant.enabled_programmes, tenant=tenant)
+        return {"tenant": tenant, "menu": sorted(entries, key=lambda e: e.order)}
+
+    @app.after_request
+    def _security_headers(response):
+        # Assets are vendored, never from a CDN: everything is same-origin.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,121 @@
+"""HTML forms generated from marshmallow schemas, with CSRF protection.
+
+A view loads ``request.form`` with ``load_form(schema)``; on errors it
+renders the same template again with ``form_fields(schema, values, errors)``
+and the ``form`` macro in ``templates/macros/forms.html`` shows each field's
+errors next to it (in the UI language, see ``core.schemas``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, ValidationError, fields, validate
+
+csrf = CSRFProtect()
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    input_type: str
+    required: bool
+    value: Any = ""
+    errors: list[str] = field(default_factory=list)
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    hint: str = ""
+
+
+def _input_type(f: fields.Field) -> str:
+    if f.metadata.get("widget"):
+        return f.metadata["widget"]
+    if any(isinstance(v, validate.OneOf) for v in f.validators):
+        return "select"
+    for cls, kind in (
+        (fields.Boolean, "checkbox"),
+        (fields.Email, "email"),
+        (fields.Url, "url"),
+        (fields.DateTime, "datetime-local"),
+        (fields.Date, "date"),
+        (fields.Integer, "number"),
+        (fields.Number, "text"),
+    ):
+        if isinstance(f, cls):
+            return kind
+    return "text"
+
+
+def _choices(f: fields.Field) -> list[tuple[str, str]]:
+    for v in f.validators:
+        if isinstance(v, validate.OneOf):
+            labels = f.metadata.get("choice_labels", {})
+            return [(str(c), str(labels.get(c, c))) for c in v.choices]
+    return []
+
+
+def _flat_errors(messages: Any) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flat_errors(value)]
+    if isinstance(messages, list):
+        return [str(m) for m in messages]
+    return [str(messages)]
+
+
+def form_fields(schema: Schema, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> list[FormField]:
+    values, errors = values or {}, errors or {}
+    out = []
+    for name, f in schema.load_fields.items():
+        if f.dump_only:
+            continue
+        key = f.data_key or name
+        out.append(
+            FormField(
+                name=key,
+                label=str(f.metadata.get("label", name.replace("_", " ").capitalize())),
+                input_type=_input_type(f),
+                required=f.required,
+                value=values.get(key, ""),
+                errors=_flat_errors(errors.get(key, [])),
+                choices=_choices(f),
+                hint=str(f.metadata.get("hint", "")),
+            )
+        )
+    return out
+
+
+def form_errors(errors: dict[str, Any]) -> list[str]:
+    """Errors not tied to one field (shown at the top of the form)."""
+    return _flat_errors(errors.get("_schema", []))
+
+
+def load_form(schema: Schema, formdata: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Validate submitted form data; returns (data, {}) or (None, errors).
+
+    Empty inputs count as not given, an unticked checkbox as False.
+    """
+    raw: dict[str, Any] = {}
+    for name, f in schema.load_fields.items():
+        key = f.data_key or name
+        if isinstance(f, fields.Boolean):
+            raw[key] = key in formdata
+        elif isinstance(f, fields.List):
+            items = [v for v in formdata.getlist(key) if v != ""]
+            if items:
+                raw[key] = items
+        else:
+            value = formdata.get(key, "")
+            if value != "":
+                raw[key] = value
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        return None, exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+
+
+def init_forms(app: Flask) -> None:
+    csrf.init_app(app)
+    app.jinja_env.globals["form_fields"] = form_fields
+    app.jinja_env.globals["form_errors"] = form_errors

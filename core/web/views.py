@@ -1,0 +1,57 @@
+"""Core pages: the platform's list of tenants, a tenant's home, administration."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
+from sqlalchemy import select, text
+
+from core.auth import platform_admin_only, public
+from core.db import db
+from core.jobs.runner import failed_runs
+from core.plugins.host import plugin_host
+from core.tenancy.models import Tenant
+from core.tenancy.web import TENANT_URL_PREFIX
+
+platform = Blueprint("platform", __name__)
+tenant = Blueprint("tenant", __name__, url_prefix=TENANT_URL_PREFIX)
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@platform.get("/")
+@public
+def index():
+    tenants = db.session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.name)).all()
+    programmes = plugin_host().programmes()
+    return render_template("platform/index.html", tenants=tenants, programmes=programmes)
+
+
+@platform.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        abort(400)
+    session["lang"] = lang
+    target = request.form.get("next", "/")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@platform.get("/healthz")
+@public
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@tenant.get("/")
+def home():
+    host = plugin_host()
+    enabled = g.tenant.enabled_programmes
+    programmes = [p for key, p in sorted(host.programmes().items()) if key in enabled]
+    widgets = sorted(host.collect("samvirke_dashboard_widgets", enabled=enabled, tenant=g.tenant), key=lambda w: w.order)
+    return render_template("tenant/home.html", programmes=programmes, widgets=widgets)
+
+
+@admin.get("/jobs")
+@platform_admin_only
+def jobs():
+    return render_template("admin/jobs.html", runs=failed_runs())

@@ -1,0 +1,34 @@
+from flask import abort
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.db import db
+from tests.example_plugin.models import Household
+from tests.example_plugin.schemas import HouseholdSchema
+
+blp = Blueprint("example_api", __name__, description="Households (example programme)")
+
+
+@blp.route("/households")
+@blp.response(200, HouseholdSchema(many=True))
+def list_households():
+    return db.session.scalars(select(Household).order_by(Household.id)).all()
+
+
+@blp.route("/households", methods=["POST"])
+@blp.arguments(HouseholdSchema)
+@blp.response(201, HouseholdSchema)
+def create_household(data):
+    household = Household(name=data["name"])
+    db.session.add(household)
+    db.session.commit()
+    return household
+
+
+@blp.route("/households/<int:household_id>")
+@blp.response(200, HouseholdSchema)
+def get_household(household_id: int):
+    household = db.session.get(Household, household_id)
+    if household is None:
+        abort(404)
+    return household
