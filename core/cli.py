@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from core.db import db
@@ -37,7 +37,7 @@ def register_cli(app) -> None:
 # --- tenants ---------------------------------------------------------------
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def tenants() -> None:
     """Tenants (municipalities) and their declarative files."""
 
@@ -92,7 +92,7 @@ def tenants_list(as_json: bool, include_inactive: bool) -> None:
 # --- database --------------------------------------------------------------
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """Database migrations: core and every plugin branch."""
 
@@ -129,16 +129,18 @@ def db_revision(message: str, branch: str, autogenerate: bool) -> None:
 @db_group.command("heads")
 def db_heads() -> None:
     """Show the head of every lineage."""
-    from core.migrations import script_directory
+    from core.migrations import lineages, script_directory
 
-    for head in script_directory().get_revisions("heads"):
-        click.echo(f"{head.revision}  {', '.join(sorted(head.branch_labels)) or '-'}  {head.doc}")
+    script = script_directory()
+    for lineage in lineages():
+        for head in script.get_revisions(f"{lineage.branch}@head"):
+            click.echo(f"{lineage.branch:<24} {head.revision}  {head.doc}")
 
 
 # --- demo data, plugins, jobs ------------------------------------------------
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def demo() -> None:
     """Demo data."""
 
@@ -152,7 +154,7 @@ def demo_load() -> None:
         click.echo(f"demo data: {slug}")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def plugins() -> None:
     """Installed plugins."""
 
@@ -184,7 +186,7 @@ def plugins_list(as_json: bool) -> None:
         click.echo(f"{r['name']:<40} {key:<24} {len(r['hooks'])} hooks")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def jobs() -> None:
     """Background jobs."""
 
@@ -230,6 +232,7 @@ def jobs_run(name: str, slug: str) -> None:
 
 
 @click.command()
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (needs REDIS_URL)."""
@@ -246,6 +249,7 @@ def worker(burst: bool) -> None:
 
 
 @click.command()
+@with_appcontext
 def scheduler() -> None:
     """Enqueue the periodic jobs plugins declare, on their cron schedules (needs REDIS_URL)."""
     from redis import Redis
@@ -284,6 +288,7 @@ def _embedded_scheduler(app) -> None:
 
 
 @click.command()
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def serve(host: str, port: int) -> None:

@@ -78,7 +78,10 @@ def init_auth(app: Flask) -> None:
 
     @app.before_request
     def _require_sign_in() -> Any:
-        view = current_app.view_functions.get(request.endpoint or "")
+        endpoint = request.endpoint or ""
+        if endpoint == "static" or endpoint.endswith(".static"):
+            return None  # design-system assets hold no data
+        view = current_app.view_functions.get(endpoint)
         if view is None or getattr(view, "samvirke_public", False):
             return None
         user = current_user()
