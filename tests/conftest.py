@@ -83,12 +83,13 @@ def database_factory(tmp_path_factory) -> Iterator:
 
 
 
-def build_app(database_url: str, **overrides) -> Flask:
-    """An app whose database is migrated and whose test tenants are synced."""
+def build_app(database_url: str, *, sync: bool = True, **overrides) -> Flask:
+    """An app whose database is migrated and (unless ``sync=False``) whose test tenants are synced."""
     app = create_app_for_tests(database_url, **overrides)
     with app.app_context():
         upgrade_all()
-        sync_tenants(app.config["TENANTS_DIR"], ["example"])
+        if sync:
+            sync_tenants(app.config["TENANTS_DIR"], ["example"])
         db.session.remove()
     return app
 
