@@ -296,4 +296,7 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     if app.config["EMBEDDED_SCHEDULER"] and not app.config["REDIS_URL"]:
         _embedded_scheduler(app)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    # Flask's app.run() declines to run inside a CLI command; werkzeug's server is what it would use.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
