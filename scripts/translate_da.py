@@ -6,7 +6,6 @@ reviewable place; `make translations` extracts, merges these and compiles.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po

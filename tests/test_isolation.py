@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import NoResultFound
 
 from core.db import db
 from core.tenancy.context import CrossTenantWrite, TenantContextMissing, cross_tenant, tenant_context
@@ -39,7 +40,7 @@ def test_get_by_id_of_foreign_object_already_in_session(data, tenant_a, tenant_b
         assert foreign is not None  # now in the identity map
     with tenant_context(tenant_a):
         assert db.session.get(Household, data["beta"]["household"]) is None
-        with pytest.raises(Exception):
+        with pytest.raises(NoResultFound):
             db.session.get_one(Household, data["beta"]["household"])
 
 

@@ -1,0 +1,1 @@
+"""Programme plugins; each registers through the `samvirke.plugins` entry points."""
