@@ -8,6 +8,7 @@ start with anything missing or left at a default.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,24 @@ class BaseConfig:
     # Entry points are how plugins are found; tests may switch it off to get
     # a plugin set that does not depend on what happens to be installed.
     SAMVIRKE_LOAD_ENTRY_POINTS = True
-    # A clearly marked development log-in until the identity issue lands.
-    DEV_LOGIN_ENABLED = False
+    # The development OpenID provider under /dev-idp/ (off in production).
+    DEV_IDP_ENABLED = False
+    DEV_IDP_KEY_FILE = str(ROOT / "instance" / "dev-idp-key.json")
+    # The provider platform administrators and national coordinators sign in
+    # with (tenants name theirs in their tenant files).
+    PLATFORM_IDENTITY_PROVIDER = {
+        "issuer": os.environ.get("SAMVIRKE_PLATFORM_OIDC_ISSUER", "http://127.0.0.1:5000/dev-idp/platform"),
+        "client_id": os.environ.get("SAMVIRKE_PLATFORM_OIDC_CLIENT_ID", "samvirke-platform"),
+        "client_secret_env": "SAMVIRKE_OIDC_SECRET_PLATFORM",
+    }
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # Audit rows are kept at least 6 months; the purge job never goes below that.
+    AUDIT_RETENTION = timedelta(days=int(os.environ.get("SAMVIRKE_AUDIT_RETENTION_DAYS", "365")))
+    # Migrations run as the owner of the tables; the app connects as a role
+    # that owns none (PostgreSQL row-level security binds it). Unset: same URL.
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
     # Runs the periodic jobs in a thread of the web process (embedded default only).
     EMBEDDED_SCHEDULER = False
     BABEL_DEFAULT_LOCALE = "da"
@@ -60,7 +77,7 @@ class DevelopmentConfig(BaseConfig):
     """The embedded default: one machine, no services, demo data, offline log-in."""
 
     DEBUG = False
-    DEV_LOGIN_ENABLED = True
+    DEV_IDP_ENABLED = True
     EMBEDDED_SCHEDULER = True
 
 
@@ -70,7 +87,7 @@ class TestConfig(BaseConfig):
     # Each test session points this at its own database (see tests/conftest.py).
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = ""
-    DEV_LOGIN_ENABLED = True
+    DEV_IDP_ENABLED = True
     WTF_CSRF_ENABLED = True
     SAMVIRKE_LOAD_ENTRY_POINTS = False
 
@@ -105,6 +122,7 @@ class ProductionConfig(BaseConfig):
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
 
 
 CONFIGS = {

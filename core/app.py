@@ -29,7 +29,7 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
 
     from core import builtin
     from core.api import init_api
-    from core.auth import init_auth
+    from core.identity import init_identity
     from core.db import db
     from core.i18n import init_i18n
     from core.migrations import init_migrations
@@ -43,9 +43,13 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     init_migrations(app)
     init_i18n(app)
     init_tenant_routing(app)
-    init_auth(app)
     init_web(app)
     init_api(app)
+    init_identity(app)  # after every route exists: the matrix covers them all
+
+    from core.web.errors import init_errors
+
+    init_errors(app)  # last, so it decides over flask-smorest's JSON-for-everything handler
 
     from core.cli import register_cli
 

@@ -21,7 +21,11 @@ JOB_RUN_RETENTION = timedelta(days=90)
 
 @hookimpl(trylast=True)
 def samvirke_models() -> Iterable[type]:
-    return [Tenant, TenantProgramme, JobRun]
+    from core.audit.models import AuditEvent
+    from core.identity.api_clients import ApiClient, ApiToken
+    from core.identity.models import LoginFailure, User, UserSession
+
+    return [Tenant, TenantProgramme, JobRun, User, UserSession, LoginFailure, AuditEvent, ApiClient, ApiToken]
 
 
 @hookimpl(trylast=True)
@@ -69,9 +73,23 @@ def prune_job_runs(tenant_id: int) -> None:
     )
 
 
+def purge_audit_events(tenant_id: None) -> None:
+    """Delete audit rows past the retention (never younger than six months)."""
+    from core.audit import purge_expired
+
+    purge_expired()
+
+
 @hookimpl(trylast=True)
 def samvirke_jobs() -> Iterable[JobDefinition]:
     return [
+        JobDefinition(
+            name="core.purge_audit_events",
+            func=purge_audit_events,
+            cron="41 2 * * *",
+            description="Delete audit rows past the configured retention (at least six months)",
+            scope="platform",
+        ),
         JobDefinition(
             name="core.prune_job_runs",
             func=prune_job_runs,

@@ -64,7 +64,41 @@ def upgrade_all() -> list[str]:
     for lineage in lineages():
         upgrade(directory=str(MIGRATIONS_DIR), revision=f"{lineage.branch}@head")
         done.append(lineage.branch)
+    grant_app_role()
     return done
+
+
+def grant_app_role() -> str | None:
+    """Give the application's role what it may do, and no more (PostgreSQL).
+
+    It may read and write tables (row-level security still binds it), may
+    only insert into the audit trail, and may purge it only through the
+    retention function. Returns the role name, or None when there is no
+    separate owner (SQLite, or one URL for both).
+    """
+    from sqlalchemy import create_engine, pool, text
+    from sqlalchemy.engine import make_url
+
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if not owner_url or db.engine.dialect.name != "postgresql":
+        return None
+    app_role = db.engine.url.username
+    if not app_role or app_role == make_url(owner_url).username:
+        return None
+    role = '"' + app_role.replace('"', '""') + '"'
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        for statement in (
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+            f"GRANT EXECUTE ON FUNCTION samvirke_purge_audit_events(timestamptz) TO {role}",
+        ):
+            connection.execute(text(statement))
+    engine.dispose()
+    return app_role
 
 
 def plugin_table_prefixes() -> dict[str, str]:

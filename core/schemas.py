@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext
 from marshmallow import Schema as _Schema
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
 
 class _Translated(str):
@@ -69,8 +69,43 @@ VALIDATOR_MESSAGES: dict[type, dict[str, Any]] = {
 }
 
 
+def may_see_partner_only() -> bool:
+    """Whether the acting person may see data marked partner-only.
+
+    Outside a request (jobs, commands) nobody does: such code works with
+    aggregates or must not dump partner-only fields.
+    """
+    from flask import has_request_context
+
+    if not has_request_context():
+        return False
+    from core.identity.sessions import current_principal
+
+    principal = current_principal()
+    return principal is not None and principal.may_see_partner_only()
+
+
+def is_partner_only(field_obj: fields.Field) -> bool:
+    return bool(field_obj.metadata.get("partner_only"))
+
+
 class Schema(_Schema):
-    """Base for every form and API schema; error messages follow the UI language."""
+    """Base for every form and API schema.
+
+    - Error messages follow the UI language.
+    - Fields with ``metadata={"partner_only": True}`` (the partner's
+      "authority-free room", e.g. a counsellor's notes) are left out of every
+      dump for anyone but partner staff and the tenant administrator, and
+      of the forms they see.
+    """
+
+    @post_dump
+    def _hide_partner_only(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if not may_see_partner_only():
+            for name, field_obj in self.dump_fields.items():
+                if is_partner_only(field_obj):
+                    data.pop(field_obj.data_key or name, None)
+        return data
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         messages = dict(field_obj.error_messages)

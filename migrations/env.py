@@ -10,6 +10,7 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import create_engine, pool
 from flask import current_app
 
 from core.migrations import CORE_BRANCH, plugin_table_prefixes
@@ -51,7 +52,10 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     conf_args = current_app.extensions["migrate"].configure_args
-    with db.engine.connect() as connection:
+    # Migrations run as the owner of the tables; the app's own role owns none.
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    engine = create_engine(owner_url, poolclass=pool.NullPool) if owner_url else db.engine
+    with engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -1,14 +1,22 @@
 """Fixtures in the shape of Flask's tutorial: ``app``, ``client``, ``runner``,
-plus two tenants with look-alike data and a client signed in per tenant.
+plus two tenants with look-alike data and clients signed in per role and tenant.
 
 The database is built by running the migrations (core, then every plugin
 branch), never with ``create_all``. ``TEST_DATABASE_URL`` points the suite at
-PostgreSQL (a fresh database per run is created from it); without it, SQLite.
+PostgreSQL: each run creates its own databases there, migrates them as that
+(owner) role and connects the app as ``samvirke_app``, a role that owns no
+tables, so row-level security binds it as in production. Without it, SQLite.
 ``TEST_REDIS_URL`` enables the tests that use a real Redis.
+
+The session's app is also served on 127.0.0.1 (``live_url``), because the
+log-in flow has the relying party call the development provider over HTTP.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +25,31 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from config import TestConfig
 from core.app import create_app
 from core.db import db
+from core.identity.models import LoginFailure, User, UserSession
 from core.jobs.models import JobRun
 from core.migrations import upgrade_all
-from core.tenancy.context import tenant_context
+from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import Tenant
 from core.tenancy.sync import sync_tenants
 
 HERE = Path(__file__).parent
 TEST_TENANTS = HERE / "tenants"
 EXAMPLE_PLUGIN = "tests.example_plugin"
-IN_CI = os.environ.get("CI") == "true"
+APP_ROLE = "samvirke_app"
+PLACEHOLDER_URL = "http://127.0.0.1:5000"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Lets fixtures see whether the test failed (the browser fixture takes a screenshot).
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 class PostgresDatabases:
@@ -40,13 +59,21 @@ class PostgresDatabases:
         self.base = make_url(url)
         self.admin = create_engine(self.base.set(database="postgres"), isolation_level="AUTOCOMMIT")
         self.created: list[str] = []
+        with self.admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
+            if not exists:
+                # An ordinary role: not a superuser, no BYPASSRLS, owns nothing.
+                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
 
-    def create(self) -> str:
+    def create(self) -> tuple[str, str]:
+        """(app URL, owner URL) of a new empty database."""
         name = f"samvirke_test_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
-        return self.base.set(database=name).render_as_string(hide_password=False)
+        owner = self.base.set(database=name)
+        app = owner.set(username=APP_ROLE, password=None)
+        return app.render_as_string(hide_password=False), owner.render_as_string(hide_password=False)
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
@@ -68,7 +95,7 @@ def _dispose_engines() -> None:
 
 @pytest.fixture(scope="session")
 def database_factory(tmp_path_factory) -> Iterator:
-    """Returns a function that gives the URL of a new, empty database."""
+    """Returns a function that gives (app URL, owner URL) of a new, empty database."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         pg = PostgresDatabases(url)
@@ -77,26 +104,21 @@ def database_factory(tmp_path_factory) -> Iterator:
         pg.drop_all()
     else:
         folder = tmp_path_factory.mktemp("db")
-        yield lambda: f"sqlite:///{folder / (uuid.uuid4().hex + '.db')}"
+
+        def sqlite() -> tuple[str, str]:
+            url = f"sqlite:///{folder / (uuid.uuid4().hex + '.db')}"
+            return url, ""
+
+        yield sqlite
         _dispose_engines()
 
 
+def create_app_for_tests(database: tuple[str, str], **overrides) -> Flask:
+    app_url, owner_url = database
 
-
-def build_app(database_url: str, *, sync: bool = True, **overrides) -> Flask:
-    """An app whose database is migrated and (unless ``sync=False``) whose test tenants are synced."""
-    app = create_app_for_tests(database_url, **overrides)
-    with app.app_context():
-        upgrade_all()
-        if sync:
-            sync_tenants(app.config["TENANTS_DIR"], ["example"])
-        db.session.remove()
-    return app
-
-
-def create_app_for_tests(database_url: str, **overrides) -> Flask:
     class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
+        SQLALCHEMY_DATABASE_URI = app_url
+        MIGRATION_DATABASE_URL = owner_url
         TENANTS_DIR = str(TEST_TENANTS)
         SAMVIRKE_EXTRA_PLUGINS = [EXAMPLE_PLUGIN]
 
@@ -107,28 +129,75 @@ def create_app_for_tests(database_url: str, **overrides) -> Flask:
     return app
 
 
+def build_app(database: tuple[str, str], *, sync: bool = True, **overrides) -> Flask:
+    """An app whose database is migrated and (unless ``sync=False``) whose test tenants are synced."""
+    app = create_app_for_tests(database, **overrides)
+    with app.app_context():
+        upgrade_all()
+        if sync:
+            sync_tenants(app.config["TENANTS_DIR"], ["example"])
+        db.session.remove()
+    return app
+
+
+def tenant_files_for(base_url: str, folder: Path) -> Path:
+    """The test tenant files with their issuers pointing at ``base_url``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in TEST_TENANTS.glob("*.toml"):
+        (folder / path.name).write_text(path.read_text().replace(PLACEHOLDER_URL, base_url))
+    return folder
+
+
 @pytest.fixture(scope="session")
-def app(database_factory) -> Flask:
-    return build_app(database_factory())
+def _served(database_factory, tmp_path_factory):
+    """The session's app, migrated, synced and served on 127.0.0.1."""
+    app = create_app_for_tests(database_factory(), DEV_IDP_KEY_FILE=str(tmp_path_factory.mktemp("idp") / "key.json"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["TENANTS_DIR"] = str(tenant_files_for(base_url, tmp_path_factory.mktemp("tenants")))
+    app.config["PLATFORM_IDENTITY_PROVIDER"] = {**app.config["PLATFORM_IDENTITY_PROVIDER"], "issuer": f"{base_url}/dev-idp/platform"}
+    with app.app_context():
+        upgrade_all()
+        sync_tenants(app.config["TENANTS_DIR"], ["example"])
+        db.session.remove()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, base_url
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def app(_served) -> Flask:
+    return _served[0]
+
+
+@pytest.fixture(scope="session")
+def live_url(_served) -> str:
+    return _served[1]
 
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request) -> Iterator[None]:
-    """Each test starts with no programme data and no job records."""
+    """Each test starts with no programme data, sessions, failures or job records.
+
+    The audit trail is append-only, so it is not cleaned: tests that read it
+    use subjects of their own.
+    """
     yield
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.rollback()
+        from core.identity.api_clients import ApiClient, ApiToken
         from tests.example_plugin.models import Household, Member
 
-        from core.tenancy.context import cross_tenant
-
         with cross_tenant("test clean-up"):
-            db.session.execute(delete(Member))
-            db.session.execute(delete(Household))
-        db.session.execute(delete(JobRun))
+            for model in (Member, Household, ApiToken, ApiClient):
+                db.session.execute(delete(model))
+        for model in (JobRun, UserSession, LoginFailure, User):
+            db.session.execute(delete(model))
         db.session.commit()
         db.session.remove()
 
@@ -175,7 +244,7 @@ def lookalike_data(app, tenant_a, tenant_b) -> dict[str, dict[str, int]]:
     with app.app_context():
         for slug, tid in (("alpha", tenant_a), ("beta", tenant_b)):
             with tenant_context(tid):
-                household = Household(name="Familien Hansen")
+                household = Household(name="Familien Hansen", note=f"Fortroligt notat {slug}")
                 household.members = [Member(name="Amira"), Member(name="Sara")]
                 db.session.add(household)
                 db.session.commit()
@@ -184,33 +253,48 @@ def lookalike_data(app, tenant_a, tenant_b) -> dict[str, dict[str, int]]:
     return ids
 
 
-def sign_in(client, user_id: str) -> None:
-    """Sign a test client in through the development sign-in form."""
+def sign_in(app: Flask, client, role: str, slug: str | None, partner_organisation: str | None = None) -> int:
+    """Give ``client`` a server-side session as ``role`` (of tenant ``slug``).
+
+    A shortcut past the identity provider for tests that are not about
+    log-in; tests/test_login.py goes through the real OpenID Connect flow.
+    """
+    key = secrets.token_urlsafe(16)
+    with app.app_context():
+        tid = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) if slug else None
+        user = User(issuer="https://test-idp.invalid", subject=f"{slug}-{role}-{uuid.uuid4().hex[:6]}", display_name=f"Test {role}")
+        db.session.add(user)
+        db.session.flush()
+        if partner_organisation is None and role in ("partner_staff", "volunteer", "national_coordinator"):
+            partner_organisation = "Testforeningen"
+        db.session.add(UserSession(
+            id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
+            roles=[role], partner_organisation=partner_organisation,
+        ))
+        db.session.commit()
+        user_id = user.id
     with client.session_transaction() as session:
-        session["user"] = None
-    page = client.get("/auth/sign-in")
-    token = _csrf_from(page.get_data(as_text=True))
-    response = client.post("/auth/sign-in", data={"user_id": user_id, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def _csrf_from(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
+        session["sid"] = key
+    return user_id
 
 
 @pytest.fixture
 def client_for(app):
-    """``client_for("alpha")`` is a client signed in as staff of that tenant;
-    ``client_for(None)`` a platform administrator."""
+    """``client_for("alpha")``: partner staff of alpha; ``client_for("alpha", "municipal_staff")``;
+    ``client_for(None)``: a platform administrator."""
 
-    def make(slug: str | None):
+    def make(slug: str | None, role: str | None = None):
         c = app.test_client()
-        sign_in(c, f"dev:{slug}:staff" if slug else "dev:admin")
+        sign_in(app, c, role or ("partner_staff" if slug else "platform_admin"), slug)
         return c
 
     return make
 
 
-csrf_from = _csrf_from
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+

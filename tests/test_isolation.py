@@ -152,7 +152,7 @@ def test_database_refuses_cross_tenant_foreign_key(data, tenant_a):
 
 def test_database_refuses_cross_tenant_foreign_key_even_without_the_orm(data, tenant_a):
     # Raw SQL bypasses the ORM filter; the composite key still holds.
-    with pytest.raises(IntegrityError):
+    with tenant_context(tenant_a), pytest.raises(IntegrityError):
         db.session.execute(
             text("INSERT INTO example_members (tenant_id, household_id, name) VALUES (:t, :h, 'x')"),
             {"t": tenant_a, "h": data["beta"]["household"]},

@@ -33,6 +33,7 @@ HOOK_TESTS = {
     "samvirke_reports": "test_reports_are_collected_and_run_in_the_tenant",
     "samvirke_permissions": "test_permissions_and_personal_data_declarations",
     "samvirke_personal_data": "test_permissions_and_personal_data_declarations",
+    "samvirke_authorization": "test_every_route_is_in_the_matrix",
     "samvirke_menu_entries": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_dashboard_widgets": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_jobs": "test_periodic_job_runs_only_for_tenants_that_enable_it",
@@ -156,7 +157,7 @@ def test_api_exists_only_where_enabled(client_for, lookalike_data):
 def test_schemas_become_openapi_components(client):
     doc = client.get("/alpha/api/v1/openapi.json").get_json()
     assert "ExampleHousehold" in doc["components"]["schemas"]
-    assert set(doc["components"]["schemas"]["ExampleHousehold"]["properties"]) == {"id", "name", "size"}
+    assert set(doc["components"]["schemas"]["ExampleHousehold"]["properties"]) == {"id", "name", "note", "size"}
 
 
 def test_billing_rules_are_collected(app):

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify
 
-from core.auth import public
 
 bp = Blueprint("openapi", __name__)
 TENANT_PATH_PREFIX = "/{tenant}/api/v1"
@@ -69,7 +68,6 @@ def tenant_document(full: dict[str, Any], slug: str, disabled_tags: set[str]) ->
 
 
 @bp.get("/openapi.json")
-@public
 def document():
     """The tenant's OpenAPI document; no log-in, it holds no data."""
     api = current_app.extensions["samvirke_api"]

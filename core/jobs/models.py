@@ -12,13 +12,15 @@ from core.tenancy.models import utcnow
 
 class JobRun(db.Model):
     __tablename__ = "job_runs"
-    # A periodic run is identified by its job, tenant and due time: a second
-    # scheduler or a re-delivered dispatch cannot make it run twice.
-    __table_args__ = (UniqueConstraint("job_name", "tenant_id", "run_key"),)
+    # A periodic run is identified by its job, where it runs and its due time:
+    # a second scheduler or a re-delivered dispatch cannot make it run twice.
+    # (scope_key, not tenant_id, because NULLs never collide in a UNIQUE.)
+    __table_args__ = (UniqueConstraint("job_name", "scope_key", "run_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_name: Mapped[str] = mapped_column(String(120), index=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
+    scope_key: Mapped[str] = mapped_column(String(30))  # "tenant:<id>" or "platform"
     run_key: Mapped[str | None] = mapped_column(String(60))
     # Ids and flags only: plugin authors pass no personal data to jobs.
     kwargs: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -16,7 +16,7 @@ from core.db import db
 from core.jobs.models import JobRun
 from core.plugins.host import plugin_host
 from core.plugins.types import JobDefinition
-from core.tenancy.context import tenant_context
+from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import Tenant, TenantProgramme, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,15 +41,19 @@ def _rq_queue(app: Flask):
     return Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
 
 
-def enqueue(job_name: str, tenant_id: int, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
+def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
     """Queue a job for one tenant; returns its run, or None if ``run_key`` already ran.
 
     Commits the run record first, so the worker always finds it.
     """
     app = current_app._get_current_object()
-    if job_name not in registry(app):
+    jobs = registry(app)
+    if job_name not in jobs:
         raise KeyError(f"No job named {job_name!r}")
-    run = JobRun(job_name=job_name, tenant_id=tenant_id, run_key=run_key, kwargs=kwargs)
+    if (jobs[job_name][1].scope == "platform") != (tenant_id is None):
+        raise ValueError(f"{job_name}: platform jobs take no tenant, tenant jobs need one")
+    scope_key = "platform" if tenant_id is None else f"tenant:{tenant_id}"
+    run = JobRun(job_name=job_name, tenant_id=tenant_id, scope_key=scope_key, run_key=run_key, kwargs=kwargs)
     db.session.add(run)
     try:
         db.session.commit()
@@ -89,6 +93,11 @@ def execute(run_id: int) -> str:
     db.session.commit()
     tenant_id, kwargs = run.tenant_id, dict(run.kwargs or {})
     try:
+        if job.scope == "platform":
+            with cross_tenant(f"platform job {run.job_name}"):
+                job.func(tenant_id=None, **kwargs)
+                db.session.commit()
+            return _finish(run_id)
         tenant = db.session.get(Tenant, tenant_id)
         if tenant is None or not tenant.active:
             raise LookupError(f"tenant {tenant_id} is missing or inactive")
@@ -106,6 +115,10 @@ def execute(run_id: int) -> str:
         db.session.commit()
         log.exception("job %s (run %s) failed", run.job_name, run_id)
         return run.status
+    return _finish(run_id)
+
+
+def _finish(run_id: int) -> str:
     run = db.session.get(JobRun, run_id)
     run.status, run.finished_at, run.error = "succeeded", utcnow(), None
     db.session.commit()
@@ -147,6 +160,8 @@ def dispatch_periodic(job_name: str, due: str | None = None) -> int:
         query = select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)
         if programme_key:
             query = query.join(TenantProgramme).where(TenantProgramme.programme_key == programme_key)
+        if job.scope == "platform":
+            return 0 if enqueue(job_name, None, run_key=due) is None else 1
         queued = 0
         for tenant_id in db.session.scalars(query).all():
             if enqueue(job_name, tenant_id, run_key=due) is not None:

@@ -160,6 +160,20 @@ def samvirke_permissions() -> Iterable[Permission]:
 
 
 @hookspec
+def samvirke_authorization() -> dict[str, Any]:
+    """Add the plugin's URL rules to the authorization matrix.
+
+    Called once when the app is created; core's own rules are in
+    ``config/authorization.toml``, in the same form.
+
+    Returns a mapping from each URL rule of the plugin (as Flask spells it,
+    e.g. ``/<tenant>/mother_groups/courses/<int:course_id>``) to ``"public"``,
+    a list of roles or groups, or a table of HTTP methods to such values.
+    Every rule the plugin's blueprints register must be listed.
+    """
+
+
+@hookspec
 def samvirke_personal_data() -> Iterable[PersonalDataField]:
     """Declare every field of personal data the plugin stores.
 

@@ -66,6 +66,10 @@ class JobDefinition:
     # or None for jobs that are only enqueued on demand.
     cron: str | None = None
     description: str = ""
+    # "tenant": runs inside one tenant (the default). "platform": runs once,
+    # across tenants inside cross_tenant(), with tenant_id=None; for core's
+    # housekeeping (e.g. audit retention), never for a programme's data.
+    scope: Literal["tenant", "platform"] = "tenant"
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,10 @@ class ReportDefinition:
     title_en: str
     # Builds the report for the tenant in context, aggregating in SQL.
     build: Callable[[dict[str, Any]], ReportResult]
-    # Whether national coordinators may see it aggregated across tenants.
-    national: bool = False
+    # Builds the national view for the programme's coordinators: runs inside
+    # cross_tenant(), one row per tenant id, counts only (no names, no free
+    # text, no row-level personal data). None: not shown nationally.
+    build_national: Callable[[dict[str, Any]], ReportResult] | None = None
 
 
 Sensitivity = Literal["ordinary", "confidential", "sensitive"]

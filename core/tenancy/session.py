@@ -28,6 +28,7 @@ from core.tenancy.context import (
     current_tenant_id,
     require_tenant_id,
 )
+from core.tenancy.rls import install_session_hooks
 from core.tenancy.scoped import TenantScoped
 
 
@@ -59,6 +60,9 @@ def _touches_tenant_data(state: ORMExecuteState) -> bool:
         if issubclass(mapper.class_, TenantScoped):
             return True
     return False
+
+
+install_session_hooks(TenantSession)
 
 
 @event.listens_for(TenantSession, "do_orm_execute")

@@ -19,14 +19,18 @@ def _mount_plugin_blueprints(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
-    from core.web import errors, views
+    from core.web import views
     from core.web.forms import init_forms
 
     init_forms(app)
     app.register_blueprint(views.platform)
     app.register_blueprint(views.tenant)
     app.register_blueprint(views.admin)
-    errors.init_errors(app)
+    from core.audit.views import bp as audit_bp
+    from core.web.national import bp as national_bp
+
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(national_bp)
     _mount_plugin_blueprints(app)
 
     @app.context_processor

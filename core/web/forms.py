@@ -67,8 +67,11 @@ def _flat_errors(messages: Any) -> list[str]:
 def form_fields(schema: Schema, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> list[FormField]:
     values, errors = values or {}, errors or {}
     out = []
+    from core.schemas import is_partner_only, may_see_partner_only
+
+    partner = may_see_partner_only()
     for name, f in schema.load_fields.items():
-        if f.dump_only:
+        if f.dump_only or (is_partner_only(f) and not partner):
             continue
         key = f.data_key or name
         out.append(
@@ -96,9 +99,14 @@ def load_form(schema: Schema, formdata: Any) -> tuple[dict[str, Any] | None, dic
 
     Empty inputs count as not given, an unticked checkbox as False.
     """
+    from core.schemas import is_partner_only, may_see_partner_only
+
+    partner = may_see_partner_only()
     raw: dict[str, Any] = {}
     for name, f in schema.load_fields.items():
         key = f.data_key or name
+        if is_partner_only(f) and not partner:
+            continue
         if isinstance(f, fields.Boolean):
             raw[key] = key in formdata
         elif isinstance(f, fields.List):

@@ -82,6 +82,17 @@ def samvirke_billing_rules():
     return [FlatFeePerYear()]
 
 
+def _national_counts(params: dict[str, Any]) -> ReportResult:
+    """Households and members per tenant: counts only, one query."""
+    rows = db.session.execute(
+        select(models.Household.tenant_id, func.count(func.distinct(models.Household.id)), func.count(models.Member.id))
+        .outerjoin(models.Household.members)
+        .group_by(models.Household.tenant_id)
+        .order_by(models.Household.tenant_id)
+    ).all()
+    return ReportResult(columns=["tenant", "households", "members"], rows=[tuple(r) for r in rows])
+
+
 def _households_report(params: dict[str, Any]) -> ReportResult:
     rows = db.session.execute(
         select(models.Household.name, func.count(models.Member.id))
@@ -94,7 +105,22 @@ def _households_report(params: dict[str, Any]) -> ReportResult:
 
 @hookimpl
 def samvirke_reports():
-    return [ReportDefinition(key="example.households", title_da="Husstande", title_en="Households", build=_households_report)]
+    return [
+        ReportDefinition(
+            key="example.households", title_da="Husstande", title_en="Households",
+            build=_households_report, build_national=_national_counts,
+        )
+    ]
+
+
+@hookimpl
+def samvirke_authorization():
+    writers = ["partner_staff", "tenant_admin", "platform_admin"]
+    return {
+        "/<tenant>/example/": {"GET": ["tenant_people"], "POST": writers},
+        "/<tenant>/api/v1/example/households": {"GET": ["tenant_people"], "POST": writers},
+        "/<tenant>/api/v1/example/households/<int:household_id>": ["tenant_people"],
+    }
 
 
 @hookimpl

@@ -2,6 +2,7 @@ from flask import abort
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from core.audit import record
 from core.db import db
 from tests.example_plugin.models import Household
 from tests.example_plugin.schemas import HouseholdSchema
@@ -19,9 +20,10 @@ def list_households():
 @blp.arguments(HouseholdSchema)
 @blp.response(201, HouseholdSchema)
 def create_household(data):
-    household = Household(name=data["name"])
+    household = Household(name=data["name"], note=data.get("note"))
     db.session.add(household)
     db.session.commit()
+    record("create", subject=f"example.household:{household.id}")
     return household
 
 
@@ -31,4 +33,5 @@ def get_household(household_id: int):
     household = db.session.get(Household, household_id)
     if household is None:
         abort(404)
+    record("view", subject=f"example.household:{household.id}")
     return household

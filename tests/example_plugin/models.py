@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
@@ -11,6 +11,8 @@ class Household(TenantScoped, db.Model):
     __tablename__ = "example_households"
 
     name: Mapped[str] = mapped_column(String(100))
+    # Free text for the partner's staff only (the "authority-free room").
+    note: Mapped[str | None] = mapped_column(Text)
     # Counts written by the periodic job (to prove a job touches only its tenant).
     counted: Mapped[int] = mapped_column(default=0)
 

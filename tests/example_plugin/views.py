@@ -16,7 +16,7 @@ def index():
     if request.method == "POST":
         data, errors = load_form(schema, request.form)
         if data is not None:
-            db.session.add(Household(name=data["name"]))
+            db.session.add(Household(name=data["name"], note=data.get("note")))
             db.session.commit()
             return redirect(url_for("example.index"))
         values = request.form

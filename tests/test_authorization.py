@@ -1,0 +1,166 @@
+"""The authorization matrix against the real URL map: every route × role × tenant.
+
+Fails when a route is missing from the matrix; then checks, for every route
+and every role, in the signed-in person's own tenant and in a foreign one,
+that the answer is what the matrix says; and that a foreign tenant's object
+id gets exactly the answer a missing id gets, with none of its data.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.db import db
+from core.identity import roles as R
+from core.identity.authz import PUBLIC, allowed_roles
+from core.tenancy.context import tenant_context
+from tests.conftest import sign_in
+
+OWN, FOREIGN = "alpha", "beta"
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules()]
+
+
+def test_every_route_is_in_the_matrix(app):
+    matrix = app.extensions["samvirke_authz"]
+    missing = sorted({r.rule for r in _rules(app)} - set(matrix))
+    assert missing == [], f"add these rules to config/authorization.toml or the plugin's samvirke_authorization: {missing}"
+    stale = sorted(set(matrix) - {r.rule for r in _rules(app)})
+    assert stale == [], f"the matrix lists rules that do not exist: {stale}"
+
+
+@pytest.fixture
+def objects(app, lookalike_data, tenant_a, tenant_b):
+    """Ids of real objects per tenant for each kind of URL parameter."""
+    from core.identity.api_clients import ApiClient
+
+    ids = {}
+    with app.app_context():
+        for slug, tid in ((OWN, tenant_a), (FOREIGN, tenant_b)):
+            with tenant_context(tid):
+                client = ApiClient(name=f"klient {slug}", client_id=f"test-{slug}", secret_hash="x" * 64, scope="read", created_by="test")
+                db.session.add(client)
+                db.session.commit()
+                ids[slug] = {"household_id": lookalike_data[slug]["household"], "client_id": client.id}
+        db.session.remove()
+    return ids
+
+
+def _url(rule, tenant: str, ids: dict[str, int]) -> str:
+    def value(match: re.Match) -> str:
+        converter, name = match.group(1), match.group(2)
+        if name == "tenant":
+            return tenant
+        if name == "realm":
+            return tenant
+        if name == "filename":
+            return "samvirke.css"
+        if converter == "int":
+            return str(ids[name])
+        raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
+
+
+def _call(client, method: str, url: str):
+    return client.open(url, method=method, data={} if method != "GET" else None)
+
+
+def _signed_in(app, role: str):
+    client = app.test_client()
+    tenant = OWN if role in R.TENANT_ROLES else None
+    sign_in(app, client, role, tenant)
+    return client
+
+
+@pytest.mark.parametrize("role", R.ALL_ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says(app, objects, role):
+    app.config["WTF_CSRF_ENABLED"] = False  # this test is about authorization, not CSRF
+    try:
+        client = _signed_in(app, role)
+        failures = []
+        for rule in _rules(app):
+            for method in sorted(rule.methods - SKIP_METHODS):
+                allowed = allowed_roles(rule.rule, method, app)
+                if PUBLIC in allowed:
+                    continue
+                tenant_route = "<tenant>" in rule.rule
+                for tenant in (OWN, FOREIGN) if tenant_route else (None,):
+                    url = _url(rule, tenant or OWN, objects[tenant or OWN])
+                    status = _call(client, method, url).status_code
+                    enters = role == R.PLATFORM_ADMIN or (role in R.TENANT_ROLES and tenant == OWN)
+                    if tenant_route and not enters:
+                        expected = {404}
+                    elif role in allowed:
+                        expected = "allowed"
+                    else:
+                        expected = {403}
+                    ok = status not in (401, 403, 404) and not (300 <= status < 400 and "/auth/login" in url) if expected == "allowed" else status in expected
+                    if not ok:
+                        failures.append(f"{method} {url} as {role}: {status}, expected {expected}")
+        assert failures == []
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
+    client = app.test_client()
+    for rule in _rules(app):
+        if PUBLIC in allowed_roles(rule.rule, "GET", app) or "GET" not in rule.methods:
+            continue
+        url = _url(rule, OWN, objects[OWN])
+        response = client.get(url)
+        if "/api/" in rule.rule:
+            assert response.status_code == 401, url
+        else:
+            assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
+
+
+def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects):
+    client = _signed_in(app, R.TENANT_ADMIN)
+    checked = 0
+    for rule in _rules(app):
+        if "<tenant>" not in rule.rule or "<int:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - SKIP_METHODS):
+            if PUBLIC in allowed_roles(rule.rule, method, app):
+                continue
+            app.config["WTF_CSRF_ENABLED"] = False
+            try:
+                foreign = _call(client, method, _url(rule, OWN, objects[FOREIGN]))
+                missing = _call(client, method, _url(rule, OWN, {k: 987654 for k in objects[OWN]}))
+            finally:
+                app.config["WTF_CSRF_ENABLED"] = True
+            assert foreign.status_code == missing.status_code == 404, rule.rule
+            assert foreign.get_data() == missing.get_data(), rule.rule
+            assert b"beta" not in foreign.get_data().lower() and b"Fortroligt" not in foreign.get_data()
+            checked += 1
+    assert checked >= 2  # the household API and the API-client revoke route
+
+
+def test_partner_only_fields_are_hidden_from_municipal_staff(app, client_for, lookalike_data):
+    household = lookalike_data[OWN]["household"]
+    as_partner = client_for(OWN, R.PARTNER_STAFF).get(f"/alpha/api/v1/example/households/{household}").get_json()
+    as_municipal = client_for(OWN, R.MUNICIPAL_STAFF).get(f"/alpha/api/v1/example/households/{household}").get_json()
+    assert as_partner["note"] == "Fortroligt notat alpha"
+    assert "note" not in as_municipal and as_municipal["name"] == "Familien Hansen"
+    page = client_for(OWN, R.MUNICIPAL_STAFF).get("/alpha/example/").get_data(as_text=True)
+    assert 'name="note"' not in page
+    assert 'name="note"' in client_for(OWN, R.PARTNER_STAFF).get("/alpha/example/").get_data(as_text=True)
+
+
+def test_national_coordinator_sees_only_aggregates_of_own_organisation(app, lookalike_data):
+    client = app.test_client()
+    sign_in(app, client, R.NATIONAL_COORDINATOR, None, partner_organisation="Testforeningen")
+    html = client.get("/national/").get_data(as_text=True)
+    assert "Alfa Kommune" in html and "Beta Kommune" in html
+    assert "Familien Hansen" not in html and "Amira" not in html and "Fortroligt" not in html
+    assert "<td>1</td><td>2</td>" in html  # one household, two members per tenant
+    other = app.test_client()
+    sign_in(app, other, R.NATIONAL_COORDINATOR, None, partner_organisation="DRC Integration")
+    assert "Eksempelprogram" not in other.get("/national/").get_data(as_text=True)
+    assert client.get("/alpha/").status_code == 404  # no way into a tenant's own pages

@@ -1,0 +1,130 @@
+"""PostgreSQL row-level security: the second wall, checked in the catalog and in use."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import event, text
+
+from core.db import db
+from core.tenancy.context import tenant_context
+from core.tenancy.scoped import TenantScoped
+from core.tenancy.session import TenantSession, _scope_to_tenant
+from tests.conftest import build_app, sign_in
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL)")
+
+RLS_TABLES_BEYOND_MODELS = {"audit_events"}
+
+
+def _tenant_tables() -> set[str]:
+    tables = {m.class_.__table__.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)}
+    return tables | RLS_TABLES_BEYOND_MODELS
+
+
+def test_catalog_every_tenant_table_has_forced_rls_and_a_full_policy(app_ctx):
+    tables = _tenant_tables()
+    assert {"example_households", "example_members", "api_clients", "api_tokens"} <= tables
+    rows = db.session.execute(
+        text(
+            """
+            SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                   (SELECT a.attnotnull FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'),
+                   (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
+                   (SELECT string_agg(pg_get_expr(p.polqual, p.polrelid), ' ') FROM pg_policy p WHERE p.polrelid = c.oid)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname = ANY(:tables)
+            """
+        ),
+        {"tables": list(tables)},
+    ).all()
+    found = {r[0]: r for r in rows}
+    assert set(found) == tables
+    for name, enabled, forced, not_null, full_policies, qual in found.values():
+        assert enabled and forced, name
+        assert full_policies >= 1, f"{name}: a policy with USING and WITH CHECK"
+        assert "current_setting('app.tenant_id'" in qual, name
+        if name != "audit_events":  # platform events (log-in to the platform) have no tenant
+            assert not_null, f"{name}.tenant_id must be NOT NULL"
+
+
+def test_the_application_role_owns_nothing_and_cannot_bypass_rls(app_ctx):
+    row = db.session.execute(
+        text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    assert row.rolname == "samvirke_app" and not row.rolsuper and not row.rolbypassrls
+    owned = db.session.scalar(text("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = current_user"))
+    assert owned == 0
+
+
+@pytest.fixture
+def orm_filter_off():
+    event.remove(TenantSession, "do_orm_execute", _scope_to_tenant)
+    yield
+    event.listen(TenantSession, "do_orm_execute", _scope_to_tenant)
+
+
+def test_with_the_orm_filter_off_postgresql_alone_keeps_tenants_apart(app_ctx, lookalike_data, tenant_a, orm_filter_off):
+    from sqlalchemy import select
+
+    from tests.example_plugin.models import Household
+
+    with tenant_context(tenant_a):
+        ids = db.session.scalars(select(Household.id)).all()
+        raw = db.session.execute(text("SELECT id FROM example_households")).scalars().all()
+    db.session.commit()
+    assert ids == raw == [lookalike_data["alpha"]["household"]]
+    # No tenant set: PostgreSQL returns nothing at all (fail closed).
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM example_households")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM example_members")).scalar() == 0
+
+
+def test_writing_into_another_tenant_is_refused_by_postgresql(app_ctx, lookalike_data, tenant_a, tenant_b):
+    from sqlalchemy.exc import ProgrammingError
+
+    with tenant_context(tenant_a), pytest.raises(ProgrammingError, match="row-level security"):
+        db.session.execute(text("INSERT INTO example_households (tenant_id, name, counted) VALUES (:t, 'x', 0)"), {"t": tenant_b})
+    db.session.rollback()
+
+
+def test_a_pooled_connection_carries_no_tenant_into_the_next_transaction(app_ctx, tenant_a):
+    with tenant_context(tenant_a):
+        assert db.session.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar() == str(tenant_a)
+    db.session.commit()
+    with db.engine.connect() as connection:  # the same pool; a new transaction
+        assert connection.execute(text("SELECT coalesce(current_setting('app.tenant_id', true), '')")).scalar() == ""
+
+
+def test_thousand_requests_alternating_tenants_over_two_pooled_connections(database_factory, orm_filter_off):
+    """RLS alone (ORM filter off) over a pool of 2: never a row of the other tenant."""
+    app = build_app(database_factory(), SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 0, "pool_timeout": 10})
+    from tests.example_plugin.models import Household
+
+    from sqlalchemy import select
+
+    from core.tenancy.models import Tenant
+
+    expected = {}
+    with app.app_context():
+        tenants = {t.slug: t.id for t in db.session.scalars(select(Tenant))}
+        for slug in ("alpha", "beta"):
+            with tenant_context(tenants[slug]):
+                db.session.add_all([Household(name=f"{slug}-{i}") for i in range(3)])
+                db.session.commit()
+                expected[slug] = sorted(db.session.scalars(select(Household.id)).all())
+        db.session.remove()
+    clients = {}
+    for slug in ("alpha", "beta"):
+        clients[slug] = app.test_client()
+        sign_in(app, clients[slug], "partner_staff", slug)
+    wrong = 0
+    for i in range(1000):
+        slug = ("alpha", "beta")[i % 2]
+        response = clients[slug].get(f"/{slug}/api/v1/example/households")
+        assert response.status_code == 200
+        got = sorted(h["id"] for h in response.get_json())
+        wrong += got != expected[slug]
+    assert wrong == 0
+    with app.app_context():
+        assert db.engine.pool.size() == 2
