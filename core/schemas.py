@@ -118,12 +118,14 @@ class Schema(_Schema):
                 break
         field_obj.error_messages = messages
         for validator in field_obj.validators:
-            if getattr(validator, "error", None):
-                continue  # the schema author wrote their own message
             for cls, attributes in VALIDATOR_MESSAGES.items():
-                if isinstance(validator, cls):
-                    for attribute, text in attributes.items():
-                        if attribute == "default_message":
+                if not isinstance(validator, cls):
+                    continue
+                for attribute, text in attributes.items():
+                    if attribute == "default_message":
+                        # OneOf, Regexp, Email copy their default into .error at
+                        # init; replace only that default, never an author's text.
+                        if validator.error == cls.default_message:  # type: ignore[attr-defined]
                             validator.error = text  # type: ignore[attr-defined]
-                        else:
-                            setattr(validator, attribute, text)
+                    elif getattr(validator, "error", None) is None:
+                        setattr(validator, attribute, text)

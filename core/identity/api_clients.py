@@ -115,6 +115,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _reject():
+    g.principal = None  # so the error page itself does not try the token again
+    abort(401)
+
+
 def bearer_principal():
     """The API client behind ``Authorization: Bearer``, or None without the header."""
     from core.identity.sessions import Principal
@@ -124,18 +129,18 @@ def bearer_principal():
         return None
     tenant = g.get("tenant")
     if tenant is None or "/api/" not in request.path:
-        abort(401)
+        _reject()
     found = db.session.execute(
         select(ApiToken, ApiClient)
         .join(ApiClient, (ApiClient.id == ApiToken.api_client_id) & (ApiClient.tenant_id == ApiToken.tenant_id))
         .where(ApiToken.token_hash == _hash(header[7:].strip()))
     ).first()
     if found is None:
-        abort(401)
+        _reject()
     token, client = found
     now = utcnow()
     if client.revoked_at is not None or _aware(token.expires_at) <= now:
-        abort(401)
+        _reject()
     if client.last_used_at is None or now - _aware(client.last_used_at) > LAST_USED_RESOLUTION:
         client.last_used_at = now
         db.session.commit()
