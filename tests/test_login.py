@@ -173,3 +173,16 @@ def test_a_key_embedded_in_the_token_is_not_trusted(app, provider):
     forged = _token(attacker, {}, header={"alg": "RS256", "kid": "k1", "jwk": attacker.as_dict(private=False)})
     with app.test_request_context(), pytest.raises(JoseError):
         _parse(provider, forged)
+
+
+def test_claims_map_to_roles_and_a_tenant_provider_cannot_grant_platform_roles():
+    from core.identity.oidc import LoginError, _roles_from_claims
+
+    idp = {"role_claims": {"claim": "groups", "map": {"SP": "municipal_staff", "Admin": "platform_admin"}}}
+    assert _roles_from_claims({"groups": ["SP"]}, idp, platform=False) == (("municipal_staff",), None)
+    with pytest.raises(LoginError):
+        _roles_from_claims({"groups": ["Admin"]}, idp, platform=False)  # dropped: not a tenant role
+    with pytest.raises(LoginError):
+        _roles_from_claims({"roles": ["partner_staff"]}, {}, platform=False)  # partner roles name their organisation
+    assert _roles_from_claims({"roles": ["national_coordinator"], "partner_organisation": "Mødrehjælpen"}, {}, platform=True) == (
+        ("national_coordinator",), "Mødrehjælpen")

@@ -131,7 +131,10 @@ def _finish(realm: str, client_factory, idp: dict[str, Any], tenant: Tenant | No
         return render_template("identity/login_failed.html", throttled=True), 429
     try:
         client = client_factory()
-        token = client.authorize_access_token(claims_options=claims_options(idp))
+        # A tenant file may give only a metadata URL; then the issuer that
+        # metadata names (checked to be HTTPS-fetched from that URL) is the one.
+        expected = {**idp, "issuer": idp.get("issuer") or client.server_metadata["issuer"]}
+        token = client.authorize_access_token(claims_options=claims_options(expected))
         claims = token.get("userinfo")
         if not claims:
             raise LoginError("no ID token in the token response")

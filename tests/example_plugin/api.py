@@ -13,6 +13,7 @@ blp = Blueprint("example_api", __name__, description="Households (example progra
 @blp.route("/households")
 @blp.response(200, HouseholdSchema(many=True))
 def list_households():
+    record("search", criterion="household list")
     return db.session.scalars(select(Household).order_by(Household.id)).all()
 
 

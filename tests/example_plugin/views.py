@@ -1,6 +1,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core.audit import record
 from core.db import db
 from core.web.forms import form_errors, form_fields, load_form
 from tests.example_plugin.models import Household
@@ -21,6 +22,7 @@ def index():
             return redirect(url_for("example.index"))
         values = request.form
     households = db.session.scalars(select(Household).order_by(Household.name)).all()
+    record("search", criterion="household list")
     return render_template(
         "example/index.html", households=households, fields=form_fields(schema, values, errors), general_errors=form_errors(errors)
     ), (422 if errors else 200)
