@@ -89,7 +89,6 @@ class TestConfig(BaseConfig):
     REDIS_URL = ""
     DEV_IDP_ENABLED = True
     WTF_CSRF_ENABLED = True
-    SAMVIRKE_LOAD_ENTRY_POINTS = False
 
 
 class ProductionConfig(BaseConfig):

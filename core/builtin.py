@@ -24,8 +24,12 @@ def samvirke_models() -> Iterable[type]:
     from core.audit.models import AuditEvent
     from core.identity.api_clients import ApiClient, ApiToken
     from core.identity.models import LoginFailure, User, UserSession
+    from core.volunteers.models import Volunteer, VolunteerReminder
 
-    return [Tenant, TenantProgramme, JobRun, User, UserSession, LoginFailure, AuditEvent, ApiClient, ApiToken]
+    return [
+        Tenant, TenantProgramme, JobRun, User, UserSession, LoginFailure, AuditEvent, ApiClient, ApiToken,
+        Volunteer, VolunteerReminder,
+    ]
 
 
 @hookimpl(trylast=True)

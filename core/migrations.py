@@ -29,9 +29,9 @@ migrate = Migrate()
 
 
 def lineages(app: Flask | None = None) -> list[Migrations]:
-    """Core first, then each plugin's branch, in registration order."""
+    """Core first, then each plugin branch by name."""
     found = [m for _, m in plugin_host(app).call_each("samvirke_migrations")]
-    return sorted(found, key=lambda m: m.branch != CORE_BRANCH)
+    return sorted(found, key=lambda m: (m.branch != CORE_BRANCH, m.branch))
 
 
 def init_migrations(app: Flask) -> None:

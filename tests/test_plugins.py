@@ -78,7 +78,7 @@ def test_models_and_migrations_are_registered(app):
     with app.app_context():
         from core.migrations import lineages
 
-        assert [m.branch for m in lineages()] == ["core", "example"]
+        assert [m.branch for m in lineages()] == ["core", "example", "mother_groups"]
 
 
 def test_misspelt_hook_fails_at_start_up():
@@ -123,7 +123,7 @@ def test_plugins_are_found_through_the_entry_point_group(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     host = PluginHost.load(entry_points=True, extra=[], core_plugin=types.ModuleType("empty"))
     assert "example" in host.programmes()
-    assert [p.name for p in host.plugins() if p.programme] == ["example"]
+    assert "example" in [p.name for p in host.plugins() if p.programme]  # registered under its entry-point name
 
 
 def test_one_plugin_manager_per_app(database_factory):

@@ -1,8 +1,10 @@
 """The base for tenant-scoped models (no database handle needed here)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, Integer, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 
 class TenantScoped:
@@ -42,4 +44,27 @@ def tenant_reference(
         ["tenant_id", column],
         [f"{target_table}.tenant_id", f"{target_table}.id"],
         ondelete=ondelete,
+    )
+
+
+def tenant_many_to_one(owner: str, target: str, fk: str, **kwargs: Any) -> Any:
+    """``owner.<fk>`` -> ``target``, joined on the tenant too, writing only ``fk``.
+
+    The tenant is stamped from the context, never copied by a relationship,
+    so a model may have several references without their writes overlapping;
+    the composite foreign key still makes the database check it.
+    """
+    return relationship(
+        target,
+        primaryjoin=f"and_(foreign({owner}.{fk}) == {target}.id, {owner}.tenant_id == {target}.tenant_id)",
+        **kwargs,
+    )
+
+
+def tenant_one_to_many(owner: str, target: str, fk: str, **kwargs: Any) -> Any:
+    """The collection side of ``tenant_many_to_one``: ``target.<fk>`` points at ``owner``."""
+    return relationship(
+        target,
+        primaryjoin=f"and_({owner}.id == foreign({target}.{fk}), {owner}.tenant_id == {target}.tenant_id)",
+        **kwargs,
     )
