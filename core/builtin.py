@@ -39,7 +39,11 @@ def samvirke_migrations() -> Migrations:
 
 @hookimpl(trylast=True)
 def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
-    return [MenuEntry(label_da="Forside", label_en="Home", endpoint="tenant.home", order=0)]
+    return [
+        MenuEntry(label_da="Forside", label_en="Home", endpoint="tenant.home", order=0),
+        MenuEntry(label_da="Frivillige", label_en="Volunteers", endpoint="volunteers.index", order=80),
+        MenuEntry(label_da="Rapporter", label_en="Reports", endpoint="reports.index", order=90),
+    ]
 
 
 def _jobs_widget() -> str:
@@ -52,7 +56,27 @@ def _jobs_widget() -> str:
 
 @hookimpl(trylast=True)
 def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
-    return [DashboardWidget(title_da="Baggrundsjob", title_en="Background jobs", render=_jobs_widget, order=1000)]
+    from core.volunteers.widgets import reminders_widget
+
+    return [
+        DashboardWidget(title_da="Frivillige", title_en="Volunteers", render=reminders_widget, order=900),
+        DashboardWidget(title_da="Baggrundsjob", title_en="Background jobs", render=_jobs_widget, order=1000),
+    ]
+
+
+@hookimpl(trylast=True)
+def samvirke_personal_data():
+    from core.plugins.types import PersonalDataField
+
+    basis = "GDPR art. 6(1)(b)/(f): the volunteer agreement; the certificate: Børneattestloven and her consent"
+    retention = "while she volunteers, then 1 year"
+    erase = "deleted with the volunteer record"
+    return [
+        PersonalDataField("Volunteer", "name", "The volunteer's name", "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "phone", "Phone number", "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "email", "E-mail address", "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "certificate_result", "Assessment of the child-protection certificate (never the document)", "confidential", basis, retention, erase),
+    ]
 
 
 @hookimpl(trylast=True)
@@ -86,7 +110,15 @@ def purge_audit_events(tenant_id: None) -> None:
 
 @hookimpl(trylast=True)
 def samvirke_jobs() -> Iterable[JobDefinition]:
+    from core.volunteers.reminders import send_volunteer_reminders
+
     return [
+        JobDefinition(
+            name="core.volunteer_reminders",
+            func=send_volunteer_reminders,
+            cron="5 6 * * *",
+            description="Record warnings 60 and 30 days before a volunteer's certificate or insurance runs out",
+        ),
         JobDefinition(
             name="core.purge_audit_events",
             func=purge_audit_events,

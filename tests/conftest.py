@@ -23,15 +23,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from config import TestConfig
 from core.app import create_app
 from core.db import db
-from core.identity.models import LoginFailure, User, UserSession
-from core.jobs.models import JobRun
+from core.identity.models import User, UserSession
 from core.migrations import upgrade_all
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import Tenant
@@ -42,6 +41,8 @@ TEST_TENANTS = HERE / "tenants"
 EXAMPLE_PLUGIN = "tests.example_plugin"
 APP_ROLE = "samvirke_app"
 PLACEHOLDER_URL = "http://127.0.0.1:5000"
+# Tenants come from the files; the audit trail is append-only.
+KEPT_BETWEEN_TESTS = {"tenants", "tenant_programmes", "audit_events", "alembic_version"}
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -135,7 +136,7 @@ def build_app(database: tuple[str, str], *, sync: bool = True, **overrides) -> F
     with app.app_context():
         upgrade_all()
         if sync:
-            sync_tenants(app.config["TENANTS_DIR"], ["example"])
+            sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups"])
         db.session.remove()
     return app
 
@@ -158,7 +159,7 @@ def _served(database_factory, tmp_path_factory):
     app.config["PLATFORM_IDENTITY_PROVIDER"] = {**app.config["PLATFORM_IDENTITY_PROVIDER"], "issuer": f"{base_url}/dev-idp/platform"}
     with app.app_context():
         upgrade_all()
-        sync_tenants(app.config["TENANTS_DIR"], ["example"])
+        sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups"])
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -190,14 +191,10 @@ def _clean_tables(request) -> Iterator[None]:
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.rollback()
-        from core.identity.api_clients import ApiClient, ApiToken
-        from tests.example_plugin.models import Household, Member
-
         with cross_tenant("test clean-up"):
-            for model in (Member, Household, ApiToken, ApiClient):
-                db.session.execute(delete(model))
-        for model in (JobRun, UserSession, LoginFailure, User):
-            db.session.execute(delete(model))
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in KEPT_BETWEEN_TESTS:
+                    db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
 

@@ -18,6 +18,14 @@ from core.tenancy.context import tenant_context
 from tests.conftest import sign_in
 
 OWN, FOREIGN = "alpha", "beta"
+# Routes whose views narrow rows by ownership for some roles: a row that is not
+# one's own (a volunteer's other courses, another health visitor's referral)
+# answers 404 exactly like a missing one. The sample rows here are nobody's own.
+NARROWED = {
+    "/<tenant>/api/v1/mother_groups/referrals/<int:referral_id>": {"municipal_staff"},
+    "/<tenant>/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
+    "/<tenant>/api/v1/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
+}
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -36,16 +44,34 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.fixture
 def objects(app, lookalike_data, tenant_a, tenant_b):
     """Ids of real objects per tenant for each kind of URL parameter."""
+    from datetime import date
+
     from core.identity.api_clients import ApiClient
+    from core.volunteers.models import Volunteer
+    from plugins.mother_groups import models as mg
+    from plugins.mother_groups.services import create_mother, enrol
 
     ids = {}
     with app.app_context():
         for slug, tid in ((OWN, tenant_a), (FOREIGN, tenant_b)):
             with tenant_context(tid):
                 client = ApiClient(name=f"klient {slug}", client_id=f"test-{slug}", secret_hash="x" * 64, scope="read", created_by="test")
-                db.session.add(client)
+                course = mg.Course(name=f"Forløb {slug}", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
+                volunteer = Volunteer(name=f"Frivillig {slug}", partner_organisation="DRC Integration")
+                milestone = mg.Milestone(title="Politisk proces", due_on=date(2025, 6, 30))
+                db.session.add_all([client, course, volunteer, milestone])
+                db.session.flush()
+                meeting = mg.CourseSession(course_id=course.id, date=date(2026, 1, 6), start_time=__import__('datetime').time(10, 0))
+                mother = create_mother({"name": f"Mor {slug}"}, "test")
+                enrolment = enrol(course, mother, date(2026, 1, 6))
+                referral = mg.Referral(mother_id=mother.id, referred_by="test", referred_on=date(2026, 1, 1))
+                db.session.add_all([meeting, referral])
                 db.session.commit()
-                ids[slug] = {"household_id": lookalike_data[slug]["household"], "client_id": client.id}
+                ids[slug] = {
+                    "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
+                    "session_id": meeting.id, "mother_id": mother.id, "enrolment_id": enrolment.id, "referral_id": referral.id,
+                    "volunteer_id": volunteer.id, "milestone_id": milestone.id,
+                }
         db.session.remove()
     return ids
 
@@ -59,6 +85,8 @@ def _url(rule, tenant: str, ids: dict[str, int]) -> str:
             return tenant
         if name == "filename":
             return "samvirke.css"
+        if name == "key":
+            return "example.households"
         if converter == "int":
             return str(ids[name])
         raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
@@ -99,7 +127,12 @@ def test_every_route_answers_each_role_as_the_matrix_says(app, objects, role):
                         expected = "allowed"
                     else:
                         expected = {403}
-                    ok = status not in (401, 403, 404) and not (300 <= status < 400 and "/auth/login" in url) if expected == "allowed" else status in expected
+                    if expected == "allowed" and role in NARROWED.get(rule.rule, ()):
+                        ok = status not in (401, 403)
+                    elif expected == "allowed":
+                        ok = status not in (401, 403, 404)
+                    else:
+                        ok = status in expected
                     if not ok:
                         failures.append(f"{method} {url} as {role}: {status}, expected {expected}")
         assert failures == []
@@ -135,7 +168,8 @@ def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects)
                 missing = _call(client, method, _url(rule, OWN, {k: 987654 for k in objects[OWN]}))
             finally:
                 app.config["WTF_CSRF_ENABLED"] = True
-            assert foreign.status_code == missing.status_code == 404, rule.rule
+            # 404, or 422 where the body is refused before the id is looked at: the same either way.
+            assert foreign.status_code == missing.status_code and foreign.status_code in (404, 422), rule.rule
             assert foreign.get_data() == missing.get_data(), rule.rule
             assert b"beta" not in foreign.get_data().lower() and b"Fortroligt" not in foreign.get_data()
             checked += 1

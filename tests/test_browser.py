@@ -9,6 +9,7 @@ Chromium, these tests are skipped and the summary says why.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,3 +113,68 @@ def test_partner_staff_creates_a_household_through_the_generated_form(page, look
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("navigation", name="Main menu").is_visible()
     check_accessibility(page)
+
+
+def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(page, app, live_url, tenant_a):
+    """The mother-groups journey across three people, each through the development provider."""
+    from datetime import date, timedelta
+
+    from core.db import db
+    from core.tenancy.context import tenant_context
+    from core.volunteers.models import Volunteer
+    from plugins.mother_groups.models import Course, CourseVolunteer
+    from plugins.mother_groups.services import generate_sessions
+
+    today = date.today()
+    with app.app_context(), tenant_context(tenant_a):
+        course = Course(name="Forløb Strandparken", start_date=today - timedelta(days=14), end_date=today + timedelta(days=270), weekday=today.weekday(), status="running")
+        volunteer = Volunteer(name="Birgitte Holm", partner_organisation="DRC Integration", login_subject=f"{live_url}/dev-idp/alpha|alpha-volunteer")
+        db.session.add_all([course, volunteer])
+        db.session.flush()
+        db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer.id))
+        generate_sessions(course)
+
+    def sign_out():
+        page.goto("/alpha/")
+        page.get_by_role("button", name="Log ud").click()
+        page.wait_for_url(lambda url: urlsplit(url).path == "/")
+
+    # 1. The health visitor refers a mother, with her consent.
+    log_in(page, "Alfa Kommune", "Sundhedsplejerske, Alfa Kommune (demo)")
+    page.wait_for_url("**/alpha/")
+    page.goto("/alpha/mother_groups/referrals/")
+    check_accessibility(page)
+    page.get_by_label("Navn").fill("Hodan Abdi")
+    page.get_by_label("Sprog").fill("somali")
+    page.get_by_label("Hun har givet samtykke til at deltage og til registrering af sine oplysninger").check()
+    page.get_by_role("button", name="Send henvisning").click()
+    assert "Afventer" in page.locator("#referrals").inner_text()
+    assert "Hodan" not in page.locator("#referrals").inner_text()  # she sees the status, not the group
+    sign_out()
+
+    # 2. The coordinator enrols her on the course.
+    page.context.clear_cookies()
+    log_in(page, "Alfa Kommune", "Projektkoordinator, DRC Integration, Alfa Kommune (demo)")
+    page.wait_for_url("**/alpha/")
+    page.goto("/alpha/mother_groups/referrals/")
+    check_accessibility(page)
+    row = page.locator("#referrals tbody tr", has_text="Hodan Abdi")
+    row.get_by_label("Afgørelse").select_option("enrol")
+    row.get_by_label("Forløb").select_option(label="Forløb Strandparken")
+    row.get_by_role("button", name="Gem afgørelse").click()
+    assert "Indskrevet" in page.locator("#referrals").inner_text()
+    sign_out()
+
+    # 3. The volunteer records the day's attendance on her phone.
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "Alfa Kommune", "Frivillig, Alfa Kommune (demo)")
+    page.wait_for_url("**/alpha/")
+    page.goto("/alpha/mother_groups/my-sessions")
+    page.get_by_role("link", name=re.compile("Forløb Strandparken")).first.click()
+    check_accessibility(page)
+    page.get_by_role("group", name="Hodan Abdi").get_by_label("Til stede").check()
+    page.get_by_role("group", name="Hodan Abdi").get_by_label("Barnet med").check()
+    page.get_by_role("button", name="Gem fremmøde").click()
+    assert "Fremmødet er gemt." in page.content()
+    assert page.get_by_role("group", name="Hodan Abdi").get_by_label("Til stede").is_checked()

@@ -42,6 +42,11 @@ def init_api(app: Flask) -> None:
 
     csrf.exempt(views.blp)
     api.register_blueprint(views.blp, url_prefix=API_PREFIX)
+    # The volunteer registry is core: every tenant has it, whatever its programmes.
+    from core.volunteers.api import blp as volunteers_blp
+
+    csrf.exempt(volunteers_blp)
+    api.register_blueprint(volunteers_blp, url_prefix=API_PREFIX)
     for programme, blueprints in host.call_each("samvirke_api_blueprints"):
         if programme is None:
             raise ValueError("An API blueprint must belong to a programme plugin")

@@ -47,6 +47,9 @@ class ProgrammesSchema(Schema):
     enabled = fields.List(
         fields.String(validate=validate.Regexp(PROGRAMME_KEY_PATTERN)), load_default=list
     )
+    # Per-programme settings of this tenant, e.g. [programmes.settings.mother_groups]
+    # retention_days = 730. Each plugin documents and validates its own keys.
+    settings = fields.Dict(keys=fields.String(validate=validate.Regexp(PROGRAMME_KEY_PATTERN)), values=fields.Dict(), load_default=dict)
 
     @validates("enabled")
     def _unique(self, value: list[str], **kwargs: Any) -> None:
@@ -86,7 +89,7 @@ class TenantFileSchema(Schema):
     cvr = fields.String(required=True)
     invoice_ean = fields.String(required=True)
     agreements = fields.List(fields.Dict(), load_default=list)
-    programmes = fields.Nested(ProgrammesSchema, load_default=lambda: {"demo": False, "enabled": []})
+    programmes = fields.Nested(ProgrammesSchema, load_default=lambda: {"demo": False, "enabled": [], "settings": {}})
     identity_provider = fields.Nested(IdentityProviderSchema, required=True)
 
     @validates("cvr")

@@ -47,6 +47,10 @@ class Tenant(db.Model):
     def enabled_programmes(self) -> frozenset[str]:
         return frozenset(p.programme_key for p in self.programmes)
 
+    def programme_settings(self, key: str) -> dict:
+        """The tenant file's settings for one programme ({} when none)."""
+        return next((dict(p.settings or {}) for p in self.programmes if p.programme_key == key), {})
+
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
 
@@ -58,5 +62,6 @@ class TenantProgramme(db.Model):
 
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     programme_key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
     tenant: Mapped[Tenant] = relationship(back_populates="programmes")

@@ -54,8 +54,12 @@ def _apply(tenant: Tenant, tf: TenantFile) -> None:
     tenant.active = True
     tenant.updated_at = utcnow()
     wanted = set(data["programmes"]["enabled"])
-    tenant.programmes = [p for p in tenant.programmes if p.programme_key in wanted] + [
-        TenantProgramme(programme_key=key)
+    settings = data["programmes"].get("settings", {})
+    kept = [p for p in tenant.programmes if p.programme_key in wanted]
+    for programme in kept:
+        programme.settings = settings.get(programme.programme_key, {})
+    tenant.programmes = kept + [
+        TenantProgramme(programme_key=key, settings=settings.get(key, {}))
         for key in sorted(wanted - tenant.enabled_programmes)
     ]
 

@@ -46,6 +46,8 @@ def send_volunteer_reminders(tenant_id: int, today: str | None = None) -> int:
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(VolunteerReminder.__table__)
     result = db.session.execute(
-        insert.values(rows).on_conflict_do_nothing(index_elements=["volunteer_id", "kind", "days_before", "expires_on"])
+        insert.values(rows)
+        .on_conflict_do_nothing(index_elements=["volunteer_id", "kind", "days_before", "expires_on"])
+        .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
     )
     return result.rowcount or 0

@@ -7,6 +7,21 @@ from core.plugins.host import plugin_host
 from core.tenancy.web import TENANT_URL_PREFIX
 
 
+def _may_open(endpoint: str) -> bool:
+    """Show a menu entry only to those the authorization matrix lets through."""
+    from flask import current_app
+
+    from core.identity.authz import PUBLIC, allowed_roles
+    from core.identity.sessions import current_principal
+
+    principal = current_principal()
+    rules = list(current_app.url_map.iter_rules(endpoint)) if endpoint in current_app.view_functions else []
+    if principal is None or not rules:
+        return False
+    allowed = allowed_roles(rules[0].rule, "GET") or frozenset()
+    return PUBLIC in allowed or bool(allowed.intersection(principal.roles))
+
+
 def _mount_plugin_blueprints(app: Flask) -> None:
     """Each programme's pages under /<tenant>/<programme key>/ (404 where disabled)."""
     programmes = app.extensions["samvirke_blueprint_programmes"]
@@ -31,7 +46,13 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(audit_bp)
     app.register_blueprint(national_bp)
+    from core.volunteers import init_volunteers
+
+    init_volunteers(app)
     _mount_plugin_blueprints(app)
+    from core.reports import init_reports
+
+    init_reports(app)
 
     @app.context_processor
     def _tenant_navigation() -> dict:
@@ -39,7 +60,7 @@ def init_web(app: Flask) -> None:
         if tenant is None:
             return {"tenant": None, "menu": []}
         entries = plugin_host().collect("samvirke_menu_entries", enabled=tenant.enabled_programmes, tenant=tenant)
-        return {"tenant": tenant, "menu": sorted(entries, key=lambda e: e.order)}
+        return {"tenant": tenant, "menu": sorted((e for e in entries if _may_open(e.endpoint)), key=lambda e: e.order)}
 
     @app.after_request
     def _security_headers(response):

@@ -30,8 +30,10 @@ class FormField:
 
 
 def _input_type(f: fields.Field) -> str:
-    if f.metadata.get("widget"):
+    if f.metadata.get("widget") in ("textarea", "time"):
         return f.metadata["widget"]
+    if isinstance(f, fields.List) and any(isinstance(v, validate.OneOf) for v in f.inner.validators):
+        return "checkboxes"
     if any(isinstance(v, validate.OneOf) for v in f.validators):
         return "select"
     for cls, kind in (
@@ -49,6 +51,8 @@ def _input_type(f: fields.Field) -> str:
 
 
 def _choices(f: fields.Field) -> list[tuple[str, str]]:
+    if isinstance(f, fields.List):
+        f = f.inner
     for v in f.validators:
         if isinstance(v, validate.OneOf):
             labels = f.metadata.get("choice_labels", {})
@@ -64,8 +68,18 @@ def _flat_errors(messages: Any) -> list[str]:
     return [str(messages)]
 
 
-def form_fields(schema: Schema, values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> list[FormField]:
-    values, errors = values or {}, errors or {}
+def form_fields(
+    schema: Schema,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    choices: dict[str, list[tuple[Any, str]]] | None = None,
+) -> list[FormField]:
+    """The schema's input fields for the ``form`` macro.
+
+    ``choices``: options for fields whose values come from the database
+    (e.g. a course or a housing area): rendered as a select.
+    """
+    values, errors, choices = values or {}, errors or {}, choices or {}
     out = []
     from core.schemas import is_partner_only, may_see_partner_only
 
@@ -74,15 +88,17 @@ def form_fields(schema: Schema, values: dict[str, Any] | None = None, errors: di
         if f.dump_only or (is_partner_only(f) and not partner):
             continue
         key = f.data_key or name
+        dynamic = [(str(v), str(label)) for v, label in choices.get(key, [])] if key in choices else None
+        value = values.getlist(key) if hasattr(values, "getlist") and isinstance(f, fields.List) else values.get(key, "")
         out.append(
             FormField(
                 name=key,
                 label=str(f.metadata.get("label", name.replace("_", " ").capitalize())),
-                input_type=_input_type(f),
+                input_type="select" if dynamic is not None else _input_type(f),
                 required=f.required,
-                value=values.get(key, ""),
+                value="" if value is None else value,
                 errors=_flat_errors(errors.get(key, [])),
-                choices=_choices(f),
+                choices=dynamic if dynamic is not None else _choices(f),
                 hint=str(f.metadata.get("hint", "")),
             )
         )

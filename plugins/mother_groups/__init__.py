@@ -5,18 +5,27 @@ Thin hook implementations; the work is in the modules beside this one.
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core.db import db
 from core.plugins import hookimpl
-from core.plugins.types import Migrations, Programme
+from core.plugins.types import DashboardWidget, JobDefinition, MenuEntry, Migrations, Permission, PersonalDataField, Programme
 from plugins.mother_groups import models
 
 KEY = "mother_groups"
+DEFAULT_RETENTION_DAYS = 730  # after her last course ends; tenant files may set programmes.settings.mother_groups.retention_days
 
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Ny mor i Danmark (mødregrupper)", name_en="New mother in Denmark (mother groups)", partner_organisation="DRC Integration")
+    return Programme(
+        key=KEY, name_da="Ny mor i Danmark (mødregrupper)", name_en="New mother in Denmark (mother groups)",
+        partner_organisation="DRC Integration",
+    )
 
 
 @hookimpl
@@ -27,3 +36,137 @@ def samvirke_models():
 @hookimpl
 def samvirke_migrations() -> Migrations:
     return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def samvirke_blueprints():
+    from plugins.mother_groups.governance import bp as governance_bp
+    from plugins.mother_groups.views import bp
+
+    return [bp, governance_bp]
+
+
+@hookimpl
+def samvirke_api_blueprints():
+    from plugins.mother_groups.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def samvirke_schemas():
+    from plugins.mother_groups import schemas
+
+    return {
+        "MotherGroupsCourse": schemas.CourseSchema,
+        "MotherGroupsEnrolment": schemas.EnrolmentSchema,
+        "MotherGroupsSession": schemas.SessionSchema,
+        # The nested schema first, so the outer one refers to it by this name.
+        "MotherGroupsAttendanceEntry": schemas.AttendanceEntrySchema,
+        "MotherGroupsAttendance": schemas.AttendanceSchema,
+        "MotherGroupsReferral": schemas.ReferralSchema,
+        "MotherGroupsReferralStatus": schemas.ReferralStatusSchema,
+        "MotherGroupsReferralDecision": schemas.ReferralDecisionSchema,
+    }
+
+
+@hookimpl
+def samvirke_authorization():
+    from plugins.mother_groups import api, governance, views
+
+    return {**views.AUTHORIZATION, **api.AUTHORIZATION, **governance.AUTHORIZATION}
+
+
+@hookimpl
+def samvirke_reports():
+    from plugins.mother_groups.reports import report_definitions
+
+    return report_definitions()
+
+
+@hookimpl
+def samvirke_billing_rules():
+    from plugins.mother_groups.billing import billing_rules
+
+    return billing_rules()
+
+
+@hookimpl
+def samvirke_permissions():
+    return [
+        Permission("mother_groups.manage", "Courses, mothers, sessions, referral decisions", roles=("partner_staff", "tenant_admin")),
+        Permission("mother_groups.attendance", "Record attendance on one's own course", roles=("volunteer", "partner_staff")),
+        Permission("mother_groups.refer", "Refer a mother and follow one's own referrals", roles=("municipal_staff",)),
+    ]
+
+
+@hookimpl
+def samvirke_menu_entries(tenant):
+    return [
+        MenuEntry(label_da="Mødregrupper", label_en="Mother groups", endpoint="mother_groups.index", order=20),
+        MenuEntry(label_da="Henvisninger", label_en="Referrals", endpoint="mother_groups.referrals", order=21),
+        MenuEntry(label_da="Mødegange", label_en="Sessions", endpoint="mother_groups.my_sessions", order=22),
+        MenuEntry(label_da="Styring", label_en="Governance", endpoint="mother_groups_governance.index", order=23),
+    ]
+
+
+def _flags_widget() -> str:
+    from plugins.mother_groups.services import course_statuses
+
+    courses = db.session.scalars(select(models.Course).where(models.Course.status != "completed")).all()
+    statuses = course_statuses(courses, date.today())
+    flagged = [s.course.name for s in statuses if s.visit_flag]
+    warned = sum(1 for s in statuses if s.warnings)
+    text = Markup("<p>Aktive forløb: {}. Med advarsler: {}.</p>").format(len(courses), warned)
+    if flagged:
+        text += Markup("<p><strong>Mangler besøg af sundhedsplejersken i sidste måned:</strong> {}</p>").format(", ".join(flagged))
+    return text
+
+
+@hookimpl
+def samvirke_dashboard_widgets(tenant):
+    return [DashboardWidget(title_da="Mødregrupper", title_en="Mother groups", render=_flags_widget, order=20)]
+
+
+def apply_retention(tenant_id: int) -> None:
+    """Anonymise mothers whose last course ended longer ago than the tenant's retention.
+
+    Safe to run twice: anonymised mothers are not selected again.
+    """
+    from core.tenancy.models import Tenant
+    from plugins.mother_groups.services import anonymise_mother, mothers_past_retention
+
+    tenant = db.session.get(Tenant, tenant_id)
+    days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
+    for mother in mothers_past_retention(date.today(), days):
+        anonymise_mother(mother)
+
+
+@hookimpl
+def samvirke_jobs():
+    return [JobDefinition(name="mother_groups.retention", func=apply_retention, cron="30 3 * * *",
+                          description="Anonymise mothers past the retention period after their course")]
+
+
+@hookimpl
+def samvirke_personal_data():
+    consent = "GDPR art. 6(1)(a) and 9(2)(a): her explicit consent"
+    retention = f"{DEFAULT_RETENTION_DAYS} days after her last course ends (tenant setting retention_days)"
+    erase = "anonymised by the retention job or on request; enrolments and attendance stay as statistics"
+    return [
+        PersonalDataField("Mother", "name", "Her name", "confidential", consent, retention, erase),
+        PersonalDataField("Mother", "cpr", "CPR number (optional; stored encrypted, shown masked, never logged)", "confidential", consent, retention, erase),
+        PersonalDataField("Mother", "phone", "Phone number", "ordinary", consent, retention, erase),
+        PersonalDataField("Mother", "languages", "Languages she speaks", "ordinary", consent, retention, erase),
+        PersonalDataField("Mother", "background", "Refugee or immigrant background (ethnic origin)", "sensitive", consent, retention, "kept only as part of the anonymous statistics"),
+        PersonalDataField("Baby", "birth_date", "Baby's birth date or due date (health)", "sensitive", consent, retention, "reduced to the month"),
+        PersonalDataField("Attendance", "status", "Attendance at sessions", "ordinary", consent, retention, "kept without identity"),
+        PersonalDataField("Referral", "referred_by", "Which health visitor referred her", "ordinary", "GDPR art. 6(1)(e)", retention, "kept with the anonymised record"),
+    ]
+
+
+@hookimpl
+def samvirke_demo_data(tenant):
+    from plugins.mother_groups.demo import load
+
+    load(tenant)

@@ -1,0 +1,75 @@
+"""The volunteer registry's JSON API (core registers ``blp`` under ``/<tenant>/api/v1``).
+
+A PUT replaces the whole record with the same schema as a create. The item
+routes look the volunteer up before the body is parsed, so another tenant's
+id answers 404 exactly like a missing one, never 422.
+"""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.audit import record
+from core.db import db
+from core.volunteers.models import Volunteer
+from core.volunteers.schemas import VolunteerSchema
+
+blp = Blueprint("volunteers_api", __name__, description="The volunteer registry")
+
+
+@blp.before_request
+def _find_volunteer() -> None:
+    # Runs after the tenant is resolved and the request authorized, before
+    # flask-smorest parses the body.
+    volunteer_id = (request.view_args or {}).get("volunteer_id")
+    if volunteer_id is not None and db.session.get(Volunteer, volunteer_id) is None:
+        abort(404)
+
+
+@blp.route("/volunteers")
+@blp.response(200, VolunteerSchema(many=True))
+def list_volunteers():
+    """The tenant's volunteers."""
+    record("search", criterion="volunteer list")
+    return db.session.scalars(select(Volunteer).order_by(Volunteer.name, Volunteer.id)).all()
+
+
+@blp.route("/volunteers", methods=["POST"])
+@blp.arguments(VolunteerSchema)
+@blp.response(201, VolunteerSchema)
+def create_volunteer(data):
+    """Register a volunteer."""
+    volunteer = Volunteer(**data)
+    db.session.add(volunteer)
+    db.session.commit()
+    record("create", subject=f"volunteer:{volunteer.id}")
+    return volunteer
+
+
+@blp.route("/volunteers/<int:volunteer_id>")
+@blp.response(200, VolunteerSchema)
+@blp.alt_response(404, description="No such volunteer in this tenant")
+def get_volunteer(volunteer_id: int):
+    """One volunteer."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        abort(404)
+    record("view", subject=f"volunteer:{volunteer.id}")
+    return volunteer
+
+
+@blp.route("/volunteers/<int:volunteer_id>", methods=["PUT"])
+@blp.arguments(VolunteerSchema)
+@blp.response(200, VolunteerSchema)
+@blp.alt_response(404, description="No such volunteer in this tenant")
+def replace_volunteer(data, volunteer_id: int):
+    """Replace every field of a volunteer (fields left out become empty)."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        abort(404)
+    for name, value in data.items():
+        setattr(volunteer, name, value)
+    db.session.commit()
+    record("change", subject=f"volunteer:{volunteer.id}")
+    return volunteer

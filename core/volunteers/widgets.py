@@ -1,0 +1,31 @@
+"""The dashboard widget of the volunteer registry: counts only, for the tenant in context."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from core.db import db
+from core.volunteers.models import Volunteer, VolunteerReminder
+
+
+def reminder_counts(today: date) -> tuple[int, int]:
+    """(unacknowledged reminders, volunteers whose certificate has expired); both tenant-scoped."""
+    open_reminders = db.session.scalar(
+        select(func.count(VolunteerReminder.id)).where(VolunteerReminder.acknowledged_at.is_(None))
+    )
+    expired = db.session.scalar(
+        select(func.count(Volunteer.id)).where(Volunteer.certificate_valid_until < today)
+    )
+    return open_reminders or 0, expired or 0
+
+
+def reminders_widget() -> str:
+    # Counts, no names: the home page is open to every role of the tenant.
+    open_reminders, expired = reminder_counts(date.today())
+    return Markup("<p>{}</p><p>{}</p>").format(
+        _("Unacknowledged reminders: %(count)s", count=open_reminders),
+        _("Expired child-protection certificates: %(count)s", count=expired),
+    )

@@ -1,0 +1,195 @@
+"""JSON API: courses, enrolments, sessions, attendance and referrals.
+
+Mounted by core under /<tenant>/api/v1/mother_groups/ and documented in the
+tenant's OpenAPI document from these schemas. Invalid input is refused with
+422 per field before anything is written.
+"""
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.audit import record
+from core.db import db
+from plugins.mother_groups import access, services
+from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
+from plugins.mother_groups.schemas import (
+    AttendanceEntrySchema,
+    AttendanceSchema,
+    CourseSchema,
+    EnrolmentSchema,
+    ReferralDecisionSchema,
+    ReferralSchema,
+    ReferralStatusSchema,
+    SessionSchema,
+)
+
+blp = Blueprint("mother_groups_api", __name__, description="Mother groups (Ny mor i Danmark)")
+PREFIX = "/<tenant>/api/v1/mother_groups"
+MANAGERS = access.MANAGERS
+AUTHORIZATION = {
+    f"{PREFIX}/courses": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>/enrolments": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>/sessions": MANAGERS,
+    f"{PREFIX}/sessions/<int:session_id>": MANAGERS,
+    f"{PREFIX}/sessions/<int:session_id>/attendance": [*MANAGERS, "volunteer"],
+    f"{PREFIX}/referrals": {"GET": ["municipal_staff", *MANAGERS], "POST": ["municipal_staff", *MANAGERS]},
+    f"{PREFIX}/referrals/<int:referral_id>": {"GET": ["municipal_staff", *MANAGERS], "POST": MANAGERS},
+}
+
+
+_get_or_404 = access.get_or_404
+
+
+def _unprocessable(exc: ValidationError):
+    from flask_smorest import abort as smorest_abort
+
+    db.session.rollback()
+    smorest_abort(422, errors={"json": exc.messages})
+
+
+@blp.route("/courses")
+@blp.response(200, CourseSchema(many=True))
+def list_courses():
+    return db.session.scalars(select(Course).order_by(Course.start_date)).all()
+
+
+@blp.route("/courses", methods=["POST"])
+@blp.arguments(CourseSchema)
+@blp.response(201, CourseSchema)
+def create_course(data):
+    try:
+        return services.create_course(data)
+    except ValidationError as exc:
+        _unprocessable(exc)
+
+
+@blp.route("/courses/<int:course_id>")
+@blp.response(200, CourseSchema)
+def get_course(course_id: int):
+    return _get_or_404(Course, course_id)
+
+
+@blp.route("/courses/<int:course_id>/enrolments")
+@blp.response(200, EnrolmentSchema(many=True))
+def list_enrolments(course_id: int):
+    _get_or_404(Course, course_id)
+    record("search", criterion=f"course {course_id} participants")
+    return db.session.scalars(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.id)).all()
+
+
+@blp.route("/courses/<int:course_id>/enrolments", methods=["POST"])
+@blp.arguments(EnrolmentSchema)
+@blp.response(201, EnrolmentSchema)
+def create_enrolment(data, course_id: int):
+    course = _get_or_404(Course, course_id)
+    mother = db.session.get(Mother, data["mother_id"])
+    try:
+        if mother is None:
+            raise ValidationError({"mother_id": ["Moderen findes ikke."]})
+        enrolment = services.enrol(course, mother, data.get("joined_on"))
+        db.session.commit()
+    except ValidationError as exc:
+        _unprocessable(exc)
+    record("change", subject=f"mother_groups.mother:{mother.id}", criterion=f"enrolment {enrolment.status}")
+    return enrolment
+
+
+@blp.route("/courses/<int:course_id>/sessions")
+@blp.response(200, SessionSchema(many=True))
+def list_sessions(course_id: int):
+    _get_or_404(Course, course_id)
+    sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course_id).order_by(CourseSession.date)).all()
+    return [_session_out(s) for s in sessions]
+
+
+def _session_out(s: CourseSession) -> dict:
+    return {"id": s.id, "course_id": s.course_id, "date": s.date, "start_time": s.start_time, "status": s.status,
+            "activities": [a.activity for a in s.activities], "note": s.note, "moved_from": s.moved_from}
+
+
+@blp.route("/courses/<int:course_id>/sessions", methods=["POST"])
+@blp.response(201, SessionSchema(many=True))
+def generate_sessions(course_id: int):
+    """Create the weekly sessions not yet there, skipping Danish public holidays."""
+    course = _get_or_404(Course, course_id)
+    services.generate_sessions(course)
+    return list_sessions(course_id)
+
+
+@blp.route("/sessions/<int:session_id>", methods=["PUT"])
+@blp.arguments(SessionSchema)
+@blp.response(200, SessionSchema)
+def update_session(data, session_id: int):
+    """Move or cancel one session, or set its activities."""
+    meeting = _get_or_404(CourseSession, session_id)
+    services.update_session(meeting, data)
+    return _session_out(meeting)
+
+
+@blp.route("/sessions/<int:session_id>/attendance")
+@blp.response(200, AttendanceEntrySchema(many=True))
+def get_attendance(session_id: int):
+    meeting = _get_or_404(CourseSession, session_id)
+    access.require_course_access(meeting.course_id)
+    return db.session.scalars(select(Attendance).where(Attendance.session_id == meeting.id).order_by(Attendance.enrolment_id)).all()
+
+
+@blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
+@blp.arguments(AttendanceSchema)
+@blp.response(200, AttendanceEntrySchema(many=True))
+def put_attendance(data, session_id: int):
+    """Record the whole group's attendance in one go (all entries or none)."""
+    meeting = _get_or_404(CourseSession, session_id)
+    access.require_course_access(meeting.course_id)
+    try:
+        services.record_attendance(meeting, data["entries"], access.principal().audit_label)
+    except ValidationError as exc:
+        _unprocessable(exc)
+    record("change", criterion=f"attendance session {meeting.id}")
+    return get_attendance(session_id)
+
+
+@blp.route("/referrals")
+@blp.response(200, ReferralStatusSchema(many=True))
+def list_referrals():
+    """Managers: the queue. A health visitor: the status of her own referrals."""
+    p = access.principal()
+    query = select(Referral).order_by(Referral.referred_on.desc(), Referral.id.desc())
+    if not access.manages(p):
+        query = query.where(Referral.referred_by == p.audit_label)
+    return db.session.scalars(query).all()
+
+
+@blp.route("/referrals", methods=["POST"])
+@blp.arguments(ReferralSchema)
+@blp.response(201, ReferralStatusSchema)
+def create_referral(data):
+    return services.refer(data, access.principal().audit_label)
+
+
+@blp.route("/referrals/<int:referral_id>")
+@blp.response(200, ReferralStatusSchema)
+def get_referral(referral_id: int):
+    referral = _get_or_404(Referral, referral_id)
+    p = access.principal()
+    if not access.manages(p) and referral.referred_by != p.audit_label:
+        abort(404)  # someone else's referral looks missing
+    return referral
+
+
+@blp.route("/referrals/<int:referral_id>", methods=["POST"])
+@blp.arguments(ReferralDecisionSchema)
+@blp.response(200, ReferralStatusSchema)
+def decide_referral(data, referral_id: int):
+    """Enrol, wait-list or decline (with a reason)."""
+    referral = _get_or_404(Referral, referral_id)
+    try:
+        services.decide(referral, data)
+    except ValidationError as exc:
+        _unprocessable(exc)
+    record("change", subject=f"mother_groups.mother:{referral.mother_id}", criterion=f"referral {referral.status}")
+    return referral

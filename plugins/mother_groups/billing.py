@@ -1,0 +1,85 @@
+"""The municipality's co-financing on the staircase model (trappemodel).
+
+The agreement names an amount per calendar year, for Ishøj 14,000 DKK in
+2023, 28,000 in 2024 and 42,000 in 2025 (84,000 in all)::
+
+    {"rule": "mother_groups.staircase", "start": "2023-01-01", "end": "2025-12-31",
+     "amounts": {"2023": 14000, "2024": 28000, "2025": 42000}}
+
+``start`` and ``end`` are ISO dates or ``date`` objects; the keys of
+``amounts`` may be strings or integers.
+
+How a billing period becomes invoice lines:
+
+- One line per calendar year that overlaps both the period and the agreement
+  (its dates are that overlap).
+- The year's amount is pro-rated by whole calendar months: a month counts
+  only when the overlap includes every day of it (1st to last day). A full
+  year is 12/12 of the amount; 2024-01-01..2024-06-30 is 6/12 of 28,000.
+  A partly covered month counts for nothing, so a year whose overlap holds no
+  whole month yields no line (there is nothing to bill).
+- Amounts are ``Decimal`` rounded to 2 places, ROUND_HALF_UP, per line.
+  Billing a year month by month can therefore differ from the yearly amount
+  by a few øre; bill by whole years or quarters to avoid that.
+- A period wholly outside the agreement gives no lines; a year missing from
+  ``amounts`` gives no line (the agreement does not finance it).
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from core.plugins.types import InvoiceLine
+
+CENTS = Decimal("0.01")
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, datetime):  # a datetime is a date too; drop the time
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _whole_months(start: date, end: date) -> int:
+    """Calendar months of ``start``'s year lying entirely within [start, end]."""
+    year = start.year
+    return sum(
+        1
+        for month in range(1, 13)
+        if start <= date(year, month, 1) and date(year, month, calendar.monthrange(year, month)[1]) <= end
+    )
+
+
+class StaircaseRule:
+    key = "mother_groups.staircase"
+    name_da = "Trappemodel (kommunal medfinansiering)"
+
+    def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
+        period_start, period_end = _as_date(period_start), _as_date(period_end)
+        if period_start > period_end:
+            raise ValueError(f"billing period starts after it ends: {period_start} > {period_end}")
+        start = max(period_start, _as_date(agreement["start"]))
+        end = min(period_end, _as_date(agreement["end"]))
+        amounts = agreement.get("amounts") or {}
+        lines = []
+        for year in range(start.year, end.year + 1):  # empty when the period is outside the agreement
+            per_year = amounts.get(str(year), amounts.get(year))
+            if per_year is None:
+                continue
+            first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+            months = _whole_months(first, last)
+            if months == 0:
+                continue
+            # str() so a float in the agreement becomes its written value, not its binary one.
+            amount = (Decimal(str(per_year)) * months / 12).quantize(CENTS, rounding=ROUND_HALF_UP)
+            label = f"{self.name_da} {year}" + ("" if months == 12 else f" ({months} af 12 måneder)")
+            lines.append(InvoiceLine(label, first, last, amount))
+        return lines
+
+
+def billing_rules() -> list:
+    return [StaircaseRule()]

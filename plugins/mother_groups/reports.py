@@ -1,0 +1,275 @@
+"""The programme's reports: per course, recruitment, and against the agreement.
+
+Every figure is aggregated in SQL from selected columns (one query per
+breakdown, never one per course or mother). ``build`` runs in the tenant's
+context, so the ORM filters every table to that tenant; ``build_national``
+runs inside ``cross_tenant()`` (the caller enters it) and returns counts per
+tenant id only: no names, no free text.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from core.db import db
+from core.plugins.types import ReportDefinition, ReportResult
+from core.tenancy.models import Tenant, TenantProgramme
+from plugins.mother_groups.models import (
+    ACTIVITY_TYPES,
+    REFERRAL_SOURCES,
+    REFERRAL_STATUSES,
+    Attendance,
+    Course,
+    CourseSession,
+    Enrolment,
+    HousingArea,
+    Mother,
+    Referral,
+    SessionActivity,
+)
+
+KEY = "mother_groups"
+# The Ishøj agreement: 3 overlapping courses reaching up to 24 mothers.
+TARGET_COURSES = 3
+TARGET_MOTHERS = 24
+UNKNOWN_AREA = "Ukendt"
+HEALTH_VISIT = "health_visitor_visit"
+
+
+def _count_if(condition) -> Any:
+    # SUM(CASE ...) rather than COUNT(...) FILTER: SQLite and PostgreSQL both take it.
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None  # no attendance recorded yet: a rate of 0 would be misleading
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _int_param(params: dict[str, Any], name: str) -> int | None:
+    value = str(params.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number") from None
+
+
+# --- Per course ------------------------------------------------------------
+
+
+def _participants_by(group):
+    """Mothers who ever joined (joined_on set, also those who left since)."""
+    return (
+        select(group.label("k"), func.count(Enrolment.id).label("n"))
+        .where(Enrolment.joined_on.is_not(None))
+        .group_by(group)
+        .subquery()
+    )
+
+
+def _held_sessions_by(group):
+    counts = [_count_if(SessionActivity.activity == a).label(a) for a in ACTIVITY_TYPES]
+    # Activities are counted through an outer join so a held session without
+    # any still counts as held; (session, activity) is unique, so each sum is
+    # a number of sessions.
+    return (
+        select(group.label("k"), func.count(func.distinct(CourseSession.id)).label("held"), *counts)
+        .select_from(CourseSession)
+        .outerjoin(SessionActivity, SessionActivity.session_id == CourseSession.id)
+        .where(CourseSession.status == "held")
+        .group_by(group)
+        .subquery()
+    )
+
+
+def _course_report(params: dict[str, Any]) -> ReportResult:
+    course_id = _int_param(params, "course_id")
+    participants = _participants_by(Enrolment.course_id)
+    held = _held_sessions_by(CourseSession.course_id)
+    attendance = (
+        select(
+            CourseSession.course_id.label("k"),
+            _count_if(Attendance.status == "present").label("present"),
+            func.count(Attendance.id).label("recorded"),
+        )
+        .join(CourseSession, CourseSession.id == Attendance.session_id)
+        .where(CourseSession.status == "held", Attendance.status.in_(("present", "absent", "excused")))
+        .group_by(CourseSession.course_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Course.id, Course.name,
+            func.coalesce(participants.c.n, 0),
+            func.coalesce(attendance.c.present, 0), func.coalesce(attendance.c.recorded, 0),
+            func.coalesce(held.c.held, 0),
+            *[func.coalesce(held.c[a], 0) for a in ACTIVITY_TYPES],
+        )
+        .outerjoin(participants, participants.c.k == Course.id)
+        .outerjoin(attendance, attendance.c.k == Course.id)
+        .outerjoin(held, held.c.k == Course.id)
+        .order_by(Course.start_date, Course.id)
+    )
+    if course_id is not None:
+        query = query.where(Course.id == course_id)
+    rows = []
+    for cid, name, n, present, recorded, n_held, *by_activity in db.session.execute(query):
+        visits = by_activity[ACTIVITY_TYPES.index(HEALTH_VISIT)]
+        rows.append((cid, name, n, _percent(present, recorded), n_held, *by_activity, visits))
+    columns = [
+        "course_id", "course", "participants", "attendance_rate_pct", "sessions_held",
+        *[f"held_{a}" for a in ACTIVITY_TYPES], "health_visitor_visits",
+    ]
+    return ReportResult(columns=columns, rows=rows)
+
+
+def _enabled_tenants():
+    """Active tenants with the programme enabled: every one gets a row, zero or not."""
+    return (
+        select(Tenant.id)
+        .join(TenantProgramme, TenantProgramme.tenant_id == Tenant.id)
+        .where(TenantProgramme.programme_key == KEY, Tenant.active.is_(True))
+    ).subquery()
+
+
+def _course_national(params: dict[str, Any]) -> ReportResult:
+    tenants = _enabled_tenants()
+    courses = select(Course.tenant_id.label("k"), func.count(Course.id).label("n")).group_by(Course.tenant_id).subquery()
+    participants = _participants_by(Enrolment.tenant_id)
+    held = _held_sessions_by(CourseSession.tenant_id)
+    rows = db.session.execute(
+        select(
+            tenants.c.id,
+            func.coalesce(courses.c.n, 0), func.coalesce(participants.c.n, 0),
+            func.coalesce(held.c.held, 0), func.coalesce(held.c[HEALTH_VISIT], 0),
+        )
+        .outerjoin(courses, courses.c.k == tenants.c.id)
+        .outerjoin(participants, participants.c.k == tenants.c.id)
+        .outerjoin(held, held.c.k == tenants.c.id)
+        .order_by(tenants.c.id)
+    ).all()
+    return ReportResult(
+        columns=["tenant_id", "courses", "participants", "sessions_held", "health_visitor_visits"],
+        rows=[tuple(r) for r in rows],
+    )
+
+
+# --- Recruitment -----------------------------------------------------------
+
+
+def _by_status():
+    return [_count_if(Referral.status == s).label(s) for s in REFERRAL_STATUSES]
+
+
+def _recruitment_report(params: dict[str, Any]) -> ReportResult:
+    by_source = {
+        source: counts
+        for source, *counts in db.session.execute(select(Referral.source, *_by_status()).group_by(Referral.source))
+    }
+    by_area = db.session.execute(
+        select(HousingArea.name, *_by_status())
+        .select_from(Referral)
+        .join(Mother, Mother.id == Referral.mother_id)
+        .outerjoin(HousingArea, HousingArea.id == Mother.housing_area_id)
+        .group_by(HousingArea.id, HousingArea.name)
+    ).all()
+    rows = []
+    # Every known source is listed, with zeros, so the report keeps its shape.
+    for source in [*REFERRAL_SOURCES, *sorted(set(by_source) - set(REFERRAL_SOURCES))]:
+        counts = by_source.get(source, [0] * len(REFERRAL_STATUSES))
+        rows.append(("source", source, *counts, sum(counts)))
+    # Named areas alphabetically, mothers without an area last.
+    for name, *counts in sorted(by_area, key=lambda r: (r[0] is None, r[0] or "")):
+        rows.append(("housing_area", name or UNKNOWN_AREA, *counts, sum(counts)))
+    return ReportResult(columns=["breakdown", "category", *REFERRAL_STATUSES, "total"], rows=rows)
+
+
+def _recruitment_national(params: dict[str, Any]) -> ReportResult:
+    tenants = _enabled_tenants()
+    referrals = (
+        select(Referral.tenant_id.label("k"), func.count(Referral.id).label("total"), *_by_status())
+        .group_by(Referral.tenant_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(tenants.c.id, func.coalesce(referrals.c.total, 0), *[func.coalesce(referrals.c[s], 0) for s in REFERRAL_STATUSES])
+        .outerjoin(referrals, referrals.c.k == tenants.c.id)
+        .order_by(tenants.c.id)
+    ).all()
+    return ReportResult(columns=["tenant_id", "referrals", *REFERRAL_STATUSES], rows=[tuple(r) for r in rows])
+
+
+# --- Against the agreement -------------------------------------------------
+
+
+def _reached_by(group):
+    """Distinct mothers who ever joined a course (a mother on two courses counts once)."""
+    return (
+        select(group.label("k"), func.count(func.distinct(Enrolment.mother_id)).label("n"))
+        .where(Enrolment.joined_on.is_not(None))
+        .group_by(group)
+        .subquery()
+    )
+
+
+def _agreement_report(params: dict[str, Any]) -> ReportResult:
+    visited = (
+        select(CourseSession.course_id)
+        .join(SessionActivity, and_(SessionActivity.session_id == CourseSession.id, SessionActivity.activity == HEALTH_VISIT))
+        .where(CourseSession.status == "held")
+        .distinct()
+        .subquery()
+    )
+    courses, with_visit = db.session.execute(
+        select(func.count(Course.id), func.count(visited.c.course_id)).outerjoin(visited, visited.c.course_id == Course.id)
+    ).one()
+    reached = db.session.scalar(
+        select(func.count(func.distinct(Enrolment.mother_id))).where(Enrolment.joined_on.is_not(None))
+    )
+    rows = [
+        ("courses", courses),
+        ("courses_target", TARGET_COURSES),
+        ("courses_with_health_visitor_visit", with_visit),
+        ("mothers_reached", reached),
+        ("mothers_target", TARGET_MOTHERS),
+        ("mothers_reached_pct_of_target", _percent(reached, TARGET_MOTHERS)),
+    ]
+    return ReportResult(columns=["measure", "value"], rows=rows)
+
+
+def _agreement_national(params: dict[str, Any]) -> ReportResult:
+    tenants = _enabled_tenants()
+    courses = select(Course.tenant_id.label("k"), func.count(Course.id).label("n")).group_by(Course.tenant_id).subquery()
+    reached = _reached_by(Enrolment.tenant_id)
+    rows = db.session.execute(
+        select(tenants.c.id, func.coalesce(courses.c.n, 0), func.coalesce(reached.c.n, 0))
+        .outerjoin(courses, courses.c.k == tenants.c.id)
+        .outerjoin(reached, reached.c.k == tenants.c.id)
+        .order_by(tenants.c.id)
+    ).all()
+    return ReportResult(
+        columns=["tenant_id", "courses", "mothers_reached", "mothers_target"],
+        rows=[(*r, TARGET_MOTHERS) for r in rows],
+    )
+
+
+def report_definitions() -> list[ReportDefinition]:
+    return [
+        ReportDefinition(
+            key="mother_groups.course", title_da="Forløb", title_en="Courses",
+            build=_course_report, build_national=_course_national,
+        ),
+        ReportDefinition(
+            key="mother_groups.recruitment", title_da="Rekruttering", title_en="Recruitment",
+            build=_recruitment_report, build_national=_recruitment_national,
+        ),
+        ReportDefinition(
+            key="mother_groups.agreement", title_da="Mål i aftalen", title_en="Against the agreement",
+            build=_agreement_report, build_national=_agreement_national,
+        ),
+    ]

@@ -1,0 +1,348 @@
+"""The programme's pages (Danish first), mounted by core under /<tenant>/mother_groups/."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.audit import record
+from core.crypto import mask_cpr
+from core.db import db
+from core.volunteers.models import Volunteer
+from core.web.forms import form_errors, form_fields, load_form
+from plugins.mother_groups import access, services
+from plugins.mother_groups.models import Course, CourseSession, Enrolment, HousingArea, Mother, Referral
+from plugins.mother_groups.schemas import (
+    ACTIVITY_LABELS,
+    ATTENDANCE_LABELS,
+    CourseSchema,
+    CourseVolunteerSchema,
+    EnrolmentSchema,
+    HousingAreaSchema,
+    LeaveSchema,
+    MotherSchema,
+    ReferralDecisionSchema,
+    ReferralSchema,
+    SessionSchema,
+    label,
+)
+
+bp = Blueprint("mother_groups", __name__, template_folder="templates")
+bp.add_app_template_filter(mask_cpr, "mask_cpr")
+bp.add_app_template_filter(label, "mg_label")
+PREFIX = "/<tenant>/mother_groups"
+MANAGERS = access.MANAGERS
+AUTHORIZATION = {
+    f"{PREFIX}/": MANAGERS,
+    f"{PREFIX}/courses": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>/sessions": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>/enrolments": MANAGERS,
+    f"{PREFIX}/courses/<int:course_id>/volunteers": MANAGERS,
+    f"{PREFIX}/enrolments/<int:enrolment_id>/leave": MANAGERS,
+    f"{PREFIX}/sessions/<int:session_id>": MANAGERS,
+    f"{PREFIX}/sessions/<int:session_id>/attendance": [*MANAGERS, "volunteer"],
+    f"{PREFIX}/my-sessions": ["volunteer", *MANAGERS],
+    f"{PREFIX}/mothers/": MANAGERS,
+    f"{PREFIX}/mothers/<int:mother_id>": MANAGERS,
+    f"{PREFIX}/mothers/<int:mother_id>/erase": MANAGERS,
+    f"{PREFIX}/referrals/": {"GET": ["municipal_staff", *MANAGERS], "POST": ["municipal_staff", *MANAGERS]},
+    f"{PREFIX}/referrals/<int:referral_id>/decision": MANAGERS,
+    f"{PREFIX}/housing-areas/": MANAGERS,
+}
+
+
+_get_or_404 = access.get_or_404
+
+
+def _choices(model, label="name", where=None):
+    query = select(model.id, getattr(model, label)).order_by(getattr(model, label))
+    if where is not None:
+        query = query.where(where)
+    return [(i, n) for i, n in db.session.execute(query)]
+
+
+def _mother_choices():
+    return _choices(Mother, where=Mother.anonymised_at.is_(None))
+
+
+# --- overview and courses ------------------------------------------------------------
+
+
+@bp.get("/")
+def index(values=None, errors=None, status=200):
+    courses = db.session.scalars(select(Course).order_by(Course.start_date)).all()
+    statuses = services.course_statuses(courses, date.today())
+    pending = db.session.scalar(select(db.func.count()).select_from(Referral).where(Referral.status == "pending"))
+    fields = form_fields(CourseSchema(), values, errors, {"housing_area_id": _choices(HousingArea)})
+    return render_template(
+        "mother_groups/index.html", statuses=statuses, pending=pending, fields=fields, general_errors=form_errors(errors or {})
+    ), status
+
+
+@bp.post("/courses")
+def create_course():
+    data, errors = load_form(CourseSchema(), request.form)
+    if data is not None:
+        try:
+            course = services.create_course(data)
+            return redirect(url_for("mother_groups.course", course_id=course.id))
+        except ValidationError as exc:
+            errors = exc.messages
+    return index(request.form, errors, 422)
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int, forms_errors=None, status=200):
+    course = _get_or_404(Course, course_id)
+    state = services.course_statuses([course], date.today())[0]
+    enrolments = db.session.execute(
+        select(Enrolment, Mother.name).join(Mother, Mother.id == Enrolment.mother_id).where(Enrolment.course_id == course.id).order_by(Enrolment.status, Mother.name)
+    ).all()
+    sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
+    volunteers = db.session.scalars(
+        select(Volunteer).join(
+            services.CourseVolunteer,
+            (services.CourseVolunteer.volunteer_id == Volunteer.id) & (services.CourseVolunteer.tenant_id == Volunteer.tenant_id),
+        ).where(services.CourseVolunteer.course_id == course.id).order_by(Volunteer.name)
+    ).all()
+    record("search", criterion=f"course {course.id} participants")
+    errors = forms_errors or {}
+    return render_template(
+        "mother_groups/course.html", course=course, state=state, enrolments=enrolments, sessions=sessions,
+        volunteers=volunteers, today=date.today(), activity_labels=ACTIVITY_LABELS,
+        enrol_fields=form_fields(EnrolmentSchema(), request.form if errors.get("enrol") else None, errors.get("enrol"), {"mother_id": _mother_choices()}),
+        volunteer_fields=form_fields(CourseVolunteerSchema(), None, errors.get("volunteer"), {"volunteer_id": _choices(Volunteer)}),
+        leave_fields=form_fields(LeaveSchema()),
+    ), status
+
+
+@bp.post("/courses/<int:course_id>/sessions")
+def generate_sessions(course_id: int):
+    course = _get_or_404(Course, course_id)
+    created, skipped = services.generate_sessions(course)
+    flash(f"{created} mødegange oprettet; {len(skipped)} helligdage sprunget over.")
+    return redirect(url_for("mother_groups.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/enrolments")
+def enrol(course_id: int):
+    course = _get_or_404(Course, course_id)
+    data, errors = load_form(EnrolmentSchema(), request.form)
+    if data is not None:
+        mother = db.session.get(Mother, data["mother_id"])
+        try:
+            if mother is None:
+                raise ValidationError({"mother_id": ["Moderen findes ikke."]})
+            enrolment = services.enrol(course, mother, data.get("joined_on"))
+            db.session.commit()
+            record("change", subject=f"mother_groups.mother:{mother.id}", criterion=f"enrolment {enrolment.status}")
+            return redirect(url_for("mother_groups.course", course_id=course.id))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.messages
+    return course_view_with_errors(course_id, {"enrol": errors})
+
+
+def course_view_with_errors(course_id: int, errors: dict):
+    return course(course_id, errors, 422)
+
+
+@bp.post("/courses/<int:course_id>/volunteers")
+def assign_volunteer(course_id: int):
+    course = _get_or_404(Course, course_id)
+    data, errors = load_form(CourseVolunteerSchema(), request.form)
+    if data is not None:
+        try:
+            services.assign_volunteer(course, data["volunteer_id"])
+            return redirect(url_for("mother_groups.course", course_id=course.id))
+        except ValidationError as exc:
+            errors = exc.messages
+    return course_view_with_errors(course_id, {"volunteer": errors})
+
+
+@bp.post("/enrolments/<int:enrolment_id>/leave")
+def leave(enrolment_id: int):
+    enrolment = _get_or_404(Enrolment, enrolment_id)
+    data, errors = load_form(LeaveSchema(), request.form)
+    if data is None:
+        flash("Angiv dato og årsag for udmeldelse.")
+        return redirect(url_for("mother_groups.course", course_id=enrolment.course_id))
+    services.leave(enrolment, data["left_on"], data["leave_reason"])
+    record("change", subject=f"mother_groups.mother:{enrolment.mother_id}", criterion="left course")
+    return redirect(url_for("mother_groups.course", course_id=enrolment.course_id))
+
+
+# --- sessions and attendance -------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+def session(session_id: int):
+    meeting = _get_or_404(CourseSession, session_id)
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(SessionSchema(), request.form)
+        if data is not None:
+            services.update_session(meeting, data)
+            return redirect(url_for("mother_groups.course", course_id=meeting.course_id))
+        values = request.form
+    else:
+        values = {"date": meeting.date.isoformat(), "start_time": meeting.start_time.strftime("%H:%M"), "status": meeting.status,
+                  "note": meeting.note or "", "activities": [a.activity for a in meeting.activities]}
+    return render_template(
+        "mother_groups/session.html", meeting=meeting, fields=form_fields(SessionSchema(), values, errors), general_errors=form_errors(errors)
+    ), (422 if errors else 200)
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+def attendance(session_id: int):
+    meeting = _get_or_404(CourseSession, session_id)
+    access.require_course_access(meeting.course_id)
+    rows = db.session.execute(
+        select(Enrolment.id, Mother.name)
+        .join(Mother, Mother.id == Enrolment.mother_id)
+        .where(Enrolment.course_id == meeting.course_id, Enrolment.status == "enrolled")
+        .order_by(Mother.name)
+    ).all()
+    current = {a.enrolment_id: a for a in db.session.scalars(select(services.Attendance).where(services.Attendance.session_id == meeting.id))}
+    error = None
+    if request.method == "POST":
+        entries = []
+        for enrolment_id, _ in rows:
+            status = request.form.get(f"status-{enrolment_id}")
+            if status not in ATTENDANCE_LABELS:
+                error = "Angiv fremmøde for hver mor."
+                break
+            entries.append({"enrolment_id": enrolment_id, "status": status, "baby_present": f"baby-{enrolment_id}" in request.form})
+        if error is None:
+            services.record_attendance(meeting, entries, access.principal().audit_label)
+            record("change", criterion=f"attendance session {meeting.id}")
+            flash("Fremmødet er gemt.")
+            return redirect(url_for("mother_groups.attendance", session_id=meeting.id))
+    record("search", criterion=f"attendance session {meeting.id}")
+    return render_template(
+        "mother_groups/attendance.html", meeting=meeting, rows=rows, current=current, labels=ATTENDANCE_LABELS, error=error,
+    ), (422 if error else 200)
+
+
+@bp.get("/my-sessions")
+def my_sessions():
+    p = access.principal()
+    query = select(CourseSession, Course.name).join(Course, Course.id == CourseSession.course_id).where(
+        CourseSession.date >= date.today().replace(day=1), CourseSession.status != "cancelled"
+    )
+    if not access.manages(p):
+        query = query.where(CourseSession.course_id.in_(access.volunteer_course_ids(p) or {-1}))
+    sessions = db.session.execute(query.order_by(CourseSession.date).limit(40)).all()
+    return render_template("mother_groups/my_sessions.html", sessions=sessions)
+
+
+# --- mothers --------------------------------------------------------------------------
+
+
+@bp.route("/mothers/", methods=["GET", "POST"])
+def mothers():
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(MotherSchema(), request.form)
+        if data is not None:
+            mother = services.create_mother(data, access.principal().audit_label)
+            db.session.commit()
+            record("create", subject=f"mother_groups.mother:{mother.id}")
+            return redirect(url_for("mother_groups.mother", mother_id=mother.id))
+        values = request.form
+    rows = db.session.scalars(select(Mother).where(Mother.anonymised_at.is_(None)).order_by(Mother.name)).all()
+    record("search", criterion="mother list")
+    return render_template(
+        "mother_groups/mothers.html", mothers=rows,
+        fields=form_fields(MotherSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
+    ), (422 if errors else 200)
+
+
+@bp.get("/mothers/<int:mother_id>")
+def mother(mother_id: int):
+    mother = _get_or_404(Mother, mother_id)
+    record("view", subject=f"mother_groups.mother:{mother.id}", purpose=request.args.get("purpose"))
+    enrolments = db.session.execute(
+        select(Enrolment, Course.name).join(Course, Course.id == Enrolment.course_id).where(Enrolment.mother_id == mother.id)
+    ).all()
+    return render_template("mother_groups/mother.html", mother=mother, enrolments=enrolments, today=date.today())
+
+
+@bp.post("/mothers/<int:mother_id>/erase")
+def erase_mother(mother_id: int):
+    mother = _get_or_404(Mother, mother_id)
+    services.anonymise_mother(mother)
+    db.session.commit()
+    record("delete", subject=f"mother_groups.mother:{mother.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
+    flash("Oplysningerne er slettet; statistikken er bevaret.")
+    return redirect(url_for("mother_groups.mothers"))
+
+
+# --- referrals ---------------------------------------------------------------------------
+
+
+@bp.route("/referrals/", methods=["GET", "POST"])
+def referrals():
+    p = access.principal()
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(ReferralSchema(), request.form)
+        if data is not None:
+            services.refer(data, p.audit_label)
+            flash("Henvisningen er sendt til projektkoordinatoren.")
+            return redirect(url_for("mother_groups.referrals"))
+        values = request.form
+    manager = access.manages(p)
+    if manager:
+        rows = db.session.execute(
+            select(Referral, Mother.name).join(Mother, Mother.id == Referral.mother_id).order_by(Referral.status != "pending", Referral.referred_on.desc())
+        ).all()
+        record("search", criterion="referral queue")
+    else:  # a health visitor: her own referrals' status, never the group's content
+        rows = [(r, None) for r in db.session.scalars(select(Referral).where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc()))]
+    return render_template(
+        "mother_groups/referrals.html", rows=rows, manager=manager,
+        fields=form_fields(ReferralSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
+        decision_fields=form_fields(ReferralDecisionSchema(), None, None, {"course_id": _choices(Course, where=Course.status != "completed")}),
+    ), (422 if errors else 200)
+
+
+@bp.post("/referrals/<int:referral_id>/decision")
+def decide(referral_id: int):
+    referral = _get_or_404(Referral, referral_id)
+    data, errors = load_form(ReferralDecisionSchema(), request.form)
+    if data is not None:
+        try:
+            services.decide(referral, data)
+            record("change", subject=f"mother_groups.mother:{referral.mother_id}", criterion=f"referral {referral.status}")
+            return redirect(url_for("mother_groups.referrals"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.messages
+    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
+    return redirect(url_for("mother_groups.referrals"))
+
+
+# --- housing areas ------------------------------------------------------------------------
+
+
+@bp.route("/housing-areas/", methods=["GET", "POST"])
+def housing_areas():
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(HousingAreaSchema(), request.form)
+        if data is not None and db.session.scalar(select(HousingArea.id).where(HousingArea.name == data["name"])):
+            data, errors = None, {"name": ["Boligområdet findes allerede."]}
+        if data is not None:
+            db.session.add(HousingArea(**data))
+            db.session.commit()
+            return redirect(url_for("mother_groups.housing_areas"))
+        values = request.form
+    areas = db.session.scalars(select(HousingArea).order_by(HousingArea.name)).all()
+    return render_template(
+        "mother_groups/housing_areas.html", areas=areas, fields=form_fields(HousingAreaSchema(), values, errors), general_errors=form_errors(errors)
+    ), (422 if errors else 200)
+

