@@ -101,3 +101,13 @@ def test_dates_as_date_objects_and_years_as_integers():
 def test_an_inverted_period_is_refused():
     with pytest.raises(ValueError):
         RULE.lines(ISHOJ, date(2024, 12, 31), date(2024, 1, 1))
+
+
+def test_ishoj_tenant_file_agreement_bills_the_seed_figures():
+    from config import ROOT
+    from core.tenancy.files import read_tenant_files
+
+    ishoj = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "ishoj")
+    agreement = next(a for a in ishoj["agreements"] if a["rule"] == "mother_groups.staircase")
+    lines = StaircaseRule().lines(agreement, date(2023, 1, 1), date(2025, 12, 31))
+    assert [line.amount for line in lines] == [Decimal("14000.00"), Decimal("28000.00"), Decimal("42000.00")]
