@@ -329,6 +329,7 @@ DANISH = {
     'Send referral': 'Send henvisning',
     'Session': 'Mødegang',
     'Back to the course': 'Tilbage til forløbet',
+    'Record withdrawal': 'Registrér tilbagetrækning',
 }
 
 

@@ -70,7 +70,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 ids[slug] = {
                     "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
                     "session_id": meeting.id, "mother_id": mother.id, "enrolment_id": enrolment.id, "referral_id": referral.id,
-                    "volunteer_id": volunteer.id, "milestone_id": milestone.id,
+                    "volunteer_id": volunteer.id, "milestone_id": milestone.id, "consent_id": mother.consents[0].id,
                 }
         db.session.remove()
     return ids

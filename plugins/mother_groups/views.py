@@ -12,8 +12,8 @@ from core.crypto import mask_cpr
 from core.db import db
 from core.volunteers.models import Volunteer
 from core.web.forms import form_errors, form_fields, load_form
-from plugins.mother_groups import access, services
-from plugins.mother_groups.models import Course, CourseSession, Enrolment, HousingArea, Mother, Referral
+from plugins.mother_groups import access, rules, services
+from plugins.mother_groups.models import Baby, Consent, Course, CourseSession, Enrolment, HousingArea, Mother, Referral
 from plugins.mother_groups.schemas import (
     ACTIVITY_LABELS,
     ATTENDANCE_LABELS,
@@ -48,6 +48,7 @@ AUTHORIZATION = {
     f"{PREFIX}/mothers/": MANAGERS,
     f"{PREFIX}/mothers/<int:mother_id>": MANAGERS,
     f"{PREFIX}/mothers/<int:mother_id>/erase": MANAGERS,
+    f"{PREFIX}/consents/<int:consent_id>/withdraw": MANAGERS,
     f"{PREFIX}/referrals/": {"GET": ["municipal_staff", *MANAGERS], "POST": ["municipal_staff", *MANAGERS]},
     f"{PREFIX}/referrals/<int:referral_id>/decision": MANAGERS,
     f"{PREFIX}/housing-areas/": MANAGERS,
@@ -108,6 +109,18 @@ def course(course_id: int, forms_errors=None, status=200):
             (services.CourseVolunteer.volunteer_id == Volunteer.id) & (services.CourseVolunteer.tenant_id == Volunteer.tenant_id),
         ).where(services.CourseVolunteer.course_id == course.id).order_by(Volunteer.name)
     ).all()
+    # The programme is for babies aged 0-1: flag a mother whose baby was older when she joined.
+    too_old = sorted({
+        name for name, joined, born in db.session.execute(
+            select(Mother.name, Enrolment.joined_on, Baby.birth_date)
+            .join(Enrolment, Enrolment.mother_id == Mother.id)
+            .join(Baby, Baby.mother_id == Mother.id)
+            .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+        )
+        if joined and rules.baby_too_old(born, joined)
+    })
+    for name in too_old:
+        state.warnings.append(f"{name}s barn var over 1 år ved start.")
     record("search", criterion=f"course {course.id} participants")
     errors = forms_errors or {}
     return render_template(
@@ -269,6 +282,17 @@ def mother(mother_id: int):
         select(Enrolment, Course.name).join(Course, Course.id == Enrolment.course_id).where(Enrolment.mother_id == mother.id)
     ).all()
     return render_template("mother_groups/mother.html", mother=mother, enrolments=enrolments, today=date.today())
+
+
+@bp.post("/consents/<int:consent_id>/withdraw")
+def withdraw_consent(consent_id: int):
+    """She withdraws her consent: recorded with the date; erasure is a separate decision."""
+    consent = _get_or_404(Consent, consent_id)
+    if consent.withdrawn_on is None:
+        consent.withdrawn_on = date.today()
+        db.session.commit()
+        record("change", subject=f"mother_groups.mother:{consent.mother_id}", criterion="consent withdrawn")
+    return redirect(url_for("mother_groups.mother", mother_id=consent.mother_id))
 
 
 @bp.post("/mothers/<int:mother_id>/erase")

@@ -238,3 +238,26 @@ def test_demo_data_has_three_overlapping_courses_with_attendance(app, runner, te
         assert courses[1].start_date <= courses[0].end_date and courses[2].start_date <= courses[1].end_date
         assert db.session.scalar(select(func.count()).select_from(Attendance)) > 100
         assert db.session.scalar(select(func.count()).select_from(Referral).where(Referral.status == "pending")) == 3
+
+
+def test_course_page_flags_a_baby_older_than_one_at_the_start(app, client_for, course_id, tenant_a):
+    from plugins.mother_groups.services import create_mother, enrol
+
+    with app.app_context(), tenant_context(tenant_a):
+        mother = create_mother({"name": "Nour Hassan", "baby_birth_date": date(2024, 6, 1)}, "test")
+        enrol(db.session.get(Course, course_id), mother, date(2026, 1, 6))
+        db.session.commit()
+    assert "Nour Hassans barn var over 1 år ved start." in client_for("alpha").get(f"/alpha/mother_groups/courses/{course_id}").get_data(as_text=True)
+
+
+def test_consent_withdrawal_is_recorded_with_its_date(app, client_for, tenant_a):
+    from plugins.mother_groups.models import Consent
+
+    mother_id = _mother(app, tenant_a, "Iman Saleh")
+    client = client_for("alpha")
+    page = client.get(f"/alpha/mother_groups/mothers/{mother_id}").get_data(as_text=True)
+    with app.app_context(), tenant_context(tenant_a):
+        consent_id = db.session.scalar(select(Consent.id).where(Consent.mother_id == mother_id))
+    assert client.post(f"/alpha/mother_groups/consents/{consent_id}/withdraw", data={"csrf_token": csrf_from(page)}).status_code == 302
+    with app.app_context(), tenant_context(tenant_a):
+        assert db.session.get(Consent, consent_id).withdrawn_on == date.today()
