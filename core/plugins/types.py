@@ -6,7 +6,7 @@ disabled per tenant by core, never by the plugin.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -105,6 +105,8 @@ class ReportDefinition:
     # cross_tenant(), one row per tenant id, counts only (no names, no free
     # text, no row-level personal data). None: not shown nationally.
     build_national: Callable[[dict[str, Any]], ReportResult] | None = None
+    # Column keys (kept in CSV) to the Danish headings shown on the page.
+    column_labels_da: Mapping[str, str] = field(default_factory=dict)
 
 
 Sensitivity = Literal["ordinary", "confidential", "sensitive"]

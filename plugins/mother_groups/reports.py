@@ -258,18 +258,28 @@ def _agreement_national(params: dict[str, Any]) -> ReportResult:
     )
 
 
+COLUMN_LABELS_DA = {
+    "course_id": "Forløb nr.", "course": "Forløb", "participants": "Deltagere", "attendance_rate_pct": "Fremmøde (%)",
+    "sessions_held": "Afholdte mødegange", "held_language_wellbeing": "Sprog/trivsel", "held_early_parenthood": "Forældreskab",
+    "held_health_visitor_visit": "Sundhedsplejebesøg (mødegange)", "held_other": "Andet", "health_visitor_visits": "Besøg af sundhedsplejerske",
+    "breakdown": "Opdeling", "category": "Kategori", "pending": "Afventer", "enrolled": "Indskrevet", "waitlisted": "Venteliste",
+    "declined": "Afvist", "total": "I alt", "measure": "Mål", "value": "Værdi", "tenant_id": "Kommune", "courses": "Forløb",
+    "referrals": "Henvisninger", "mothers_reached": "Mødre nået", "mothers_target": "Mål (mødre)",
+}
+
+
 def report_definitions() -> list[ReportDefinition]:
     return [
         ReportDefinition(
             key="mother_groups.course", title_da="Forløb", title_en="Courses",
-            build=_course_report, build_national=_course_national,
+            build=_course_report, build_national=_course_national, column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
             key="mother_groups.recruitment", title_da="Rekruttering", title_en="Recruitment",
-            build=_recruitment_report, build_national=_recruitment_national,
+            build=_recruitment_report, build_national=_recruitment_national, column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
             key="mother_groups.agreement", title_da="Mål i aftalen", title_en="Against the agreement",
-            build=_agreement_report, build_national=_agreement_national,
+            build=_agreement_report, build_national=_agreement_national, column_labels_da=COLUMN_LABELS_DA,
         ),
     ]

@@ -230,7 +230,7 @@ def test_municipal_staff_list_and_read_the_reports(app, client_for, data):
     report = client.get("/alpha/reports/mother_groups.agreement")
     assert report.status_code == 200
     html = report.get_data(as_text=True)
-    assert "<td>mothers_reached</td><td>4</td>" in html and "<td>24</td>" in html
+    assert "<td>Mødre nået</td><td>4</td>" in html and "<td>24</td>" in html
 
     course = client.get(f"/alpha/reports/mother_groups.course?course_id={data['alpha']['one']}")
     html = course.get_data(as_text=True)
