@@ -34,6 +34,7 @@ HOOK_TESTS = {
     "samvirke_permissions": "test_permissions_and_personal_data_declarations",
     "samvirke_personal_data": "test_permissions_and_personal_data_declarations",
     "samvirke_authorization": "test_every_route_is_in_the_matrix",
+    "samvirke_annual_figures": "test_annual_figures_come_from_enabled_plugins_in_the_tenant",
     "samvirke_menu_entries": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_dashboard_widgets": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_jobs": "test_periodic_job_runs_only_for_tenants_that_enable_it",
@@ -78,7 +79,7 @@ def test_models_and_migrations_are_registered(app):
     with app.app_context():
         from core.migrations import lineages
 
-        assert [m.branch for m in lineages()] == ["core", "example", "mother_groups"]
+        assert [m.branch for m in lineages()] == ["core", "example", "mother_groups", "open_counselling"]
 
 
 def test_misspelt_hook_fails_at_start_up():
@@ -220,3 +221,13 @@ def test_core_never_imports_a_plugin():
                 names = [node.module]
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in {"plugins", "tests"}]
     assert offenders == []
+
+
+def test_annual_figures_come_from_enabled_plugins_in_the_tenant(app, tenant_a, lookalike_data):
+    from core.tenancy.models import Tenant
+
+    with app.app_context(), tenant_context(tenant_a):
+        tenant = db.session.get(Tenant, tenant_a)
+        figures = plugin_host().collect("samvirke_annual_figures", enabled=tenant.enabled_programmes, tenant=tenant, year=2026)
+        assert [(f.key, f.value) for f in figures] == [("example.households", 1)]  # alpha's one, not beta's
+        assert plugin_host().collect("samvirke_annual_figures", enabled=[], tenant=tenant, year=2026) == []

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from marshmallow import Schema
 
     from core.plugins.types import (
+        AnnualFigure,
         BillingRule,
         DashboardWidget,
         JobDefinition,
@@ -143,6 +144,21 @@ def samvirke_reports() -> Iterable[ReportDefinition]:
 
     Returns ``ReportDefinition`` objects whose ``build(params)`` runs in the
     tenant's context and aggregates in SQL.
+    """
+
+
+@hookspec
+def samvirke_annual_figures(tenant: Tenant, year: int) -> Iterable[AnnualFigure]:
+    """Contribute figures to another programme's annual report, without an import.
+
+    Called inside the tenant's context when a partnership's annual report is
+    built (e.g. open counselling's asks for the volunteer association's
+    families in activities), only for plugins the tenant has enabled.
+
+    ``tenant``: the tenant whose report is built.
+    ``year``: the calendar year the report covers.
+
+    Returns ``AnnualFigure`` objects: counts only, no identities.
     """
 
 

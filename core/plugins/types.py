@@ -109,6 +109,16 @@ class ReportDefinition:
     column_labels_da: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AnnualFigure:
+    """One figure a programme contributes to a partnership's annual report."""
+
+    key: str  # "<programme>.<figure>", e.g. "volunteer_association.families_in_activities"
+    label_da: str
+    label_en: str
+    value: int
+
+
 Sensitivity = Literal["ordinary", "confidential", "sensitive"]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.plugins import hookimpl
 from core.plugins.types import (
+    AnnualFigure,
     DashboardWidget,
     InvoiceLine,
     JobDefinition,
@@ -111,6 +112,12 @@ def samvirke_reports():
             build=_households_report, build_national=_national_counts,
         )
     ]
+
+
+@hookimpl
+def samvirke_annual_figures(tenant, year):
+    households = db.session.scalar(select(func.count()).select_from(models.Household))
+    return [AnnualFigure("example.households", "Husstande", "Households", households)]
 
 
 @hookimpl
