@@ -44,7 +44,7 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.fixture
 def objects(app, lookalike_data, tenant_a, tenant_b):
     """Ids of real objects per tenant for each kind of URL parameter."""
-    from datetime import date
+    from datetime import date, time
 
     from core.identity.api_clients import ApiClient
     from core.volunteers.models import Volunteer
@@ -66,11 +66,26 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 enrolment = enrol(course, mother, date(2026, 1, 6))
                 referral = mg.Referral(mother_id=mother.id, referred_by="test", referred_on=date(2026, 1, 1))
                 db.session.add_all([meeting, referral])
+                from plugins.open_counselling import models as oc
+                from plugins.open_counselling.services import register_contact
+
+                contact = register_contact(
+                    {"family_number": f"T-{slug}", "day": date(2026, 1, 5), "channel": "phone", "duration_minutes": 30,
+                     "reasons": ["parenthood"], "need_level": 1, "description": f"Fortroligt {slug}"}, "test")
+                office = oc.Office(name=f"Kontor {slug}")
+                db.session.add(office)
+                db.session.flush()
+                hours = oc.OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0))
+                closure = oc.Closure(office_id=office.id, day=date(2026, 12, 1), reason="Syg")
+                notification = oc.Notification(day=date(2026, 1, 6), ground="Bekymring", author="R", recipient_unit="Familieafdelingen", channel="digital")
+                db.session.add_all([hours, closure, notification])
                 db.session.commit()
                 ids[slug] = {
                     "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
                     "session_id": meeting.id, "mother_id": mother.id, "enrolment_id": enrolment.id, "referral_id": referral.id,
                     "volunteer_id": volunteer.id, "milestone_id": milestone.id, "consent_id": mother.consents[0].id,
+                    "contact_id": contact.id, "family_id": contact.family_id, "office_id": office.id, "hours_id": hours.id,
+                    "closure_id": closure.id, "notification_id": notification.id,
                 }
         db.session.remove()
     return ids

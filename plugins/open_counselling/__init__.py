@@ -29,3 +29,96 @@ def samvirke_models():
 @hookimpl
 def samvirke_migrations() -> Migrations:
     return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def samvirke_blueprints():
+    from plugins.open_counselling.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def samvirke_api_blueprints():
+    from plugins.open_counselling.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def samvirke_schemas():
+    from plugins.open_counselling import schemas
+
+    return {"OpenCounsellingContact": schemas.ContactSchema, "OpenCounsellingFamily": schemas.FamilySchema}
+
+
+@hookimpl
+def samvirke_authorization():
+    from plugins.open_counselling import api, views
+
+    return {**views.AUTHORIZATION, **api.AUTHORIZATION}
+
+
+@hookimpl
+def samvirke_permissions():
+    from core.plugins.types import Permission
+
+    return [
+        Permission("open_counselling.counsel", "Register and read contacts, families and notifications", roles=("partner_staff", "tenant_admin")),
+        Permission("open_counselling.aggregates", "Read the aggregated annual report", roles=("municipal_staff", "finance")),
+    ]
+
+
+@hookimpl
+def samvirke_menu_entries(tenant):
+    from core.plugins.types import MenuEntry
+
+    return [MenuEntry(label_da="Åben rådgivning", label_en="Open counselling", endpoint="open_counselling.index", order=30)]
+
+
+def apply_retention(tenant_id: int) -> None:
+    """Remove identity and free text a set time after a family's last contact; keep the statistics.
+
+    Safe to run twice: anonymised families are not selected again.
+    """
+    from datetime import date
+
+    from core.db import db
+    from core.tenancy.models import Tenant
+    from plugins.open_counselling.services import anonymise_family, families_past_retention
+
+    tenant = db.session.get(Tenant, tenant_id)
+    days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
+    for family in families_past_retention(date.today(), days):
+        anonymise_family(family)
+
+
+@hookimpl
+def samvirke_jobs():
+    from core.plugins.types import JobDefinition
+
+    return [JobDefinition(name="open_counselling.retention", func=apply_retention, cron="45 3 * * *",
+                          description="Remove identity and free text after the retention period")]
+
+
+@hookimpl
+def samvirke_personal_data():
+    from core.plugins.types import PersonalDataField
+
+    consent = "GDPR art. 6(1)(a) and 9(2)(a): the family's consent (Mødrehjælpen obtains it)"
+    anonymous = "none: anonymous statistics"
+    retention = f"{DEFAULT_RETENTION_DAYS} days after the family's last contact (tenant setting retention_days)"
+    erase = "removed by the retention job or on request; the anonymous statistics stay"
+    return [
+        PersonalDataField("Family", "name", "Name, only with consent", "sensitive", consent, retention, erase, tags=("partner_only",)),
+        PersonalDataField("Contact", "description", "Description of the problem (free text, may hold health and violence)", "sensitive", consent, retention, erase, tags=("partner_only",)),
+        PersonalDataField("Notification", "ground", "Ground of a notification of concern", "sensitive", "SEL § 153 / Barnets Lov § 133 (duty to notify)", retention, "replaced by '(slettet)'", tags=("partner_only",)),
+        PersonalDataField("Family", "income_basis", "Socio-economic registration (age band, children, income basis, employment, household)", "ordinary", anonymous, "kept as statistics", "not identifying on its own"),
+    ]
+
+
+@hookimpl
+def samvirke_demo_data(tenant):
+    from plugins.open_counselling.demo import load
+
+    load(tenant)

@@ -1,0 +1,89 @@
+"""JSON API: contacts and families (partner staff). Under /<tenant>/api/v1/open_counselling/."""
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.audit import record
+from core.db import db
+from core.identity.sessions import current_principal
+from plugins.open_counselling import services
+from plugins.open_counselling.models import Contact, Family
+from plugins.open_counselling.schemas import ContactSchema, FamilySchema
+from plugins.open_counselling.views import COUNSELLORS
+
+blp = Blueprint("open_counselling_api", __name__, description="Open counselling (Mødrehjælpen)")
+PREFIX = "/<tenant>/api/v1/open_counselling"
+AUTHORIZATION = {
+    f"{PREFIX}/contacts": COUNSELLORS,
+    f"{PREFIX}/contacts/<int:contact_id>": COUNSELLORS,
+    f"{PREFIX}/families": COUNSELLORS,
+    f"{PREFIX}/families/<int:family_id>": COUNSELLORS,
+}
+
+
+def _get_or_404(model, ident):
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _contact_out(c: Contact) -> dict:
+    return {
+        "id": c.id, "family_number": c.family.family_number, "day": c.day, "channel": c.channel, "duration_minutes": c.duration_minutes,
+        "reasons": [r.reason for r in c.reasons], "description": c.description, "need_level": c.need_level,
+        "referrals": [r.referral for r in c.referrals], "format": c.format,
+    }
+
+
+@blp.route("/contacts")
+@blp.response(200, ContactSchema(many=True))
+def list_contacts():
+    record("search", criterion="contacts")
+    contacts = db.session.scalars(select(Contact).order_by(Contact.day.desc(), Contact.id.desc()).limit(500)).all()
+    return [_contact_out(c) for c in contacts]
+
+
+@blp.route("/contacts", methods=["POST"])
+@blp.arguments(ContactSchema)
+@blp.response(201, ContactSchema)
+def create_contact(data):
+    contact = services.register_contact(data, current_principal().audit_label)
+    record("create", subject=f"open_counselling.family:{contact.family_id}")
+    return _contact_out(contact)
+
+
+@blp.route("/contacts/<int:contact_id>")
+@blp.response(200, ContactSchema)
+def get_contact(contact_id: int):
+    contact = _get_or_404(Contact, contact_id)
+    record("view", subject=f"open_counselling.family:{contact.family_id}")
+    return _contact_out(contact)
+
+
+@blp.route("/families")
+@blp.response(200, FamilySchema(many=True))
+def list_families():
+    record("search", criterion="families")
+    return db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
+
+
+@blp.route("/families/<int:family_id>")
+@blp.response(200, FamilySchema)
+def get_family(family_id: int):
+    family = _get_or_404(Family, family_id)
+    record("view", subject=f"open_counselling.family:{family.id}")
+    return family
+
+
+@blp.route("/families/<int:family_id>", methods=["PUT"])
+@blp.arguments(FamilySchema)
+@blp.response(200, FamilySchema)
+def update_family(data, family_id: int):
+    family = _get_or_404(Family, family_id)
+    services.save_family(data, current_principal().audit_label, family)
+    db.session.commit()
+    record("change", subject=f"open_counselling.family:{family.id}")
+    return family

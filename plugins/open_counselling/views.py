@@ -1,0 +1,113 @@
+"""The counsellors' pages: register contacts and families (partner staff only)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core.audit import record
+from core.db import db
+from core.identity import roles as R
+from core.identity.sessions import current_principal
+from core.web.forms import form_errors, form_fields, load_form
+from plugins.open_counselling import services
+from plugins.open_counselling.models import Contact, Family
+from plugins.open_counselling.schemas import LABELS, NEED_LEVEL_LABELS, ContactSchema, FamilySchema
+
+bp = Blueprint("open_counselling", __name__, template_folder="templates")
+bp.add_app_template_filter(lambda code: str(LABELS.get(code, code or "")), "oc_label")
+PREFIX = "/<tenant>/open_counselling"
+COUNSELLORS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
+AUTHORIZATION = {
+    f"{PREFIX}/": COUNSELLORS,
+    f"{PREFIX}/contacts": COUNSELLORS,
+    f"{PREFIX}/contacts/<int:contact_id>": COUNSELLORS,
+    f"{PREFIX}/families/": COUNSELLORS,
+    f"{PREFIX}/families/<int:family_id>": COUNSELLORS,
+    f"{PREFIX}/families/<int:family_id>/erase": COUNSELLORS,
+}
+
+
+def get_or_404(model, ident):
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _actor() -> str:
+    return current_principal().audit_label
+
+
+@bp.get("/")
+def index(values=None, errors=None, status=200):
+    recent = db.session.execute(
+        select(Contact, Family.family_number).join(Family, Family.id == Contact.family_id).order_by(Contact.day.desc(), Contact.id.desc()).limit(50)
+    ).all()
+    record("search", criterion="recent contacts")
+    return render_template(
+        "open_counselling/index.html", recent=recent, need_labels=NEED_LEVEL_LABELS,
+        fields=form_fields(ContactSchema(), values or {"day": date.today().isoformat()}, errors), general_errors=form_errors(errors or {}),
+    ), status
+
+
+@bp.post("/contacts")
+def create_contact():
+    data, errors = load_form(ContactSchema(), request.form)
+    if data is None:
+        return index(request.form, errors, 422)
+    contact = services.register_contact(data, _actor())
+    record("create", subject=f"open_counselling.family:{contact.family_id}")
+    flash("Henvendelsen er registreret.")
+    return redirect(url_for("open_counselling.index"))
+
+
+@bp.get("/contacts/<int:contact_id>")
+def contact(contact_id: int):
+    row = get_or_404(Contact, contact_id)
+    record("view", subject=f"open_counselling.family:{row.family_id}", purpose=request.args.get("purpose"))
+    return render_template("open_counselling/contact.html", contact=row, need_labels=NEED_LEVEL_LABELS)
+
+
+@bp.get("/families/")
+def families():
+    rows = db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
+    record("search", criterion="family list")
+    return render_template("open_counselling/families.html", families=rows)
+
+
+@bp.route("/families/<int:family_id>", methods=["GET", "POST"])
+def family(family_id: int):
+    row = get_or_404(Family, family_id)
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(FamilySchema(), request.form)
+        if data is not None and data["family_number"] != row.family_number and services.family_by_number(data["family_number"]):
+            data, errors = None, {"family_number": ["Nummeret bruges allerede."]}
+        if data is not None:
+            row.family_number = data["family_number"]
+            services.save_family(data, _actor(), row)
+            db.session.commit()
+            record("change", subject=f"open_counselling.family:{row.id}")
+            return redirect(url_for("open_counselling.family", family_id=row.id))
+        values = request.form
+    else:
+        values = {k: getattr(row, k) for k in ("family_number", "name", *services.FAMILY_FIELDS)}
+        values = {k: ("" if v is None else v) for k, v in values.items()}
+        values["consent"] = bool(row.consent_given_on and not row.consent_withdrawn_on)
+        record("view", subject=f"open_counselling.family:{row.id}")
+    return render_template(
+        "open_counselling/family.html", family=row, fields=form_fields(FamilySchema(), values, errors), general_errors=form_errors(errors),
+        need_labels=NEED_LEVEL_LABELS,
+    ), (422 if errors else 200)
+
+
+@bp.post("/families/<int:family_id>/erase")
+def erase_family(family_id: int):
+    row = get_or_404(Family, family_id)
+    services.anonymise_family(row)
+    db.session.commit()
+    record("delete", subject=f"open_counselling.family:{row.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
+    flash("Identitet og fritekst er slettet; statistikken er bevaret.")
+    return redirect(url_for("open_counselling.families"))
