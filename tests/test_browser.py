@@ -178,3 +178,37 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     page.get_by_role("button", name="Gem fremmøde").click()
     assert "Fremmødet er gemt." in page.content()
     assert page.get_by_role("group", name="Hodan Abdi").get_by_label("Til stede").is_checked()
+
+
+def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_the_aggregate(page, app, tenant_a):
+    """Open counselling's authority-free room, end to end."""
+    from datetime import date
+
+    year = date.today().year
+    log_in(page, "Alfa Kommune", "Rådgiver, Mødrehjælpen, Alfa Kommune (demo)")
+    page.wait_for_url("**/alpha/")
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Åben rådgivning").click()
+    check_accessibility(page)
+    form = page.locator("#new-contact")
+    form.get_by_label("Familienummer").fill("FR-777")
+    form.get_by_label("Kanal").select_option("in_person")
+    form.get_by_label("Varighed (minutter)").fill("45")
+    form.get_by_label("Forældreskab").check()
+    form.get_by_label("Beskrivelse af problemet").fill("Fortroligt: bekymret for søvn og økonomi")
+    form.get_by_label("Behovsniveau").select_option("2")
+    form.get_by_role("button", name="Registrér").click()
+    assert "Henvendelsen er registreret." in page.content()
+    assert "FR-777" in page.locator("#recent-contacts").inner_text()
+    page.goto("/alpha/")
+    page.get_by_role("button", name="Log ud").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+
+    page.context.clear_cookies()
+    log_in(page, "Alfa Kommune", "Sundhedsplejerske, Alfa Kommune (demo)")  # municipal staff
+    page.wait_for_url("**/alpha/")
+    assert page.goto("/alpha/open_counselling/").status == 403
+    page.goto(f"/alpha/reports/open_counselling.annual?year={year}")
+    check_accessibility(page)
+    report = page.locator("main").inner_text()
+    assert "Forældreskab" in report  # the reason, counted
+    assert "FR-777" not in report and "Fortroligt" not in report  # no family number, no free text

@@ -51,11 +51,12 @@ def _input_type(f: fields.Field) -> str:
 
 
 def _choices(f: fields.Field) -> list[tuple[str, str]]:
+    labels = f.metadata.get("choice_labels", {})
     if isinstance(f, fields.List):
         f = f.inner
+        labels = labels or f.metadata.get("choice_labels", {})
     for v in f.validators:
         if isinstance(v, validate.OneOf):
-            labels = f.metadata.get("choice_labels", {})
             return [(str(c), str(labels.get(c, c))) for c in v.choices]
     return []
 

@@ -171,7 +171,7 @@ class SessionSchema(Schema):
     )
     activities = fields.List(
         fields.String(validate=validate.OneOf(ACTIVITY_TYPES)), load_default=list,
-        metadata={"label": N_("Activities"), "widget": "activities"},
+        metadata={"label": N_("Activities"), "choice_labels": ACTIVITY_LABELS},
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=300), metadata={"label": N_("Note")})
     moved_from = fields.Date(dump_only=True)

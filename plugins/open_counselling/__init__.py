@@ -33,9 +33,9 @@ def samvirke_migrations() -> Migrations:
 
 @hookimpl
 def samvirke_blueprints():
-    from plugins.open_counselling.views import bp
+    from plugins.open_counselling import governance, notifications, schedule_views, views
 
-    return [bp]
+    return [views.bp, schedule_views.bp, notifications.bp, governance.bp]
 
 
 @hookimpl
@@ -54,9 +54,26 @@ def samvirke_schemas():
 
 @hookimpl
 def samvirke_authorization():
-    from plugins.open_counselling import api, views
+    from plugins.open_counselling import api, governance, notifications, schedule_views, views
 
-    return {**views.AUTHORIZATION, **api.AUTHORIZATION}
+    return {
+        **views.AUTHORIZATION, **api.AUTHORIZATION, **schedule_views.AUTHORIZATION,
+        **notifications.AUTHORIZATION, **governance.AUTHORIZATION,
+    }
+
+
+@hookimpl
+def samvirke_reports():
+    from plugins.open_counselling.reports import report_definitions
+
+    return report_definitions()
+
+
+@hookimpl
+def samvirke_billing_rules():
+    from plugins.open_counselling.billing import billing_rules
+
+    return billing_rules()
 
 
 @hookimpl
@@ -73,7 +90,12 @@ def samvirke_permissions():
 def samvirke_menu_entries(tenant):
     from core.plugins.types import MenuEntry
 
-    return [MenuEntry(label_da="Åben rådgivning", label_en="Open counselling", endpoint="open_counselling.index", order=30)]
+    return [
+        MenuEntry(label_da="Åben rådgivning", label_en="Open counselling", endpoint="open_counselling.index", order=30),
+        MenuEntry(label_da="Underretninger", label_en="Notifications", endpoint="open_counselling_notifications.notifications", order=31),
+        MenuEntry(label_da="Åbningstider", label_en="Opening hours", endpoint="open_counselling_schedule.schedule", order=32),
+        MenuEntry(label_da="Styregruppe og følgegruppe", label_en="Steering and follow groups", endpoint="open_counselling_governance.index", order=33),
+    ]
 
 
 def apply_retention(tenant_id: int) -> None:

@@ -1,0 +1,317 @@
+"""Opening hours and closures: the staff page, a public page and a public calendar feed.
+
+Mounted by core under /<tenant>/open_counselling/. Offices, hours and
+closures hold no personal data, so nothing here is recorded in the audit
+trail. The public page and the iCalendar feed need no sign-in: citizens see
+when the open counselling is open and, when it is closed, where to call
+instead.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from babel.dates import format_date, format_time
+from dateutil.relativedelta import relativedelta
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from core.db import db
+from core.identity import roles as R
+from core.identity.authz import PUBLIC, allowed_roles
+from core.identity.sessions import current_principal
+from core.schemas import N_
+from core.web.forms import form_errors, form_fields, load_form
+from plugins.open_counselling.models import Closure, Office, OpeningHours
+from plugins.open_counselling.schedule import (
+    LOCAL,
+    UpcomingClosure,
+    fixed_closures,
+    is_open,
+    next_closures,
+)
+from plugins.open_counselling.schedule_schemas import (
+    WEEKDAY_LABELS,
+    ClosureSchema,
+    OfficeSchema,
+    OpeningHoursSchema,
+)
+
+bp = Blueprint("open_counselling_schedule", __name__, template_folder="templates")
+PREFIX = "/<tenant>/open_counselling"
+MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
+READERS = [R.MUNICIPAL_STAFF, *MANAGERS]
+AUTHORIZATION = {
+    f"{PREFIX}/schedule/": {"GET": READERS},
+    f"{PREFIX}/schedule/offices": {"POST": MANAGERS},
+    f"{PREFIX}/schedule/hours": {"POST": MANAGERS},
+    f"{PREFIX}/schedule/hours/<int:hours_id>/delete": {"POST": MANAGERS},
+    f"{PREFIX}/schedule/closures": {"POST": MANAGERS},
+    f"{PREFIX}/schedule/closures/<int:closure_id>/delete": {"POST": MANAGERS},
+    f"{PREFIX}/public": PUBLIC,
+    f"{PREFIX}/closures.ics": PUBLIC,
+}
+PUBLIC_LIMIT = 10  # fixed closures shown per office on the public page; ad-hoc ones are always shown
+HORIZON = relativedelta(years=1)  # the staff page and the calendar feed: the next 12 months
+NOT_AN_OFFICE = N_("Choose one of the options.")
+
+
+def _today() -> date:
+    """Today in Denmark (the server may run in UTC)."""
+    return datetime.now(LOCAL).date()
+
+
+def _now() -> datetime:
+    return datetime.now(LOCAL)
+
+
+def _danish() -> bool:
+    return str(get_locale() or "da") != "en"
+
+
+@bp.app_template_filter("ocs_day")
+def _format_day(day: date) -> str:
+    """``fredag den 30. maj 2025`` (Danish) or ``Friday, May 30, 2025``."""
+    return format_date(day, "full", locale="da" if _danish() else "en")
+
+
+@bp.app_template_filter("ocs_time")
+def _format_time(moment) -> str:
+    """``09.00`` (Danish) or ``09:00``."""
+    return format_time(moment, "HH.mm" if _danish() else "HH:mm", locale="da" if _danish() else "en")
+
+
+@bp.app_template_filter("ocs_weekday")
+def _format_weekday(weekday: int) -> str:
+    return str(WEEKDAY_LABELS[weekday])
+
+
+def _get_or_404(model, ident: int):
+    """A row of the tenant in context; another tenant's id looks missing."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _may_edit() -> bool:
+    principal = current_principal()
+    allowed = allowed_roles(f"{PREFIX}/schedule/offices", "POST") or frozenset()
+    return principal is not None and bool(allowed.intersection(principal.roles))
+
+
+def _offices() -> list[Office]:
+    return list(db.session.scalars(select(Office).order_by(Office.name, Office.id)))
+
+
+def _office_choices(offices: list[Office]) -> list[tuple[int, str]]:
+    return [(o.id, o.name) for o in offices]
+
+
+def _hours_by_office() -> dict[int, list[OpeningHours]]:
+    grouped: dict[int, list[OpeningHours]] = defaultdict(list)
+    for row in db.session.scalars(select(OpeningHours).order_by(OpeningHours.weekday, OpeningHours.opens, OpeningHours.id)):
+        grouped[row.office_id].append(row)
+    return grouped
+
+
+def _fixed(today: date) -> list[tuple[date, str]]:
+    return fixed_closures(today.year) + fixed_closures(today.year + 1)
+
+
+def _adhoc_from(today: date) -> list[Closure]:
+    return list(db.session.scalars(select(Closure).where(Closure.day >= today).order_by(Closure.day, Closure.id)))
+
+
+# --- the staff page --------------------------------------------------------------------
+
+
+@bp.get("/schedule/")
+def schedule(errors: dict | None = None, failing: str | None = None, status: int = 200):
+    """Offices, weekly hours and the next 12 months' closures; forms for those who may edit.
+
+    ``failing`` names the form whose submission is shown again with ``errors``.
+    """
+    errors = errors or {}
+    today = _today()
+    offices = _offices()
+    choices = _office_choices(offices)
+
+    def fields_of(name: str, schema, choice_map=None):
+        mine = failing == name
+        return form_fields(schema, request.form if mine else None, errors if mine else None, choice_map)
+
+    upcoming = [c for c in next_closures(_fixed(today), _adhoc_from(today), today) if c.day < today + HORIZON]
+    return render_template(
+        "open_counselling/schedule.html",
+        offices=offices,
+        office_names={o.id: o.name for o in offices},
+        hours=_hours_by_office(),
+        upcoming=upcoming,
+        may_edit=_may_edit(),
+        office_fields=fields_of("office", OfficeSchema()),
+        hours_fields=fields_of("hours", OpeningHoursSchema(), {"hours_office_id": choices}),
+        closure_fields=fields_of("closure", ClosureSchema(), {"closure_office_id": choices}),
+        general_errors=form_errors(errors),
+        failing=failing,
+    ), status
+
+
+@bp.post("/schedule/offices")
+def create_office():
+    data, errors = load_form(OfficeSchema(), request.form)
+    if data is None:
+        return schedule(errors, "office", 422)
+    db.session.add(Office(**data))
+    db.session.commit()
+    flash(gettext("The office is saved."))
+    return redirect(url_for(".schedule"))
+
+
+def _overlaps(office_id: int, weekday: int, opens, closes) -> bool:
+    return db.session.scalar(
+        select(OpeningHours.id).where(
+            OpeningHours.office_id == office_id, OpeningHours.weekday == weekday,
+            OpeningHours.opens < closes, OpeningHours.closes > opens,
+        ).limit(1)
+    ) is not None
+
+
+@bp.post("/schedule/hours")
+def add_hours():
+    data, errors = load_form(OpeningHoursSchema(), request.form)
+    if data is not None and db.session.get(Office, data["office_id"]) is None:
+        data, errors = None, {"hours_office_id": [NOT_AN_OFFICE]}
+    if data is not None and _overlaps(data["office_id"], data["weekday"], data["opens"], data["closes"]):
+        data, errors = None, {"opens": [N_("These hours overlap hours already recorded for that day.")]}
+    if data is None:
+        return schedule(errors, "hours", 422)
+    db.session.add(OpeningHours(**data))
+    db.session.commit()
+    flash(gettext("The opening hours are saved."))
+    return redirect(url_for(".schedule"))
+
+
+@bp.post("/schedule/hours/<int:hours_id>/delete")
+def delete_hours(hours_id: int):
+    db.session.delete(_get_or_404(OpeningHours, hours_id))
+    db.session.commit()
+    flash(gettext("The opening hours are removed."))
+    return redirect(url_for(".schedule"))
+
+
+@bp.post("/schedule/closures")
+def add_closure():
+    data, errors = load_form(ClosureSchema(), request.form)
+    if data is not None and db.session.get(Office, data["office_id"]) is None:
+        data, errors = None, {"closure_office_id": [NOT_AN_OFFICE]}
+    if data is not None and db.session.scalar(
+        select(Closure.id).where(Closure.office_id == data["office_id"], Closure.day == data["day"]).limit(1)
+    ) is not None:
+        data, errors = None, {"day": [N_("The office is already closed that day.")]}
+    if data is None:
+        return schedule(errors, "closure", 422)
+    db.session.add(Closure(**data))
+    db.session.commit()
+    flash(gettext("The closure is saved and shown on the public page."))
+    return redirect(url_for(".schedule"))
+
+
+@bp.post("/schedule/closures/<int:closure_id>/delete")
+def delete_closure(closure_id: int):
+    db.session.delete(_get_or_404(Closure, closure_id))
+    db.session.commit()
+    flash(gettext("The closure is removed."))
+    return redirect(url_for(".schedule"))
+
+
+# --- for citizens: no sign-in -------------------------------------------------------------
+
+
+def _public_closures(fixed: list[tuple[date, str]], adhoc: list[Closure], today: date) -> list[UpcomingClosure]:
+    """The next fixed closures (at most PUBLIC_LIMIT entries in all) and every announced ad-hoc one."""
+    soon = next_closures(fixed, adhoc, today, PUBLIC_LIMIT)
+    later = [c for c in next_closures([], adhoc, today) if c not in soon]
+    return sorted(soon + later, key=lambda c: (c.day, not c.fixed))
+
+
+@bp.get("/public")
+def public():
+    today, now = _today(), _now()
+    offices = _offices()
+    hours = _hours_by_office()
+    fixed = _fixed(today)
+    adhoc = _adhoc_from(today)
+    sections = []
+    for office in offices:
+        own = [c for c in adhoc if c.office_id == office.id]
+        closures = _public_closures(fixed, own, today)
+        sections.append({
+            "office": office,
+            "hours": hours.get(office.id, []),
+            "closures": closures,
+            "open_now": is_open(hours.get(office.id, []), [c.day for c in closures], now),
+            "closed_today": [c for c in closures if c.day == today],
+        })
+    return render_template("open_counselling/public.html", sections=sections, today=today)
+
+
+def _ics_description(items: list[UpcomingClosure], office: Office) -> str:
+    lines = [c.notice for c in items if c.notice]
+    if office.phone_counselling:
+        lines.append(f"Telefonrådgivning: {office.phone_counselling}")
+    if office.phone:
+        lines.append(f"Telefon: {office.phone}")
+    return "\n".join(dict.fromkeys(lines))  # each line once, in order
+
+
+@bp.get("/closures.ics")
+def closures_ics():
+    """The next 12 months' closures: one all-day event per closed day and office, stable UIDs."""
+    today = _today()
+    until = today + HORIZON
+    slug = g.tenant.slug
+    fixed = _fixed(today)
+    adhoc = _adhoc_from(today)
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Samvirke//Åben rådgivning//DA")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"Åben rådgivning: lukkedage, {g.tenant.name}")
+    for office in _offices():
+        days: dict[date, list[UpcomingClosure]] = defaultdict(list)
+        for closure in next_closures(fixed, [c for c in adhoc if c.office_id == office.id], today):
+            if closure.day < until:
+                days[closure.day].append(closure)
+        for day, items in sorted(days.items()):
+            reasons = ", ".join(dict.fromkeys(c.reason for c in items))
+            event = Event()
+            event.add("uid", f"{slug}-{office.id}-{day.isoformat()}@samvirke")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", day)
+            event.add("dtend", day + timedelta(days=1))
+            event.add("summary", f"{office.name} er lukket: {reasons}")
+            description = _ics_description(items, office)
+            if description:
+                event.add("description", description)
+            if office.address:
+                event.add("location", office.address)
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+    response = Response(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="lukkedage.ics"'
+    return response

@@ -1,0 +1,196 @@
+"""Governance of open counselling: steering- and follow-group meetings, the annual review, the meeting rhythm."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from core.db import db
+from core.tenancy.context import cross_tenant, tenant_context
+from plugins.open_counselling.governance import group_flag, months_before, review_status
+from plugins.open_counselling.models import GovernanceMeeting
+from tests.conftest import csrf_from
+
+PAGE = "/alpha/open_counselling/governance/"
+MEETINGS = f"{PAGE}meetings"
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    yield
+    with app.app_context():
+        db.session.rollback()
+        with cross_tenant("test clean-up: open_counselling governance"):
+            db.session.execute(delete(GovernanceMeeting))
+        db.session.commit()
+        db.session.remove()
+
+
+def add(app, tenant_id: int, kind: str, held_on: date, members: str = "Mødrehjælpen, Fredericia Kommune", minutes: str | None = None) -> int:
+    with app.app_context(), tenant_context(tenant_id):
+        row = GovernanceMeeting(kind=kind, held_on=held_on, members=members, minutes=minutes)
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+        db.session.remove()
+    return row_id
+
+
+def count(app) -> int:
+    with app.app_context(), cross_tenant("test: count every tenant's meetings"):
+        return db.session.scalar(select(func.count(GovernanceMeeting.id)))
+
+
+def post(client, data: dict[str, str], token_page: str = PAGE):
+    token = csrf_from(client.get(token_page).get_data(as_text=True))
+    return client.post(MEETINGS, data={**data, "csrf_token": token})
+
+
+def review_of(html: str) -> str:
+    return re.search(r'data-review-status="(\w+)"', html).group(1)
+
+
+def late(html: str, kind: str) -> bool:
+    return re.search(rf'id="flag-{kind}" data-late="(\w+)"', html).group(1) == "true"
+
+
+# --- the rules ---------------------------------------------------------------------------
+
+
+def test_months_before_keeps_the_day_or_takes_the_months_last():
+    assert months_before(date(2026, 11, 23), 3) == date(2026, 8, 23)
+    assert months_before(date(2026, 2, 15), 6) == date(2025, 8, 15)
+    assert months_before(date(2026, 5, 31), 3) == date(2026, 2, 28)
+    assert months_before(date(2024, 8, 31), 6) == date(2024, 2, 29)
+
+
+def test_annual_review_is_done_by_a_steering_meeting_in_q1_or_q2():
+    assert review_status([], date(2026, 6, 30)).status == "due"
+    assert review_status([], date(2026, 7, 1)).status == "overdue"
+    done = review_status([date(2026, 3, 10)], date(2026, 11, 1))
+    assert (done.status, done.held_on, done.deadline) == ("done", date(2026, 3, 10), date(2026, 6, 30))
+    assert review_status([date(2026, 6, 30)], date(2026, 6, 30)).status == "done"
+    assert review_status([date(2026, 7, 2)], date(2026, 8, 1)).status == "overdue"  # after Q2: too late
+    assert review_status([date(2025, 5, 1)], date(2026, 2, 1)).status == "due"  # last year's does not count
+    assert review_status([date(2026, 5, 1)], date(2026, 4, 1)).status == "due"  # planned, not held yet
+
+
+def test_group_flags_after_three_and_six_months():
+    today = date(2026, 11, 23)
+    assert group_flag("follow", date(2026, 8, 23), today).late is False  # exactly three months
+    assert group_flag("follow", date(2026, 8, 22), today).late is True
+    assert group_flag("steering", date(2026, 5, 23), today).late is False
+    assert group_flag("steering", date(2026, 5, 22), today).late is True
+    assert group_flag("follow", None, today).late is True
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def test_create_and_list_meetings_of_both_groups(app, client_for, tenant_a):
+    staff = client_for("alpha", "partner_staff")
+    steering = post(staff, {"kind": "steering", "meeting_date": "2026-03-10", "members": "Direktør, Mødrehjælpen", "minutes": "Aftalen drøftet."})
+    follow = post(staff, {"kind": "follow", "meeting_date": "2026-09-01", "members": "Driftsledere"})
+    for response in (steering, follow):
+        assert response.status_code == 303 and response.headers["Location"].endswith(PAGE)
+    html = staff.get(PAGE).get_data(as_text=True)
+    steering_table = html[html.index('id="meetings-steering"'):html.index('id="meetings-follow"')]
+    follow_table = html[html.index('id="meetings-follow"'):]
+    assert "2026-03-10" in steering_table and "Aftalen drøftet." in steering_table and "Driftsledere" not in steering_table
+    assert "2026-09-01" in follow_table and "Driftsledere" in follow_table
+    with app.app_context(), tenant_context(tenant_a):
+        assert sorted(db.session.scalars(select(GovernanceMeeting.kind)).all()) == ["follow", "steering"]
+
+
+def test_invalid_meeting_gives_422_danish_errors_and_writes_nothing(app, client_for):
+    staff = client_for("alpha", "partner_staff")
+    refused = post(staff, {"kind": "board", "meeting_date": "10/3", "members": "Driftsledere"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Vælg en af mulighederne." in html and "Skriv en dato som ÅÅÅÅ-MM-DD." in html
+    assert 'value="Driftsledere"' in html
+    missing = post(staff, {"kind": "follow", "meeting_date": "2026-09-01"})
+    assert missing.status_code == 422 and "Feltet skal udfyldes." in missing.get_data(as_text=True)
+    assert 'id="field-members-error"' in missing.get_data(as_text=True)
+    assert count(app) == 0
+
+
+def test_annual_review_and_rhythm_on_the_page(app, client_for, tenant_a):
+    today = date.today()
+    staff = client_for("alpha", "municipal_staff")
+    html = staff.get(PAGE).get_data(as_text=True)
+    assert review_of(html) == ("due" if today <= date(today.year, 6, 30) else "overdue")
+    assert f"{today.year}-06-30" in html
+    assert late(html, "steering") and late(html, "follow")  # none recorded
+
+    add(app, tenant_a, "follow", months_before(today, 3) - timedelta(days=1))
+    add(app, tenant_a, "steering", months_before(today, 6))
+    html = staff.get(PAGE).get_data(as_text=True)
+    assert late(html, "follow") and not late(html, "steering")
+
+    add(app, tenant_a, "follow", today - timedelta(days=20))
+    add(app, tenant_a, "steering", today + timedelta(days=30))  # planned: does not count
+    assert not late(staff.get(PAGE).get_data(as_text=True), "follow")
+
+
+def test_a_steering_meeting_in_the_first_half_year_is_the_review(app, client_for, tenant_a):
+    today = date.today()
+    held = date(today.year, 1, 1)
+    add(app, tenant_a, "steering", held, minutes="Årlig drøftelse af aftalen")
+    html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
+    assert review_of(html) == "done" and held.isoformat() in html
+
+
+def test_last_years_review_does_not_count(app, client_for, tenant_a):
+    today = date.today()
+    add(app, tenant_a, "steering", date(today.year - 1, 3, 1))
+    assert review_of(client_for("alpha").get(PAGE).get_data(as_text=True)) != "done"
+
+
+# --- isolation and roles -----------------------------------------------------------------------
+
+
+def test_lists_and_flags_use_only_the_own_tenants_meetings(app, client_for, tenant_a, tenant_b):
+    today = date.today()
+    add(app, tenant_a, "follow", date(2025, 2, 1), members="Driftsledere alpha")
+    add(app, tenant_b, "follow", today, members="Driftsledere beta", minutes="Referat beta")
+    add(app, tenant_b, "steering", date(today.year, 1, 2), members="Styregruppe beta")
+    html = client_for("alpha").get(PAGE).get_data(as_text=True)
+    assert "Driftsledere alpha" in html and "beta" not in html.lower()
+    assert late(html, "follow") and review_of(html) != "done"
+
+
+def test_municipal_staff_read_but_do_not_write(app, client_for):
+    staff = client_for("alpha", "municipal_staff")
+    page = staff.get(PAGE)
+    assert page.status_code == 200 and f'action="{MEETINGS}"' not in page.get_data(as_text=True)
+    assert post(staff, {"kind": "follow", "meeting_date": "2026-09-01", "members": "X"}).status_code == 403
+    assert count(app) == 0
+
+
+@pytest.mark.parametrize("role", ["tenant_admin", "partner_staff"])
+def test_writers_see_the_form(client_for, role):
+    assert f'action="{MEETINGS}"' in client_for("alpha", role).get(PAGE).get_data(as_text=True)
+
+
+def test_platform_admin_may_add_a_meeting(app, client_for):
+    admin = client_for(None)
+    assert post(admin, {"kind": "steering", "meeting_date": "2026-02-02", "members": "Styregruppen"}).status_code == 303
+    assert count(app) == 1
+
+
+@pytest.mark.parametrize("role", ["volunteer", "finance"])
+def test_other_roles_get_403(client_for, role):
+    client = client_for("alpha", role)
+    assert client.get(PAGE).status_code == 403
+    assert post(client, {"kind": "follow", "meeting_date": "2026-09-01", "members": "X"}, token_page="/alpha/").status_code == 403
+
+
+def test_another_tenants_page_is_not_found(client_for):
+    assert client_for("alpha", "tenant_admin").get("/beta/open_counselling/governance/").status_code == 404
+
+
+def test_a_tenant_without_the_programme_has_no_governance_page(client_for):
+    assert client_for("gamma", "tenant_admin").get("/gamma/open_counselling/governance/").status_code == 404
