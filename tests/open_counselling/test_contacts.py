@@ -128,3 +128,16 @@ def test_demo_year_of_contacts(app, runner, tenant_a):
         span = db.session.execute(select(func.min(Contact.day), func.max(Contact.day))).one()
     assert families == 130 and contacts > families
     assert (span[1] - span[0]).days > 300
+
+
+def test_fredericia_tenant_file_agreement_bills_40000_a_quarter():
+    from decimal import Decimal
+
+    from config import ROOT
+    from core.tenancy.files import read_tenant_files
+    from plugins.open_counselling.billing import billing_rules
+
+    fredericia = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "fredericia")
+    agreement = next(a for a in fredericia["agreements"] if a["rule"] == "open_counselling.quarterly")
+    lines = billing_rules()[0].lines(agreement, date(2026, 1, 1), date(2026, 12, 31))
+    assert [line.amount for line in lines] == [Decimal("40000.00")] * 4
