@@ -136,7 +136,7 @@ def build_app(database: tuple[str, str], *, sync: bool = True, **overrides) -> F
     with app.app_context():
         upgrade_all()
         if sync:
-            sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling"])
+            sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling", "volunteer_association"])
         db.session.remove()
     return app
 
@@ -159,7 +159,7 @@ def _served(database_factory, tmp_path_factory):
     app.config["PLATFORM_IDENTITY_PROVIDER"] = {**app.config["PLATFORM_IDENTITY_PROVIDER"], "issuer": f"{base_url}/dev-idp/platform"}
     with app.app_context():
         upgrade_all()
-        sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling"])
+        sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling", "volunteer_association"])
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -79,7 +79,7 @@ def test_models_and_migrations_are_registered(app):
     with app.app_context():
         from core.migrations import lineages
 
-        assert [m.branch for m in lineages()] == ["core", "example", "mother_groups", "open_counselling"]
+        assert [m.branch for m in lineages()] == ["core", "example", "mother_groups", "open_counselling", "volunteer_association"]
 
 
 def test_misspelt_hook_fails_at_start_up():

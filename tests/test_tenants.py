@@ -126,7 +126,7 @@ def test_cli_sync_reports_errors_and_lists_json(fresh, folder):
     assert "created: alpha" in result.output
     listed = json.loads(runner.invoke(args=["tenants", "list", "--json"]).output)
     assert [t["slug"] for t in listed] == ["alpha", "beta", "gamma"]
-    assert listed[0]["programmes"] == ["example", "mother_groups", "open_counselling"] and listed[0]["cvr"] == "11931316"
+    assert listed[0]["programmes"] == ["example", "mother_groups", "open_counselling", "volunteer_association"] and listed[0]["cvr"] == "11931316"
     (folder / "beta.toml").write_text("slug = 'beta'\n")
     result = runner.invoke(args=["tenants", "sync", "--dir", str(folder)])
     assert result.exit_code == 1

@@ -17,3 +17,24 @@ def init_volunteers(app: Flask) -> None:
     from core.volunteers.views import bp
 
     app.register_blueprint(bp)
+
+
+def current_volunteer():
+    """The registry's volunteer behind the signed-in person, or None.
+
+    Matched by the log-in identity (issuer|subject) stored on the volunteer,
+    inside the tenant in context; programmes use it to narrow a volunteer to
+    her own courses or shifts.
+    """
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.identity.models import User
+    from core.identity.sessions import current_principal
+    from core.volunteers.models import Volunteer
+
+    principal = current_principal()
+    if principal is None or principal.user_id is None:
+        return None
+    user = db.session.get(User, principal.user_id)
+    return db.session.scalar(select(Volunteer).where(Volunteer.login_subject == f"{user.issuer}|{user.subject}"))
