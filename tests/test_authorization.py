@@ -25,6 +25,11 @@ NARROWED = {
     "/<tenant>/api/v1/mother_groups/referrals/<int:referral_id>": {"municipal_staff"},
     "/<tenant>/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
     "/<tenant>/api/v1/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
+    # A volunteer records the takings only of a shift she is on.
+    "/<tenant>/volunteer_association/shifts/<int:shift_id>/takings": {"volunteer"},
+    "/<tenant>/api/v1/volunteer_association/shifts/<int:shift_id>/takings": {"volunteer"},
+    # Offering a slot needs one's own sign-up on that shift.
+    "/<tenant>/volunteer_association/shifts/<int:shift_id>/offer": {"volunteer", "partner_staff", "tenant_admin", "platform_admin"},
 }
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
@@ -79,13 +84,23 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 closure = oc.Closure(office_id=office.id, day=date(2026, 12, 1), reason="Syg")
                 notification = oc.Notification(day=date(2026, 1, 6), ground="Bekymring", author="R", recipient_unit="Familieafdelingen", channel="digital")
                 db.session.add_all([hours, closure, notification])
+                from plugins.volunteer_association import models as va
+
+                shift = va.Shift(day=date(2026, 1, 7), starts=time(10, 0), ends=time(14, 0))
+                expense = va.Expense(day=date(2026, 1, 7), category="rent", amount=100)
+                grant = va.GrantApplication(funder="Fonden", amount_applied=1000)
+                shop_hours = va.ShopHours(weekday=2, opens=time(10, 0), closes=time(16, 0))
+                activity = va.Activity(kind="help", title="Tøjbytte", day=date(2026, 1, 7))
+                donation = va.Donation(day=date(2026, 1, 7), category="toys", count=3)
+                db.session.add_all([shift, expense, grant, shop_hours, activity, donation])
                 db.session.commit()
                 ids[slug] = {
                     "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
                     "session_id": meeting.id, "mother_id": mother.id, "enrolment_id": enrolment.id, "referral_id": referral.id,
                     "volunteer_id": volunteer.id, "milestone_id": milestone.id, "consent_id": mother.consents[0].id,
                     "contact_id": contact.id, "family_id": contact.family_id, "office_id": office.id, "hours_id": hours.id,
-                    "closure_id": closure.id, "notification_id": notification.id,
+                    "closure_id": closure.id, "notification_id": notification.id, "shift_id": shift.id, "expense_id": expense.id,
+                    "grant_id": grant.id, "activity_id": activity.id, "donation_id": donation.id,
                 }
         db.session.remove()
     return ids

@@ -26,3 +26,86 @@ def samvirke_models():
 @hookimpl
 def samvirke_migrations() -> Migrations:
     return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def samvirke_blueprints():
+    from plugins.volunteer_association import shifts
+
+    return [shifts.bp]
+
+
+@hookimpl
+def samvirke_api_blueprints():
+    from plugins.volunteer_association.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def samvirke_schemas():
+    from plugins.volunteer_association import shift_schemas
+
+    return {"VolunteerAssociationShift": shift_schemas.ShiftSchema, "VolunteerAssociationTakings": shift_schemas.TakingsSchema}
+
+
+@hookimpl
+def samvirke_authorization():
+    from plugins.volunteer_association import api, shifts
+
+    return {**shifts.AUTHORIZATION, **api.AUTHORIZATION}
+
+
+@hookimpl
+def samvirke_permissions():
+    from core.plugins.types import Permission
+
+    return [
+        Permission("volunteer_association.shifts", "Sign up for shifts and record the takings of one's own shift", roles=("volunteer",)),
+        Permission("volunteer_association.manage", "Roster, shop, activities and grants", roles=("partner_staff", "tenant_admin")),
+    ]
+
+
+@hookimpl
+def samvirke_menu_entries(tenant):
+    from core.plugins.types import MenuEntry
+
+    return [MenuEntry(label_da="Butik og vagter", label_en="Shop and shifts", endpoint="volunteer_association.index", order=40)]
+
+
+def _short_handed_widget() -> str:
+    from datetime import date
+
+    from markupsafe import Markup
+
+    from plugins.volunteer_association.shifts import FLAG_DAYS, short_handed
+
+    rows = short_handed(date.today())
+    if not rows:
+        return Markup("<p>Alle vagter de næste {} dage har nok frivillige.</p>").format(FLAG_DAYS)
+    items = Markup("").join(Markup("<li>{} {}: {} af {}</li>").format(s.day.strftime("%d.%m"), s.starts.strftime("%H:%M"), n, s.needed) for s, n in rows)
+    return Markup("<p><strong>Vagter med for få frivillige:</strong></p><ul>{}</ul>").format(items)
+
+
+@hookimpl
+def samvirke_dashboard_widgets(tenant):
+    from core.plugins.types import DashboardWidget
+
+    return [DashboardWidget(title_da="Butikkens vagter", title_en="Shop shifts", render=_short_handed_widget, order=30)]
+
+
+@hookimpl
+def samvirke_personal_data():
+    from core.plugins.types import PersonalDataField
+
+    return [
+        PersonalDataField("ShiftSignup", "volunteer_id", "Which volunteer works which shift, and hours worked", "ordinary",
+                          "GDPR art. 6(1)(b)/(f): the volunteer agreement", "2 years", "deleted with the volunteer"),
+    ]
+
+
+@hookimpl
+def samvirke_demo_data(tenant):
+    from plugins.volunteer_association.demo import load
+
+    load(tenant)

@@ -1,0 +1,86 @@
+"""JSON API: shifts, sign-up and takings. Under /<tenant>/api/v1/volunteer_association/."""
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.db import db
+from core.volunteers import current_volunteer
+from plugins.volunteer_association import shifts as shift_views
+from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
+from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
+
+blp = Blueprint("volunteer_association_api", __name__, description="Local association and shop (Mødrehjælpen)")
+PREFIX = "/<tenant>/api/v1/volunteer_association"
+AUTHORIZATION = {
+    f"{PREFIX}/shifts": {"GET": [*shift_views.MANAGERS, "volunteer"], "POST": shift_views.MANAGERS},
+    f"{PREFIX}/shifts/<int:shift_id>/signups": [*shift_views.MANAGERS, "volunteer"],
+    f"{PREFIX}/shifts/<int:shift_id>/takings": [*shift_views.MANAGERS, "volunteer"],
+}
+
+
+def _out(shift: Shift, counts: dict[int, int]) -> dict:
+    return {"id": shift.id, "day": shift.day, "starts": shift.starts, "ends": shift.ends, "needed": shift.needed, "signed_up": counts.get(shift.id, 0)}
+
+
+@blp.route("/shifts")
+@blp.response(200, ShiftSchema(many=True))
+def list_shifts():
+    rows = db.session.scalars(select(Shift).order_by(Shift.day, Shift.starts).limit(500)).all()
+    counts = shift_views.staffing([s.id for s in rows])
+    return [_out(s, counts) for s in rows]
+
+
+@blp.route("/shifts", methods=["POST"])
+@blp.arguments(ShiftSchema)
+@blp.response(201, ShiftSchema)
+def create_shift(data):
+    shift = Shift(**data)
+    db.session.add(shift)
+    db.session.commit()
+    return _out(shift, {})
+
+
+@blp.route("/shifts/<int:shift_id>/signups", methods=["POST"])
+@blp.response(201, ShiftSchema)
+def sign_up(shift_id: int):
+    """Sign the signed-in volunteer up for the shift (idempotent)."""
+    shift = shift_views.get_or_404(Shift, shift_id)
+    me = current_volunteer()
+    if me is None:
+        abort(400, description="Only a volunteer in the registry can sign up.")
+    if db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id)) is None:
+        db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=me.id))
+        db.session.commit()
+    return _out(shift, shift_views.staffing([shift.id]))
+
+
+@blp.route("/shifts/<int:shift_id>/takings", methods=["PUT"])
+@blp.arguments(TakingsSchema)
+@blp.response(200, TakingsSchema)
+def put_takings(data, shift_id: int):
+    shift = shift_views.get_or_404(Shift, shift_id)
+    me = shift_views._may_record(shift)
+    from marshmallow import ValidationError
+
+    try:
+        row = shift_views.save_takings(shift, data, me)
+    except ValidationError as exc:
+        from flask_smorest import abort as smorest_abort
+
+        db.session.rollback()
+        smorest_abort(422, errors={"json": exc.messages})
+    return {**{k: getattr(row, k) for k in ("cash", "card", "mobilepay", "cash_counted")}, "difference": row.cash_counted - row.cash}
+
+
+@blp.route("/shifts/<int:shift_id>/takings")
+@blp.response(200, TakingsSchema)
+def get_takings(shift_id: int):
+    """The shift's takings; an empty object until they are recorded."""
+    shift = shift_views.get_or_404(Shift, shift_id)
+    shift_views._may_record(shift)
+    row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
+    if row is None:
+        return {}  # nothing recorded for the shift yet
+    return {**{k: getattr(row, k) for k in ("cash", "card", "mobilepay", "cash_counted")}, "difference": row.cash_counted - row.cash}

@@ -1,0 +1,225 @@
+"""Shop shifts: the roster, sign-up, swaps, hours worked, and the day's takings.
+
+Volunteers sign themselves up and record the takings of their own shift;
+partner staff manage the roster. A shift in the next few days without enough
+volunteers is flagged.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import and_, func, select
+
+from core.audit import record
+from core.db import db
+from core.identity import roles as R
+from core.identity.sessions import current_principal
+from core.volunteers import current_volunteer
+from core.volunteers.models import Volunteer
+from core.web.forms import form_errors, form_fields, load_form
+from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
+from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
+
+bp = Blueprint("volunteer_association", __name__, template_folder="templates")
+PREFIX = "/<tenant>/volunteer_association"
+MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
+FLAG_DAYS = 3  # a short-handed shift this many days ahead is flagged
+AUTHORIZATION = {
+    f"{PREFIX}/": [*MANAGERS, R.VOLUNTEER],
+    f"{PREFIX}/shifts": MANAGERS,
+    f"{PREFIX}/shifts/<int:shift_id>/signup": [*MANAGERS, R.VOLUNTEER],
+    f"{PREFIX}/shifts/<int:shift_id>/offer": [*MANAGERS, R.VOLUNTEER],
+    f"{PREFIX}/shifts/<int:shift_id>/take": [*MANAGERS, R.VOLUNTEER],
+    f"{PREFIX}/shifts/<int:shift_id>/takings": [*MANAGERS, R.VOLUNTEER],
+}
+
+
+def manages() -> bool:
+    principal = current_principal()
+    return bool(principal and set(MANAGERS).intersection(principal.roles))
+
+
+def get_or_404(model, ident):
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def staffing(shift_ids: list[int]) -> dict[int, int]:
+    """Signed-up volunteers per shift (offered slots still count until taken)."""
+    if not shift_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(ShiftSignup.shift_id, func.count()).where(ShiftSignup.shift_id.in_(shift_ids)).group_by(ShiftSignup.shift_id)
+        ).all()
+    )
+
+
+def short_handed(today: date, days: int = FLAG_DAYS) -> list[tuple[Shift, int]]:
+    shifts = db.session.scalars(select(Shift).where(Shift.day >= today, Shift.day <= today + timedelta(days=days)).order_by(Shift.day, Shift.starts)).all()
+    counts = staffing([s.id for s in shifts])
+    return [(s, counts.get(s.id, 0)) for s in shifts if counts.get(s.id, 0) < s.needed]
+
+
+def _me() -> Volunteer | None:
+    return current_volunteer()
+
+
+@bp.get("/")
+def index(values=None, errors=None, status=200):
+    today = date.today()
+    shifts = db.session.scalars(
+        select(Shift).where(Shift.day >= today, Shift.day < today + timedelta(days=28)).order_by(Shift.day, Shift.starts)
+    ).all()
+    counts = staffing([s.id for s in shifts])
+    me = _me()
+    mine = set()
+    offered = {}
+    if shifts:
+        for signup in db.session.scalars(select(ShiftSignup).where(ShiftSignup.shift_id.in_([s.id for s in shifts]))):
+            if me is not None and signup.volunteer_id == me.id:
+                mine.add(signup.shift_id)
+            if signup.status == "offered":
+                offered.setdefault(signup.shift_id, []).append(signup)
+    flagged = {s.id for s, _ in short_handed(today)}
+    return render_template(
+        "volunteer_association/index.html", shifts=shifts, counts=counts, mine=mine, offered=offered, flagged=flagged, me=me,
+        manager=manages(), fields=form_fields(ShiftSchema(), values, errors), general_errors=form_errors(errors or {}),
+    ), status
+
+
+@bp.post("/shifts")
+def create_shift():
+    data, errors = load_form(ShiftSchema(), request.form)
+    if data is not None and db.session.scalar(select(Shift.id).where(Shift.day == data["day"], Shift.starts == data["starts"])):
+        data, errors = None, {"starts": ["Der er allerede en vagt på det tidspunkt."]}
+    if data is None:
+        return index(request.form, errors, 422)
+    db.session.add(Shift(**data))
+    db.session.commit()
+    return redirect(url_for("volunteer_association.index"))
+
+
+def _volunteer_for_action() -> Volunteer:
+    """The volunteer an action is for: herself, or (for staff) the one chosen in the form."""
+    if manages() and request.form.get("volunteer_id"):
+        volunteer = db.session.get(Volunteer, int(request.form["volunteer_id"]))
+    else:
+        volunteer = _me()
+    if volunteer is None:
+        # Staff must choose a volunteer; a signed-in volunteer must be in the registry.
+        abort(400, description="Vælg en frivillig, eller bed foreningen registrere dig som frivillig.")
+    return volunteer
+
+
+@bp.post("/shifts/<int:shift_id>/signup")
+def signup(shift_id: int):
+    shift = get_or_404(Shift, shift_id)
+    volunteer = _volunteer_for_action()
+    exists = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
+    if exists is None:
+        db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
+        db.session.commit()
+        flash("Du er skrevet op til vagten.")
+    return redirect(url_for("volunteer_association.index"))
+
+
+@bp.post("/shifts/<int:shift_id>/offer")
+def offer(shift_id: int):
+    """Offer one's own slot for a swap: it stays hers until someone takes it."""
+    shift = get_or_404(Shift, shift_id)
+    volunteer = _volunteer_for_action()
+    row = db.session.scalar(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
+    if row is None:
+        abort(404)
+    row.status = "offered"
+    db.session.commit()
+    flash("Vagten er sat til bytte.")
+    return redirect(url_for("volunteer_association.index"))
+
+
+@bp.post("/shifts/<int:shift_id>/take")
+def take(shift_id: int):
+    """Take a slot someone offered: the swap happens in one transaction."""
+    shift = get_or_404(Shift, shift_id)
+    volunteer = _volunteer_for_action()
+    offered = db.session.scalar(
+        select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.status == "offered").order_by(ShiftSignup.id).limit(1)
+    )
+    already = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
+    if offered is None or already is not None:
+        flash("Der er ingen vagt at overtage.")
+        return redirect(url_for("volunteer_association.index"))
+    offered.volunteer_id, offered.status = volunteer.id, "signed_up"
+    db.session.commit()
+    flash("Du har overtaget vagten.")
+    return redirect(url_for("volunteer_association.index"))
+
+
+def _may_record(shift: Shift) -> Volunteer | None:
+    """Staff, or a volunteer on this shift; anyone else finds no such shift (404)."""
+    me = _me()
+    if manages():
+        return me
+    if me is not None and db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id)):
+        return me
+    abort(404)
+
+
+@bp.route("/shifts/<int:shift_id>/takings", methods=["GET", "POST"])
+def takings(shift_id: int):
+    shift = get_or_404(Shift, shift_id)
+    me = _may_record(shift)
+    existing = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
+    values, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(TakingsSchema(), request.form)
+        if data is not None:
+            try:
+                save_takings(shift, data, me)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                record("change", criterion=f"takings shift {shift.id}")
+                flash("Dagens omsætning er gemt.")
+                return redirect(url_for("volunteer_association.takings", shift_id=shift.id))
+        values = request.form
+    elif existing is not None:
+        values = {k: getattr(existing, k) for k in ("cash", "card", "mobilepay", "cash_counted")}
+    difference = (existing.cash_counted - existing.cash) if existing else None
+    return render_template(
+        "volunteer_association/takings.html", shift=shift, existing=existing, difference=difference,
+        fields=form_fields(TakingsSchema(), values, errors), general_errors=form_errors(errors),
+    ), (422 if errors else 200)
+
+
+def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
+    """Record (or correct) the shift's takings and the recorder's hours, in one transaction."""
+    if shift.day > date.today():
+        raise ValidationError({"cash": ["Omsætningen kan først registreres på vagtens dag."]})
+    row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
+    if row is None:
+        row = Takings(shift_id=shift.id, recorded_by=current_principal().audit_label)
+        db.session.add(row)
+    for key in ("cash", "card", "mobilepay", "cash_counted"):
+        setattr(row, key, Decimal(data[key]))
+    row.recorded_by = current_principal().audit_label
+    if me is not None:
+        signup = db.session.scalar(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id))
+        if signup is not None:
+            signup.hours_worked = Decimal(data["hours_worked"]) if data.get("hours_worked") not in (None, "") else None
+    db.session.commit()
+    return row
+
+
+def signups_in(shift_ids: list[int]) -> list[tuple[int, str]]:
+    return db.session.execute(
+        select(ShiftSignup.shift_id, Volunteer.name)
+        .join(Volunteer, and_(Volunteer.id == ShiftSignup.volunteer_id, Volunteer.tenant_id == ShiftSignup.tenant_id))
+        .where(ShiftSignup.shift_id.in_(shift_ids))
+    ).all()
