@@ -212,3 +212,37 @@ def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_th
     report = page.locator("main").inner_text()
     assert "Forældreskab" in report  # the reason, counted
     assert "FR-777" not in report and "Fortroligt" not in report  # no family number, no free text
+
+
+def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, live_url, tenant_a):
+    """The shop, on a phone: sign up for today's shift, then record the takings."""
+    from datetime import date, time
+
+    from core.db import db
+    from core.tenancy.context import tenant_context
+    from core.volunteers.models import Volunteer
+    from plugins.volunteer_association.models import Shift
+
+    with app.app_context(), tenant_context(tenant_a):
+        db.session.add_all([
+            Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2),
+            Volunteer(name="Grethe Nielsen", partner_organisation="Mødrehjælpen", login_subject=f"{live_url}/dev-idp/alpha|alpha-volunteer"),
+        ])
+        db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "Alfa Kommune", "Frivillig, Alfa Kommune (demo)")
+    page.wait_for_url("**/alpha/")
+    page.goto("/alpha/volunteer_association/")
+    check_accessibility(page)
+    assert "For få frivillige" in page.locator("#roster").inner_text()
+    page.locator("#roster li").first.get_by_role("button", name=re.compile("Skriv mig op")).click()
+    assert "Du er skrevet op til vagten." in page.content()
+    page.locator("#roster li").first.get_by_role("link", name=re.compile("Dagens omsætning")).click()
+    check_accessibility(page)
+    page.get_by_label("Kontantsalg (kr.)").fill("1250,50".replace(",", "."))
+    page.get_by_label("Kort (kr.)").fill("2300")
+    page.get_by_label("MobilePay (kr.)").fill("640")
+    page.get_by_label("Optalte kontanter i kassen (kr.)").fill("1250.50")
+    page.get_by_role("button", name="Gem omsætning").click()
+    assert "Dagens omsætning er gemt." in page.content()
+    assert "4190.50" in page.locator("main").inner_text()
