@@ -30,9 +30,9 @@ def samvirke_migrations() -> Migrations:
 
 @hookimpl
 def samvirke_blueprints():
-    from plugins.volunteer_association import shifts
+    from plugins.volunteer_association import activities, shifts, shop_admin
 
-    return [shifts.bp]
+    return [shifts.bp, shop_admin.bp, activities.bp]
 
 
 @hookimpl
@@ -51,9 +51,39 @@ def samvirke_schemas():
 
 @hookimpl
 def samvirke_authorization():
-    from plugins.volunteer_association import api, shifts
+    from plugins.volunteer_association import activities, api, shifts, shop_admin
 
-    return {**shifts.AUTHORIZATION, **api.AUTHORIZATION}
+    return {**shifts.AUTHORIZATION, **api.AUTHORIZATION, **shop_admin.AUTHORIZATION, **activities.AUTHORIZATION}
+
+
+@hookimpl
+def samvirke_reports():
+    from plugins.volunteer_association.reports import report_definitions
+
+    return report_definitions()
+
+
+@hookimpl
+def samvirke_annual_figures(tenant, year):
+    from plugins.volunteer_association.reports import annual_figures
+
+    return annual_figures(tenant, year)
+
+
+@hookimpl
+def samvirke_billing_rules():
+    from plugins.volunteer_association.billing import billing_rules
+
+    return billing_rules()
+
+
+@hookimpl
+def samvirke_jobs():
+    from core.plugins.types import JobDefinition
+    from plugins.volunteer_association.jobs import grant_deadline_reminders
+
+    return [JobDefinition(name="volunteer_association.grant_deadlines", func=grant_deadline_reminders, cron="15 7 * * *",
+                          description="Grant reports due in 30 and 7 days")]
 
 
 @hookimpl
@@ -70,7 +100,12 @@ def samvirke_permissions():
 def samvirke_menu_entries(tenant):
     from core.plugins.types import MenuEntry
 
-    return [MenuEntry(label_da="Butik og vagter", label_en="Shop and shifts", endpoint="volunteer_association.index", order=40)]
+    return [
+        MenuEntry(label_da="Butik og vagter", label_en="Shop and shifts", endpoint="volunteer_association.index", order=40),
+        MenuEntry(label_da="Butikkens drift", label_en="Shop administration", endpoint="volunteer_association_shop.shop", order=41),
+        MenuEntry(label_da="Aktiviteter", label_en="Activities", endpoint="volunteer_association_activities.activities", order=42),
+        MenuEntry(label_da="Fondsansøgninger", label_en="Grants", endpoint="volunteer_association_activities.grants", order=43),
+    ]
 
 
 def _short_handed_widget() -> str:
@@ -91,7 +126,12 @@ def _short_handed_widget() -> str:
 def samvirke_dashboard_widgets(tenant):
     from core.plugins.types import DashboardWidget
 
-    return [DashboardWidget(title_da="Butikkens vagter", title_en="Shop shifts", render=_short_handed_widget, order=30)]
+    from plugins.volunteer_association.widgets import reminders_widget
+
+    return [
+        DashboardWidget(title_da="Butikkens vagter", title_en="Shop shifts", render=_short_handed_widget, order=30),
+        DashboardWidget(title_da="Fondsansøgninger", title_en="Grant applications", render=reminders_widget, order=31),
+    ]
 
 
 @hookimpl
