@@ -100,7 +100,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                     "volunteer_id": volunteer.id, "milestone_id": milestone.id, "consent_id": mother.consents[0].id,
                     "contact_id": contact.id, "family_id": contact.family_id, "office_id": office.id, "hours_id": hours.id,
                     "closure_id": closure.id, "notification_id": notification.id, "shift_id": shift.id, "expense_id": expense.id,
-                    "grant_id": grant.id, "activity_id": activity.id, "donation_id": donation.id,
+                    "grant_id": grant.id, "activity_id": activity.id, "donation_id": donation.id, "shop_hours_id": shop_hours.id,
                 }
         db.session.remove()
     return ids

@@ -44,7 +44,7 @@ MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
 AUTHORIZATION = {
     f"{PREFIX}/shop/": {"GET": MANAGERS},
     f"{PREFIX}/shop/hours": {"POST": MANAGERS},
-    f"{PREFIX}/shop/hours/<int:hours_id>/delete": {"POST": MANAGERS},
+    f"{PREFIX}/shop/hours/<int:shop_hours_id>/delete": {"POST": MANAGERS},
     f"{PREFIX}/shop/expenses": {"POST": MANAGERS},
     f"{PREFIX}/shop/expenses/<int:expense_id>/delete": {"POST": MANAGERS},
     f"{PREFIX}/shop/donations": {"POST": MANAGERS},
@@ -178,9 +178,9 @@ def add_hours():
     return redirect(url_for(".shop"))
 
 
-@bp.post("/shop/hours/<int:hours_id>/delete")
-def delete_hours(hours_id: int):
-    db.session.delete(_get_or_404(ShopHours, hours_id))
+@bp.post("/shop/hours/<int:shop_hours_id>/delete")
+def delete_hours(shop_hours_id: int):
+    db.session.delete(_get_or_404(ShopHours, shop_hours_id))
     db.session.commit()
     flash(gettext("The opening hours are removed."))
     return redirect(url_for(".shop"))
