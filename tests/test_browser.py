@@ -176,7 +176,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     page.get_by_role("group", name="Hodan Abdi").get_by_label("Til stede").check()
     page.get_by_role("group", name="Hodan Abdi").get_by_label("Barnet med").check()
     page.get_by_role("button", name="Gem fremmøde").click()
-    assert "Fremmødet er gemt." in page.content()
+    page.get_by_text("Fremmødet er gemt.").first.wait_for()  # waits for the next page
     assert page.get_by_role("group", name="Hodan Abdi").get_by_label("Til stede").is_checked()
 
 
@@ -197,7 +197,7 @@ def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_th
     form.get_by_label("Beskrivelse af problemet").fill("Fortroligt: bekymret for søvn og økonomi")
     form.get_by_label("Behovsniveau").select_option("2")
     form.get_by_role("button", name="Registrér").click()
-    assert "Henvendelsen er registreret." in page.content()
+    page.get_by_text("Henvendelsen er registreret.").first.wait_for()  # waits for the next page
     assert "FR-777" in page.locator("#recent-contacts").inner_text()
     page.goto("/alpha/")
     page.get_by_role("button", name="Log ud").click()
@@ -236,7 +236,7 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     check_accessibility(page)
     assert "For få frivillige" in page.locator("#roster").inner_text()
     page.locator("#roster li").first.get_by_role("button", name=re.compile("Skriv mig op")).click()
-    assert "Du er skrevet op til vagten." in page.content()
+    page.get_by_text("Du er skrevet op til vagten.").first.wait_for()  # waits for the next page
     page.locator("#roster li").first.get_by_role("link", name=re.compile("Dagens omsætning")).click()
     check_accessibility(page)
     page.get_by_label("Kontantsalg (kr.)").fill("1250,50".replace(",", "."))
@@ -244,5 +244,5 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     page.get_by_label("MobilePay (kr.)").fill("640")
     page.get_by_label("Optalte kontanter i kassen (kr.)").fill("1250.50")
     page.get_by_role("button", name="Gem omsætning").click()
-    assert "Dagens omsætning er gemt." in page.content()
+    page.get_by_text("Dagens omsætning er gemt.").first.wait_for()  # waits for the next page
     assert "4190.50" in page.locator("main").inner_text()
