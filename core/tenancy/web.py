@@ -23,6 +23,18 @@ def current_tenant() -> Tenant | None:
     return g.get("tenant")
 
 
+def get_or_404(model, ident):
+    """Load one row of the tenant in context, or answer 404.
+
+    The session filters to the tenant, so another tenant's id gets exactly
+    the answer a missing id gets. Every view that loads by id uses this.
+    """
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
 def _resolve(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant is None:

@@ -7,26 +7,19 @@ the referrals she made.
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from core.db import db
 from core.identity import roles as R
-from core.identity.models import User
 from core.identity.sessions import Principal, current_principal
-from core.volunteers.models import Volunteer
+from core.tenancy.web import get_or_404
+from core.volunteers import current_volunteer
 from plugins.mother_groups.models import CourseVolunteer
 
 PARTNER_ROLES = frozenset({R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN})
 # The roles that manage the programme, as the authorization matrix spells them.
 MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
-
-
-def get_or_404(model, ident):
-    """Load a row of the tenant in context; another tenant's id looks missing."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
+__all__ = ["MANAGERS", "get_or_404", "manages", "principal", "require_course_access", "volunteer_course_ids"]
 
 
 def principal() -> Principal:
@@ -43,17 +36,10 @@ def manages(p: Principal) -> bool:
 
 def volunteer_course_ids(p: Principal) -> set[int]:
     """The courses a signed-in volunteer serves (matched by her log-in identity)."""
-    if p.user_id is None:
+    volunteer = current_volunteer() if p.user_id is not None else None
+    if volunteer is None:
         return set()
-    user = db.session.get(User, p.user_id)
-    login = f"{user.issuer}|{user.subject}"
-    return set(
-        db.session.scalars(
-            select(CourseVolunteer.course_id)
-            .join(Volunteer, and_(Volunteer.id == CourseVolunteer.volunteer_id, Volunteer.tenant_id == CourseVolunteer.tenant_id))
-            .where(Volunteer.login_subject == login)
-        )
-    )
+    return set(db.session.scalars(select(CourseVolunteer.course_id).where(CourseVolunteer.volunteer_id == volunteer.id)))
 
 
 def require_course_access(course_id: int) -> None:

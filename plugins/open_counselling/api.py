@@ -1,12 +1,12 @@
 """JSON API: contacts and families (partner staff). Under /<tenant>/api/v1/open_counselling/."""
 from __future__ import annotations
 
-from flask import abort
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
+from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity.sessions import current_principal
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
@@ -23,11 +23,6 @@ AUTHORIZATION = {
 }
 
 
-def _get_or_404(model, ident):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _contact_out(c: Contact) -> dict:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
+from core.tenancy.web import get_or_404
 from core.schemas import N_
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling.models import Family, Notification
@@ -127,10 +128,7 @@ def _may_edit() -> bool:
 
 
 def _get_or_404(notification_id: int) -> Notification:
-    notification = db.session.get(Notification, notification_id)
-    if notification is None:
-        abort(404)
-    return notification
+    return get_or_404(Notification, notification_id)
 
 
 @bp.get("/notifications/")

@@ -16,7 +16,6 @@ from dateutil.relativedelta import relativedelta
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -29,6 +28,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from core.db import db
+from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.identity.sessions import current_principal
@@ -98,12 +98,6 @@ def _format_weekday(weekday: int) -> str:
     return str(WEEKDAY_LABELS[weekday])
 
 
-def _get_or_404(model, ident: int):
-    """A row of the tenant in context; another tenant's id looks missing."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _may_edit() -> bool:

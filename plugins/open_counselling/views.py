@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
+from core.tenancy.web import get_or_404
 from core.identity import roles as R
 from core.identity.sessions import current_principal
 from core.web.forms import form_errors, form_fields, load_form
@@ -29,11 +30,6 @@ AUTHORIZATION = {
 }
 
 
-def get_or_404(model, ident):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _actor() -> str:

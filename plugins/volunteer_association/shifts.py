@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 
 from core.audit import record
 from core.db import db
+from core.tenancy.web import get_or_404
 from core.identity import roles as R
 from core.identity.sessions import current_principal
 from core.volunteers import current_volunteer
@@ -42,11 +43,6 @@ def manages() -> bool:
     return bool(principal and set(MANAGERS).intersection(principal.roles))
 
 
-def get_or_404(model, ident):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 def staffing(shift_ids: list[int]) -> dict[int, int]:

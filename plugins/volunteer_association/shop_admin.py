@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
 from core.db import db
+from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity import roles as R
 from core.schemas import N_
 from core.web.forms import form_errors, form_fields, load_form
@@ -113,12 +114,6 @@ def _format_kroner(amount: Decimal) -> str:
 # --- the page ----------------------------------------------------------------------------
 
 
-def _get_or_404(model, ident: int):
-    """A row of the tenant in context; another tenant's id looks missing."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
 
 
 @bp.get("/shop/")
