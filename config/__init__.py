@@ -28,6 +28,8 @@ class BaseConfig:
     # Empty: jobs run in-process through the same job functions RQ would call.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     TENANTS_DIR = os.environ.get("SAMVIRKE_TENANTS_DIR", str(ROOT / "tenants"))
+    # Partner organisations, one file each; tenant files name them in their agreements.
+    ORGANISATIONS_DIR = os.environ.get("SAMVIRKE_ORGANISATIONS_DIR", str(ROOT / "organisations"))
     # Import paths of extra plugin modules loaded beside the entry points
     # (the test-suite uses this for its example plugin).
     SAMVIRKE_EXTRA_PLUGINS: list[str] = []

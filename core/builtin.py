@@ -24,11 +24,12 @@ def samvirke_models() -> Iterable[type]:
     from core.audit.models import AuditEvent
     from core.identity.api_clients import ApiClient, ApiToken
     from core.identity.models import LoginFailure, User, UserSession
+    from core.partnerships.models import ALL_MODELS as PARTNERSHIP_MODELS
     from core.volunteers.models import Volunteer, VolunteerReminder
 
     return [
         Tenant, TenantProgramme, JobRun, User, UserSession, LoginFailure, AuditEvent, ApiClient, ApiToken,
-        Volunteer, VolunteerReminder,
+        Volunteer, VolunteerReminder, *PARTNERSHIP_MODELS,
     ]
 
 
@@ -41,8 +42,11 @@ def samvirke_migrations() -> Migrations:
 def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
     return [
         MenuEntry(label_da="Forside", label_en="Home", endpoint="tenant.home", order=0),
+        MenuEntry(label_da="Samarbejdsaftaler", label_en="Agreements", endpoint="agreements.index", order=70),
         MenuEntry(label_da="Frivillige", label_en="Volunteers", endpoint="volunteers.index", order=80),
         MenuEntry(label_da="Rapporter", label_en="Reports", endpoint="reports.index", order=90),
+        # Shown to platform administrators only (the menu follows the matrix).
+        MenuEntry(label_da="Bryd glasset", label_en="Break the glass", endpoint="break_glass.start", order=95),
     ]
 
 
@@ -56,9 +60,11 @@ def _jobs_widget() -> str:
 
 @hookimpl(trylast=True)
 def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
+    from core.partnerships.reminders import dashboard_widgets as agreement_widgets
     from core.volunteers.widgets import reminders_widget
 
     return [
+        *agreement_widgets(),  # only for the people the agreements' reminders concern
         DashboardWidget(title_da="Frivillige", title_en="Volunteers", render=reminders_widget, order=900),
         DashboardWidget(title_da="Baggrundsjob", title_en="Background jobs", render=_jobs_widget, order=1000),
     ]
@@ -110,9 +116,16 @@ def purge_audit_events(tenant_id: None) -> None:
 
 @hookimpl(trylast=True)
 def samvirke_jobs() -> Iterable[JobDefinition]:
+    from core.partnerships.reminders import record_agreement_reminders
     from core.volunteers.reminders import send_volunteer_reminders
 
     return [
+        JobDefinition(
+            name="core.agreement_reminders",
+            func=record_agreement_reminders,
+            cron="10 6 * * *",
+            description="Record reminders of agreements' reviews, notice deadlines, governance meetings and ends",
+        ),
         JobDefinition(
             name="core.volunteer_reminders",
             func=send_volunteer_reminders,

@@ -30,7 +30,7 @@ def main() -> None:
 
 
 def register_cli(app) -> None:
-    for command in (tenants, db_group, demo, plugins, jobs, worker, scheduler, serve):
+    for command in (tenants, agreements, db_group, demo, plugins, jobs, worker, scheduler, serve):
         app.cli.add_command(command)
 
 
@@ -56,6 +56,8 @@ def tenants_sync(folder: str | None) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for kind in ("created", "updated", "deactivated"):
+        for slug in getattr(report.organisations, kind):
+            click.echo(f"{kind}: organisation {slug}")
         for slug in getattr(report, kind):
             click.echo(f"{kind}: {slug}")
     click.echo(f"{len(report.unchanged)} unchanged" if not report.changed else "done")
@@ -87,6 +89,58 @@ def tenants_list(as_json: bool, include_inactive: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['slug']:<14} {r['municipality_code']}  {r['name']:<28} {', '.join(r['programmes']) or '-'}")
+
+
+# --- agreements ------------------------------------------------------------
+
+
+@click.group(cls=AppGroup)
+def agreements() -> None:
+    """Partnership agreements of a tenant."""
+
+
+def _iso_date(ctx, param, value: str):
+    """A date written YYYY-MM-DD (BadParameter, exit code 2, otherwise)."""
+    from datetime import date
+
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+@agreements.command("notice")
+@click.option("--tenant", "slug", required=True, help="Tenant slug.")
+@click.option("--given", required=True, callback=_iso_date, help="The day notice would be given (YYYY-MM-DD).")
+@click.option("--agreement", "key", default=None, help="One agreement's key (default: every agreement of the tenant).")
+def agreements_notice(slug: str, given, key: str | None) -> None:
+    """The earliest end of each agreement if notice is given on GIVEN (Danish working days, declared days off)."""
+    from core.partnerships.models import Agreement
+    from core.partnerships.reminders import NoticeDateError, earliest_end_for, notice_terms
+    from core.tenancy.context import tenant_context
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    if tenant is None:
+        raise click.BadParameter(f"no active tenant {slug!r}", param_hint="--tenant")
+    with tenant_context(tenant.id):
+        query = select(Agreement).where(Agreement.active.is_(True)).order_by(Agreement.key)
+        if key is not None:
+            query = query.where(Agreement.key == key)
+        found = db.session.scalars(query).all()
+        if not found:
+            if key is not None:
+                raise click.BadParameter(f"tenant {slug!r} has no agreement {key!r}", param_hint="--agreement")
+            click.echo(f"tenant {slug!r} has no agreements")
+            return
+        for agreement in found:
+            try:
+                outcome = f"earliest end {earliest_end_for(agreement, given).isoformat()}"
+            except NoticeDateError as exc:
+                when = "starts" if exc.reason == "before_start" else "ends"
+                outcome = f"no notice on {given.isoformat()}: the agreement {when} {exc.limit.isoformat()}"
+            click.echo(f"{agreement.key}: {notice_terms(agreement).describe_da()}; {outcome}")
 
 
 # --- database --------------------------------------------------------------
@@ -172,7 +226,6 @@ def plugins_list(as_json: bool) -> None:
                 "key": p.programme.key,
                 "name_da": p.programme.name_da,
                 "name_en": p.programme.name_en,
-                "partner_organisation": p.programme.partner_organisation,
             },
             "hooks": list(p.hooks),
         }

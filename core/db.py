@@ -35,3 +35,23 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def insert_once(model: type, rows: list[dict], unique: list[str]) -> int:
+    """Insert ``rows`` skipping those a UNIQUE over ``unique`` already holds; returns how many were new.
+
+    The business key is checked by the database in the same statement, so a
+    job that runs twice (or two workers at once) stores each row once.
+    """
+    if not rows:
+        return 0
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
+    result = db.session.execute(
+        insert.values(rows)
+        .on_conflict_do_nothing(index_elements=unique)
+        .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
+    )
+    return result.rowcount or 0

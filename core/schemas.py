@@ -81,8 +81,10 @@ def may_see_partner_only() -> bool:
         return False
     from core.identity.sessions import current_principal
 
+    from core.tenancy.context import current_tenant_id
+
     principal = current_principal()
-    return principal is not None and principal.may_see_partner_only()
+    return principal is not None and principal.may_see_partner_only(current_tenant_id())
 
 
 def is_partner_only(field_obj: fields.Field) -> bool:

@@ -19,6 +19,8 @@ import secrets
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -38,11 +40,15 @@ from core.tenancy.sync import sync_tenants
 
 HERE = Path(__file__).parent
 TEST_TENANTS = HERE / "tenants"
+TEST_ORGANISATIONS = HERE / "organisations"
 EXAMPLE_PLUGIN = "tests.example_plugin"
 APP_ROLE = "samvirke_app"
 PLACEHOLDER_URL = "http://127.0.0.1:5000"
-# Tenants come from the files; the audit trail is append-only.
-KEPT_BETWEEN_TESTS = {"tenants", "tenant_programmes", "audit_events", "alembic_version"}
+# Tenants, organisations and agreements come from the files; the audit trail is append-only.
+KEPT_BETWEEN_TESTS = {
+    "tenants", "tenant_programmes", "organisations", "agreements", "agreement_parties", "agreement_programmes",
+    "audit_events", "alembic_version",
+}
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -121,6 +127,7 @@ def create_app_for_tests(database: tuple[str, str], **overrides) -> Flask:
         SQLALCHEMY_DATABASE_URI = app_url
         MIGRATION_DATABASE_URL = owner_url
         TENANTS_DIR = str(TEST_TENANTS)
+        ORGANISATIONS_DIR = str(TEST_ORGANISATIONS)
         SAMVIRKE_EXTRA_PLUGINS = [EXAMPLE_PLUGIN]
 
     for key, value in overrides.items():
@@ -250,23 +257,37 @@ def lookalike_data(app, tenant_a, tenant_b) -> dict[str, dict[str, int]]:
     return ids
 
 
-def sign_in(app: Flask, client, role: str, slug: str | None, partner_organisation: str | None = None) -> int:
+def organisation_id(app: Flask, slug: str) -> int:
+    from core.partnerships.models import Organisation
+
+    with app.app_context():
+        found = db.session.scalar(select(Organisation.id).where(Organisation.slug == slug))
+    assert found is not None, f"no test organisation {slug!r}"
+    return found
+
+
+def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str | None = None) -> int:
     """Give ``client`` a server-side session as ``role`` (of tenant ``slug``).
 
-    A shortcut past the identity provider for tests that are not about
-    log-in; tests/test_login.py goes through the real OpenID Connect flow.
+    Partner staff, volunteers and national coordinators act for
+    ``organisation`` (default: Testforeningen, party to the test tenants'
+    agreements). A shortcut past the identity provider for tests that are not
+    about log-in; tests/test_login.py goes through the real OpenID Connect flow.
     """
+    from core.identity.roles import ORGANISATION_ROLES
+
+    if organisation is None and role in ORGANISATION_ROLES:
+        organisation = "testforeningen"
+    org_id = organisation_id(app, organisation) if organisation else None
     key = secrets.token_urlsafe(16)
     with app.app_context():
         tid = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) if slug else None
         user = User(issuer="https://test-idp.invalid", subject=f"{slug}-{role}-{uuid.uuid4().hex[:6]}", display_name=f"Test {role}")
         db.session.add(user)
         db.session.flush()
-        if partner_organisation is None and role in ("partner_staff", "volunteer", "national_coordinator"):
-            partner_organisation = "Testforeningen"
         db.session.add(UserSession(
             id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
-            roles=[role], partner_organisation=partner_organisation,
+            roles=[role], organisation_id=org_id,
         ))
         db.session.commit()
         user_id = user.id
@@ -280,9 +301,9 @@ def client_for(app):
     """``client_for("alpha")``: partner staff of alpha; ``client_for("alpha", "municipal_staff")``;
     ``client_for(None)``: a platform administrator."""
 
-    def make(slug: str | None, role: str | None = None):
+    def make(slug: str | None, role: str | None = None, organisation: str | None = None):
         c = app.test_client()
-        sign_in(app, c, role or ("partner_staff" if slug else "platform_admin"), slug)
+        sign_in(app, c, role or ("partner_staff" if slug else "platform_admin"), slug, organisation)
         return c
 
     return make
@@ -294,4 +315,37 @@ def csrf_from(html: str) -> str:
     return html[start : html.index('"', start)]
 
 
+# --- what an agreement says --------------------------------------------------------
+# Agreements come from the tenant files and are kept between tests, so a test that
+# needs other terms or targets changes the synced row and restores it, never the file.
 
+
+@contextmanager
+def agreement_says(app, tenant_id: int, programme: str, *, terms: dict[str, Any] | None = None,
+                   targets: dict[str, int] | None = None, draft: bool = False) -> Iterator[None]:
+    """The agreement covering ``programme`` in the tenant with ``terms`` merged into its terms,
+    ``targets`` as the programme's targets, or (``draft``) not in force, for the block's duration."""
+    from core.partnerships import agreement_covering
+    from core.partnerships.models import Agreement
+
+    with app.app_context(), tenant_context(tenant_id):
+        agreement = agreement_covering(programme)
+        assert agreement is not None, f"no agreement covers {programme} in tenant {tenant_id}"
+        agreement_id = agreement.id
+        saved = (dict(agreement.terms or {}), dict(agreement.targets or {}), agreement.declared_status)
+        if terms is not None:
+            agreement.terms = {**saved[0], **terms}
+        if targets is not None:
+            agreement.targets = {**saved[1], programme: dict(targets)}
+        if draft:
+            agreement.declared_status = "draft"
+        db.session.commit()
+        db.session.remove()
+    try:
+        yield
+    finally:
+        with app.app_context(), tenant_context(tenant_id):
+            agreement = db.session.get(Agreement, agreement_id)
+            agreement.terms, agreement.targets, agreement.declared_status = saved
+            db.session.commit()
+            db.session.remove()

@@ -43,7 +43,8 @@ def test_admin_creates_client_and_the_api_accepts_its_bearer_token(app, client_f
 
 
 def test_read_only_client_cannot_write_and_write_client_can(app, client_for):
-    admin = client_for("alpha", "tenant_admin")
+    # An organisation's client acts as its partner staff (who may write households).
+    admin = client_for("alpha", "partner_staff")
     anonymous = app.test_client()
     read_token = bearer(anonymous, *create_client(admin, "read"))
     refused = anonymous.post("/alpha/api/v1/example/households", json={"name": "Familien Berg"}, headers={"Authorization": f"Bearer {read_token}"})

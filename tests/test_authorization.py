@@ -15,7 +15,7 @@ from core.db import db
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.tenancy.context import tenant_context
-from tests.conftest import sign_in
+from tests.conftest import organisation_id, sign_in
 
 OWN, FOREIGN = "alpha", "beta"
 # Routes whose views narrow rows by ownership for some roles: a row that is not
@@ -30,6 +30,15 @@ NARROWED = {
     "/<tenant>/api/v1/volunteer_association/shifts/<int:shift_id>/takings": {"volunteer"},
     # Offering a slot needs one's own sign-up on that shift.
     "/<tenant>/volunteer_association/shifts/<int:shift_id>/offer": {"volunteer", "partner_staff", "tenant_admin", "platform_admin"},
+    # An API client is revoked only by its owner: the sample client is the municipality's.
+    "/<tenant>/admin/api-clients/<int:client_id>/revoke": {"partner_staff"},
+    # Another organisation's volunteer looks missing (the sample one is Testforeningen's).
+    "/<tenant>/volunteers/<int:volunteer_id>": {"partner_staff/andenforening"},
+    "/<tenant>/api/v1/volunteers/<int:volunteer_id>": {"partner_staff/andenforening"},
+    # An agreement (and its reminders) that one's organisation is not party to looks missing.
+    "/<tenant>/agreements/<int:agreement_id>": {"partner_staff/andenforening"},
+    "/<tenant>/agreements/<int:agreement_id>/notice": {"partner_staff/andenforening"},
+    "/<tenant>/agreements/reminders/<int:reminder_id>/acknowledge": {"partner_staff/andenforening"},
 }
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
@@ -62,7 +71,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
             with tenant_context(tid):
                 client = ApiClient(name=f"klient {slug}", client_id=f"test-{slug}", secret_hash="x" * 64, scope="read", created_by="test")
                 course = mg.Course(name=f"Forløb {slug}", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
-                volunteer = Volunteer(name=f"Frivillig {slug}", partner_organisation="DRC Integration")
+                volunteer = Volunteer(name=f"Frivillig {slug}", organisation_id=organisation_id(app, "testforeningen"))
                 milestone = mg.Milestone(title="Politisk proces", due_on=date(2025, 6, 30))
                 db.session.add_all([client, course, volunteer, milestone])
                 db.session.flush()
@@ -82,7 +91,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 db.session.flush()
                 hours = oc.OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0))
                 closure = oc.Closure(office_id=office.id, day=date(2026, 12, 1), reason="Syg")
-                notification = oc.Notification(day=date(2026, 1, 6), ground="Bekymring", author="R", recipient_unit="Familieafdelingen", channel="digital")
+                notification = oc.Notification(day=date(2026, 1, 6), ground=f"Bekymringsgrund {slug}", author="R", recipient_unit="Familieafdelingen", channel="digital")
                 db.session.add_all([hours, closure, notification])
                 from plugins.volunteer_association import models as va
 
@@ -93,6 +102,13 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 activity = va.Activity(kind="help", title="Tøjbytte", day=date(2026, 1, 7))
                 donation = va.Donation(day=date(2026, 1, 7), category="toys", count=3)
                 db.session.add_all([shift, expense, grant, shop_hours, activity, donation])
+                from sqlalchemy import select
+
+                from core.partnerships.models import Agreement, AgreementReminder
+
+                agreement = db.session.scalars(select(Agreement)).one()
+                reminder = AgreementReminder(agreement_id=agreement.id, kind="review", due_on=date(2026, 6, 30))
+                db.session.add(reminder)
                 db.session.commit()
                 ids[slug] = {
                     "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
@@ -101,6 +117,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                     "contact_id": contact.id, "family_id": contact.family_id, "office_id": office.id, "hours_id": hours.id,
                     "closure_id": closure.id, "notification_id": notification.id, "shift_id": shift.id, "expense_id": expense.id,
                     "grant_id": grant.id, "activity_id": activity.id, "donation_id": donation.id, "shop_hours_id": shop_hours.id,
+                    "agreement_id": agreement.id, "reminder_id": reminder.id,
                 }
         db.session.remove()
     return ids
@@ -128,44 +145,99 @@ def _call(client, method: str, url: str):
     return client.open(url, method=method, data={} if method != "GET" else None)
 
 
-def _signed_in(app, role: str):
+def _signed_in(app, role: str, organisation: str | None = None):
     client = app.test_client()
     tenant = OWN if role in R.TENANT_ROLES else None
-    sign_in(app, client, role, tenant)
+    sign_in(app, client, role, tenant, organisation)
     return client
 
 
-@pytest.mark.parametrize("role", R.ALL_ROLES)
-def test_every_route_answers_each_role_as_the_matrix_says(app, objects, role):
+# Who acts: a role, and for the organisation roles the organisation acted for.
+# Testforeningen is party to alpha's (and beta's) agreement covering every
+# programme; Anden Forening is party to none of them.
+RUNNING, OTHER = "testforeningen", "andenforening"
+PERSONAS = [
+    (R.TENANT_ADMIN, None), (R.MUNICIPAL_STAFF, None), (R.FINANCE, None), (R.PLATFORM_ADMIN, None),
+    (R.PARTNER_STAFF, RUNNING), (R.PARTNER_STAFF, OTHER), (R.VOLUNTEER, RUNNING), (R.VOLUNTEER, OTHER),
+    (R.NATIONAL_COORDINATOR, RUNNING),
+]
+PROGRAMMES = ("example", "mother_groups", "open_counselling", "volunteer_association")
+
+
+def programme_of(rule: str) -> str | None:
+    """The programme a URL rule belongs to, read from the URL itself (not from the app's bookkeeping)."""
+    parts = rule.split("/")
+    for candidate in (parts[2:3], parts[4:5]) if rule.startswith("/<tenant>/api/v1/") else (parts[2:3],):
+        if candidate and candidate[0] in PROGRAMMES:
+            return candidate[0]
+    return None
+
+
+def expected_answer(rule: str, method: str, role: str, organisation: str | None, tenant: str | None, app) -> object:
+    """What the person should get: {404}, {403} or "allowed" (the rules of issue 9, written out)."""
+    allowed = allowed_roles(rule, method, app)
+    if "<tenant>" in rule and not (role == R.PLATFORM_ADMIN or (role in R.TENANT_ROLES and tenant == OWN)):
+        return {404}  # a foreign tenant does not exist for you
+    if programme_of(rule) and organisation == OTHER:
+        return {404}  # your organisation is not party to the agreement covering it here
+    if role in allowed and rule.startswith("/<tenant>/reports/<key>") and organisation == OTHER:
+        return {404}  # the sample report (example.households) is a programme's report
+    if role in allowed:
+        return "allowed"
+    return {403}  # includes the authority-free room for municipal roles and platform admins without break-the-glass
+
+
+def secrets_of(slug: str) -> tuple[str, ...]:
+    """Values of the authority-free room and partner-only fields in one tenant's sample data."""
+    return (f"Fortroligt {slug}", f"Bekymringsgrund {slug}", f"Fortroligt notat {slug}", f"T-{slug}")
+
+
+def may_read_secrets(role: str, organisation: str | None, tenant: str | None) -> bool:
+    return role == R.PARTNER_STAFF and organisation == RUNNING and tenant == OWN
+
+
+@pytest.mark.parametrize(("role", "organisation"), PERSONAS, ids=[f"{r}-{o or 'municipality'}" for r, o in PERSONAS])
+def test_every_route_answers_each_person_as_the_agreements_say(app, objects, role, organisation):
+    """Every URL rule x method x person (role, organisation) x own/foreign tenant.
+
+    Statuses follow the matrix and the agreements; and no response body shows a
+    value of the authority-free room (counselling free text, family number, the
+    ground of a notification of concern, partner-only notes) to anyone but the
+    running organisation's staff in their own tenant.
+    """
     app.config["WTF_CSRF_ENABLED"] = False  # this test is about authorization, not CSRF
     try:
-        client = _signed_in(app, role)
-        failures = []
+        client = _signed_in(app, role, organisation)
+        failures, secrets_seen = [], 0
         for rule in _rules(app):
             for method in sorted(rule.methods - SKIP_METHODS):
-                allowed = allowed_roles(rule.rule, method, app)
-                if PUBLIC in allowed:
+                if PUBLIC in allowed_roles(rule.rule, method, app):
                     continue
                 tenant_route = "<tenant>" in rule.rule
                 for tenant in (OWN, FOREIGN) if tenant_route else (None,):
                     url = _url(rule, tenant or OWN, objects[tenant or OWN])
-                    status = _call(client, method, url).status_code
-                    enters = role == R.PLATFORM_ADMIN or (role in R.TENANT_ROLES and tenant == OWN)
-                    if tenant_route and not enters:
-                        expected = {404}
-                    elif role in allowed:
-                        expected = "allowed"
-                    else:
-                        expected = {403}
-                    if expected == "allowed" and role in NARROWED.get(rule.rule, ()):
+                    response = _call(client, method, url)
+                    status, body = response.status_code, response.get_data(as_text=True)
+                    expected = expected_answer(rule.rule, method, role, organisation, tenant, app)
+                    narrowed = NARROWED.get(rule.rule, ())
+                    if expected == "allowed" and (role in narrowed or f"{role}/{organisation}" in narrowed):
                         ok = status not in (401, 403)
                     elif expected == "allowed":
                         ok = status not in (401, 403, 404)
                     else:
                         ok = status in expected
                     if not ok:
-                        failures.append(f"{method} {url} as {role}: {status}, expected {expected}")
+                        failures.append(f"{method} {url} as {role}/{organisation}: {status}, expected {expected}")
+                    for slug in (OWN, FOREIGN):
+                        for secret in secrets_of(slug):
+                            if secret in body:
+                                if may_read_secrets(role, organisation, slug) and tenant == slug:
+                                    secrets_seen += 1
+                                else:
+                                    failures.append(f"{method} {url} as {role}/{organisation} shows {secret!r}")
         assert failures == []
+        if may_read_secrets(role, organisation, OWN):
+            assert secrets_seen > 0  # the check can see a secret: the running organisation reads its own records
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
 
@@ -184,14 +256,17 @@ def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
 
 
 def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects):
-    client = _signed_in(app, R.TENANT_ADMIN)
+    clients = {role: _signed_in(app, role) for role in (R.TENANT_ADMIN, R.PARTNER_STAFF)}
     checked = 0
     for rule in _rules(app):
         if "<tenant>" not in rule.rule or "<int:" not in rule.rule:
             continue
         for method in sorted(rule.methods - SKIP_METHODS):
-            if PUBLIC in allowed_roles(rule.rule, method, app):
+            allowed = allowed_roles(rule.rule, method, app)
+            if PUBLIC in allowed:
                 continue
+            # As someone the route admits, so the id is really looked up.
+            client = clients[R.TENANT_ADMIN if R.TENANT_ADMIN in allowed else R.PARTNER_STAFF]
             app.config["WTF_CSRF_ENABLED"] = False
             try:
                 foreign = _call(client, method, _url(rule, OWN, objects[FOREIGN]))
@@ -202,6 +277,7 @@ def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects)
             assert foreign.status_code == missing.status_code and foreign.status_code in (404, 422), rule.rule
             assert foreign.get_data() == missing.get_data(), rule.rule
             assert b"beta" not in foreign.get_data().lower() and b"Fortroligt" not in foreign.get_data()
+            assert b"Bekymringsgrund" not in foreign.get_data()
             checked += 1
     assert checked >= 2  # the household API and the API-client revoke route
 
@@ -219,12 +295,122 @@ def test_partner_only_fields_are_hidden_from_municipal_staff(app, client_for, lo
 
 def test_national_coordinator_sees_only_aggregates_of_own_organisation(app, lookalike_data):
     client = app.test_client()
-    sign_in(app, client, R.NATIONAL_COORDINATOR, None, partner_organisation="Testforeningen")
+    sign_in(app, client, R.NATIONAL_COORDINATOR, None, "testforeningen")
     html = client.get("/national/").get_data(as_text=True)
     assert "Alfa Kommune" in html and "Beta Kommune" in html
     assert "Familien Hansen" not in html and "Amira" not in html and "Fortroligt" not in html
     assert "<td>1</td><td>2</td>" in html  # one household, two members per tenant
+    assert "Testaftale Alfa Kommune" in html and "Testaftale Beta Kommune" in html  # the organisation's agreements
     other = app.test_client()
-    sign_in(app, other, R.NATIONAL_COORDINATOR, None, partner_organisation="DRC Integration")
-    assert "Eksempelprogram" not in other.get("/national/").get_data(as_text=True)
+    sign_in(app, other, R.NATIONAL_COORDINATOR, None, "andenforening")
+    other_html = other.get("/national/").get_data(as_text=True)
+    assert "Eksempelprogram" not in other_html and "Testaftale" not in other_html and "Alfa Kommune" not in other_html
     assert client.get("/alpha/").status_code == 404  # no way into a tenant's own pages
+
+
+def _api_token(app, tenant_id: int, owner: str | None) -> str:
+    """A bearer token of a write client of ``owner`` (an organisation slug; None: the municipality)."""
+    import hashlib
+    import secrets
+    from datetime import timedelta
+
+    from core.identity.api_clients import ApiClient, ApiToken
+    from core.tenancy.models import utcnow
+
+    token = secrets.token_urlsafe(24)
+    org = organisation_id(app, owner) if owner else None
+    with app.app_context(), tenant_context(tenant_id):
+        client = ApiClient(name=f"klient {owner}", client_id=f"matrix-{owner}-{secrets.token_hex(4)}", secret_hash="x" * 64,
+                           scope="write", created_by="test", organisation_id=org)
+        db.session.add(client)
+        db.session.flush()
+        db.session.add(ApiToken(api_client_id=client.id, token_hash=hashlib.sha256(token.encode()).hexdigest(), scope="write",
+                                expires_at=utcnow() + timedelta(hours=1)))
+        db.session.commit()
+    return token
+
+
+@pytest.mark.parametrize("owner", [None, RUNNING, OTHER], ids=["municipality", RUNNING, OTHER])
+def test_api_clients_go_through_the_same_checks_as_people(app, objects, tenant_a, owner):
+    """A machine client acts as its owner: municipal staff, or its organisation's partner staff."""
+    role = R.PARTNER_STAFF if owner else R.MUNICIPAL_STAFF
+    headers = {"Authorization": f"Bearer {_api_token(app, tenant_a, owner)}"}
+    client = app.test_client()
+    failures, secrets_seen = [], 0
+    for rule in _rules(app):
+        if "/api/" not in rule.rule or "<tenant>" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - SKIP_METHODS):
+            if PUBLIC in allowed_roles(rule.rule, method, app):
+                continue
+            for tenant in (OWN, FOREIGN):
+                url = _url(rule, tenant, objects[tenant])
+                response = client.open(url, method=method, json={} if method != "GET" else None, headers=headers)
+                body = response.get_data(as_text=True)
+                if tenant == FOREIGN:
+                    expected = {401}  # the token means nothing in another tenant
+                else:
+                    expected = expected_answer(rule.rule, method, role, owner, OWN, app)
+                narrowed = role in NARROWED.get(rule.rule, ()) or f"{role}/{owner}" in NARROWED.get(rule.rule, ())
+                ok = (response.status_code not in (401, 403) + (() if narrowed else (404,))) if expected == "allowed" else response.status_code in expected
+                if not ok:
+                    failures.append(f"{method} {url} as API client of {owner}: {response.status_code}, expected {expected}")
+                for slug in (OWN, FOREIGN):
+                    for secret in secrets_of(slug):
+                        if secret in body:
+                            if owner == RUNNING and tenant == slug == OWN:
+                                secrets_seen += 1
+                            else:
+                                failures.append(f"{method} {url} as API client of {owner} shows {secret!r}")
+    assert failures == []
+    if owner == RUNNING:
+        assert secrets_seen > 0
+
+
+def objects_tenant_id(app) -> int:
+    from tests.conftest import tenant_id
+
+    return tenant_id(app, OWN)
+
+
+def test_break_the_glass_is_audited_with_its_reason(app, objects, client_for):
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEvent
+    from tests.conftest import csrf_from
+
+    contact_url = f"/alpha/open_counselling/contacts/{objects[OWN]['contact_id']}"
+    admin = client_for(None)
+    refused = admin.get(contact_url)
+    assert refused.status_code == 403 and "Fortroligt alpha" not in refused.get_data(as_text=True)
+    form = admin.get("/alpha/admin/break-glass").get_data(as_text=True)
+    too_short = admin.post("/alpha/admin/break-glass", data={"reason": "fordi", "csrf_token": csrf_from(form)})
+    assert too_short.status_code == 422 and "Fortroligt" not in too_short.get_data(as_text=True)
+    reason = "Politiets anmodning om oplysninger i sag 4711"
+    started = admin.post("/alpha/admin/break-glass", data={"reason": reason, "csrf_token": csrf_from(form)})
+    assert started.status_code == 302
+    opened = admin.get(contact_url)
+    assert opened.status_code == 200 and "Fortroligt alpha" in opened.get_data(as_text=True)
+    # Only in that tenant: beta's room stays shut.
+    beta = admin.get(f"/beta/open_counselling/contacts/{objects[FOREIGN]['contact_id']}")
+    assert beta.status_code == 403 and "Fortroligt beta" not in beta.get_data(as_text=True)
+    subject = f"open_counselling.family:{objects[OWN]['family_id']}"
+    with app.app_context(), tenant_context(objects_tenant_id(app)):  # row-level security on PostgreSQL
+        purposes = db.session.scalars(select(AuditEvent.purpose).where(AuditEvent.subject == subject, AuditEvent.action == "view")).all()
+    assert any(reason in (p or "") for p in purposes)
+    # The person's audit report, read by the municipality's administrator, shows the reason.
+    report = client_for(OWN, R.TENANT_ADMIN).get(f"/alpha/admin/audit?subject={subject}").get_data(as_text=True)
+    assert reason in report and "Fortroligt alpha" not in report
+    ended = admin.post("/alpha/admin/break-glass/end", data={"csrf_token": csrf_from(admin.get("/alpha/admin/break-glass").get_data(as_text=True))})
+    assert ended.status_code == 302 and admin.get(contact_url).status_code == 403
+
+
+def test_tenant_administrator_never_reads_the_authority_free_room(app, objects, client_for):
+    admin = client_for(OWN, R.TENANT_ADMIN)
+    for url in (f"/alpha/open_counselling/contacts/{objects[OWN]['contact_id']}", "/alpha/open_counselling/",
+                f"/alpha/open_counselling/families/{objects[OWN]['family_id']}", "/alpha/api/v1/open_counselling/contacts",
+                f"/alpha/open_counselling/notifications/{objects[OWN]['notification_id']}"):
+        response = admin.get(url)
+        assert response.status_code == 403, url
+        assert "Fortroligt alpha" not in response.get_data(as_text=True)
+        assert "Bekymringsgrund alpha" not in response.get_data(as_text=True)

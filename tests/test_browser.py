@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import organisation_id
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
@@ -92,7 +94,7 @@ def test_health_visitor_logs_in_sees_own_municipality_not_another_and_logs_out(p
 
 
 def test_partner_staff_creates_a_household_through_the_generated_form(page, lookalike_data):
-    log_in(page, "Alfa Kommune", "Projektkoordinator, DRC Integration, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Testmedarbejder, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Husstande").click()
     page.wait_for_url("**/alpha/example/")
@@ -128,7 +130,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     today = date.today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(name="Forløb Strandparken", start_date=today - timedelta(days=14), end_date=today + timedelta(days=270), weekday=today.weekday(), status="running")
-        volunteer = Volunteer(name="Birgitte Holm", partner_organisation="DRC Integration", login_subject=f"{live_url}/dev-idp/alpha|alpha-volunteer")
+        volunteer = Volunteer(name="Birgitte Holm", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer")
         db.session.add_all([course, volunteer])
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer.id))
@@ -154,7 +156,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
 
     # 2. The coordinator enrols her on the course.
     page.context.clear_cookies()
-    log_in(page, "Alfa Kommune", "Projektkoordinator, DRC Integration, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Testmedarbejder, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.goto("/alpha/mother_groups/referrals/")
     check_accessibility(page)
@@ -168,7 +170,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     # 3. The volunteer records the day's attendance on her phone.
     page.context.clear_cookies()
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "Alfa Kommune", "Frivillig, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Frivillig, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.goto("/alpha/mother_groups/my-sessions")
     page.get_by_role("link", name=re.compile("Forløb Strandparken")).first.click()
@@ -185,7 +187,7 @@ def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_th
     from datetime import date
 
     year = date.today().year
-    log_in(page, "Alfa Kommune", "Rådgiver, Mødrehjælpen, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Testmedarbejder, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Åben rådgivning").click()
     check_accessibility(page)
@@ -226,11 +228,11 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     with app.app_context(), tenant_context(tenant_a):
         db.session.add_all([
             Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2),
-            Volunteer(name="Grethe Nielsen", partner_organisation="Mødrehjælpen", login_subject=f"{live_url}/dev-idp/alpha|alpha-volunteer"),
+            Volunteer(name="Grethe Nielsen", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer"),
         ])
         db.session.commit()
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "Alfa Kommune", "Frivillig, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Frivillig, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.goto("/alpha/volunteer_association/")
     check_accessibility(page)

@@ -64,10 +64,10 @@ def test_health_visitor_logs_in_sees_own_tenant_not_another_and_logs_out(app, cl
 
 
 def test_a_new_session_key_at_every_log_in(app, client):
-    log_in(client, "alpha", "alpha-drc")
+    log_in(client, "alpha", "alpha-testforeningen")
     with client.session_transaction() as s:
         first = s["sid"]
-    log_in(client, "alpha", "alpha-drc")
+    log_in(client, "alpha", "alpha-testforeningen")
     with client.session_transaction() as s:
         assert s["sid"] != first
     with app.app_context():
@@ -75,7 +75,7 @@ def test_a_new_session_key_at_every_log_in(app, client):
 
 
 def test_platform_realm_gives_national_coordinators_their_view(client):
-    done = log_in(client, None, "national-drc")
+    done = log_in(client, None, "national-testforeningen")
     assert done.headers["Location"].endswith("/national/")
     assert client.get("/national/").status_code == 200
     assert client.get("/alpha/").status_code == 404
@@ -186,3 +186,31 @@ def test_claims_map_to_roles_and_a_tenant_provider_cannot_grant_platform_roles()
         _roles_from_claims({"roles": ["partner_staff"]}, {}, platform=False)  # partner roles name their organisation
     assert _roles_from_claims({"roles": ["national_coordinator"], "partner_organisation": "Mødrehjælpen"}, {}, platform=True) == (
         ("national_coordinator",), "Mødrehjælpen")
+
+
+def test_a_municipalitys_provider_may_name_only_organisations_party_to_its_agreements(app, tenant_a):
+    from core.identity.oidc import LoginError, _organisation_of
+    from core.tenancy.models import Tenant
+    from tests.conftest import organisation_id
+
+    with app.app_context():
+        alpha = db.session.get(Tenant, tenant_a)
+        assert _organisation_of("testforeningen", alpha) == organisation_id(app, "testforeningen")
+        with pytest.raises(LoginError, match="no agreement with this municipality"):
+            _organisation_of("andenforening", alpha)
+        with pytest.raises(LoginError, match="unknown organisation"):
+            _organisation_of("DRC Integration", alpha)
+        # The platform's provider (national coordinators) may name any active organisation.
+        assert _organisation_of("andenforening", None) == organisation_id(app, "andenforening")
+
+
+def test_demo_users_of_a_tenant_follow_its_agreements(app, tenant_a):
+    from core.identity.dev_idp import demo_users
+
+    with app.app_context():
+        names = [u.name for u in demo_users("alpha", "Alfa Kommune", tenant_a)]
+        platform = [u.subject for u in demo_users("platform")]
+    assert "Testmedarbejder, Testforeningen, Alfa Kommune (demo)" in names
+    assert "Frivillig, Testforeningen, Alfa Kommune (demo)" in names
+    assert not any("Anden Forening" in n for n in names)  # party to no agreement in alpha
+    assert {"national-testforeningen", "national-andenforening"} <= set(platform)

@@ -5,6 +5,7 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.schemas import Schema
 
@@ -39,5 +40,5 @@ def tenant_info():
         "municipality_code": tenant.municipality_code,
         "cvr": tenant.cvr,
         "invoice_ean": tenant.invoice_ean,
-        "programmes": [programmes[k] for k in sorted(tenant.enabled_programmes) if k in programmes],
+        "programmes": [programmes[k] for k in sorted(programmes_for_request()) if k in programmes],
     }

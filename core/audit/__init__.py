@@ -18,7 +18,7 @@ from core.tenancy.context import current_tenant_id
 from core.tenancy.models import utcnow
 
 ACTIONS = frozenset(
-    {"view", "search", "export", "change", "create", "delete", "login", "login_failed", "logout", "refused"}
+    {"view", "search", "export", "change", "create", "delete", "login", "login_failed", "logout", "refused", "break_glass"}
 )
 MINIMUM_RETENTION = timedelta(days=183)  # at least 6 months (Danish public-sector logging terms)
 
@@ -35,14 +35,21 @@ def record(
     """Write one audit row now, independent of the request's own transaction."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    if actor is None:
+    tenant_id = tenant_id if tenant_id is not None else current_tenant_id()
+    if has_request_context():
         from core.identity.sessions import current_principal
 
-        principal = current_principal() if has_request_context() else None
-        actor = principal.audit_label if principal else "anonymous"
+        principal = current_principal()
+        if actor is None:
+            actor = principal.audit_label if principal else "anonymous"
+        if principal is not None and principal.breaks_glass_in(tenant_id):
+            # Every access under break-the-glass carries its stated reason, so it
+            # shows in the audit report of the person whose data was opened.
+            purpose = f"break-the-glass: {principal.break_glass_reason}" + (f"; {purpose}" if purpose else "")
+    actor = actor or "anonymous"
     event = {
         "at": utcnow(),
-        "tenant_id": tenant_id if tenant_id is not None else current_tenant_id(),
+        "tenant_id": tenant_id,
         "actor": actor,
         "action": action,
         "subject": subject,

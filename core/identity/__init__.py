@@ -23,6 +23,9 @@ def init_identity(app: Flask) -> None:
 
         init_dev_idp(app)
     init_api_clients(app)
+    from core.identity.break_glass import bp as break_glass_bp
+
+    app.register_blueprint(break_glass_bp)
     init_authz(app)
 
     @app.context_processor

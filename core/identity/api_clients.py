@@ -1,7 +1,10 @@
 """API clients: OAuth2 client credentials, scoped to one tenant and to read or write.
 
-A tenant administrator creates a client (its secret is shown once and stored
-only as a hash), can revoke it, and sees when it was last used. The token
+A client belongs to the municipality (created by its tenant administrator; it
+acts as municipal staff) or to an organisation (created by that
+organisation's staff; it acts as its partner staff), and goes through the same
+authorization matrix and organisation checks as a person. Its secret is shown
+once and stored only as a hash; its owner can revoke it and sees its last use. The token
 endpoint is authlib's authorization server with the client-credentials grant;
 bearer tokens are stored hashed and accepted only on that tenant's JSON API.
 """
@@ -17,7 +20,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from marshmallow import fields, validate
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -40,6 +43,9 @@ class ApiClient(TenantScoped, db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(10))
+    # The owner: an organisation (acts as its partner staff) or, when None,
+    # the municipality (acts as municipal staff). Same checks as a person.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -144,7 +150,26 @@ def bearer_principal():
     if client.last_used_at is None or now - _aware(client.last_used_at) > LAST_USED_RESOLUTION:
         client.last_used_at = now
         db.session.commit()
-    return Principal(name=client.name, roles=(), tenant_id=tenant.id, api_client_id=client.id, api_scope=token.scope)
+    from core.identity import roles as R
+
+    role = R.PARTNER_STAFF if client.organisation_id is not None else R.MUNICIPAL_STAFF
+    return Principal(
+        name=client.name, roles=(role,), tenant_id=tenant.id, organisation_id=client.organisation_id,
+        api_client_id=client.id, api_scope=token.scope,
+    )
+
+
+def _owned_clients():
+    """The clients the acting person administers: their organisation's, or the municipality's."""
+    from core.identity.sessions import current_principal
+
+    principal = current_principal()
+    query = select(ApiClient).order_by(ApiClient.created_at.desc())
+    if principal.is_platform_admin:
+        return query
+    if principal.organisation_id is not None:
+        return query.where(ApiClient.organisation_id == principal.organisation_id)
+    return query.where(ApiClient.organisation_id.is_(None))
 
 
 # --- the token endpoint and the administration pages ----------------------------
@@ -162,7 +187,7 @@ def token():
 def index():
     from core.web.forms import form_fields
 
-    clients = db.session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
+    clients = db.session.scalars(_owned_clients()).all()
     return render_template("identity/api_clients.html", clients=clients, fields=form_fields(ApiClientSchema()), secret=None)
 
 
@@ -173,7 +198,7 @@ def create():
 
     schema = ApiClientSchema()
     data, errors = load_form(schema, request.form)
-    clients = db.session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc())).all()
+    clients = db.session.scalars(_owned_clients()).all()
     if data is None:
         return render_template(
             "identity/api_clients.html", clients=clients, fields=form_fields(schema, request.form, errors),
@@ -183,6 +208,7 @@ def create():
     client = ApiClient(
         name=data["name"], scope=data["scope"], client_id=f"{g.tenant.slug}-{secrets.token_hex(8)}",
         secret_hash=_hash(secret), created_by=current_principal().audit_label,
+        organisation_id=current_principal().organisation_id,
     )
     db.session.add(client)
     db.session.commit()
@@ -193,9 +219,9 @@ def create():
 
 @bp.post("/<tenant>/admin/api-clients/<int:client_id>/revoke")
 def revoke(client_id: int):
-    client = db.session.get(ApiClient, client_id)
+    client = db.session.scalar(_owned_clients().where(ApiClient.id == client_id))
     if client is None:
-        abort(404)
+        abort(404)  # another owner's client looks missing
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         db.session.commit()

@@ -38,7 +38,7 @@ def _expand(value: Any, groups: Mapping[str, Sequence[str]], where: str) -> froz
     for item in value:
         if item in groups:
             roles.update(groups[item])
-        elif item in R.ALL_ROLES or item == PUBLIC:
+        elif item in R.ALL_ROLES or item in (PUBLIC, R.BREAK_GLASS):
             roles.add(item)
         else:
             raise MatrixError(f"{where}: unknown role or group {item!r}")
@@ -117,13 +117,17 @@ def authorize_request() -> Any:
     if tenant is not None and not principal.may_enter(tenant):
         _refuse(404, "foreign tenant")
     if principal.api_client_id is not None:
+        # A machine client is a principal like a person: it has its owner's
+        # role and organisation, and the same matrix applies.
         if not is_api:
             _refuse(403, "API client on a page")
         if request.method in WRITE_METHODS and principal.api_scope != "write":
             _refuse(403, "read-only API client")
-        return None  # an API client acts with its tenant's API rights
-    if not allowed.intersection(principal.roles):
-        _refuse(403, "role")
+    if allowed.intersection(principal.roles):
+        return None
+    if R.BREAK_GLASS in allowed and tenant is not None and principal.breaks_glass_in(tenant.id):
+        return None  # audited: record() marks every access with the stated reason
+    _refuse(403, "role")
     return None
 
 

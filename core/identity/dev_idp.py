@@ -48,22 +48,45 @@ class DemoUser:
     partner_organisation: str | None = None
 
 
-def demo_users(realm: str, tenant_name: str = "") -> list[DemoUser]:
-    """The demo users of a realm: one per role (two partner organisations)."""
+def volunteer_subject(realm: str, organisation_slug: str) -> str:
+    """The subject of the demo volunteer of ``organisation_slug`` in a tenant realm (demo data links to it)."""
+    return f"{realm}-{organisation_slug}-volunteer"
+
+
+def _organisations(tenant_id: int | None) -> list[Any]:
+    """Active organisations; with a tenant, only those party to its agreements (as the log-in requires)."""
+    from core.partnerships.models import Agreement, AgreementParty, Organisation
+    from core.tenancy.context import tenant_context
+
+    query = select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+    if tenant_id is None:
+        return list(db.session.scalars(query))
+    with tenant_context(tenant_id):
+        party_ids = select(AgreementParty.organisation_id).join(
+            Agreement, (Agreement.id == AgreementParty.agreement_id) & (Agreement.tenant_id == AgreementParty.tenant_id)
+        ).where(Agreement.active.is_(True), Agreement.declared_status != "draft")
+        return list(db.session.scalars(query.where(Organisation.id.in_(party_ids))))
+
+
+def demo_users(realm: str, tenant_name: str = "", tenant_id: int | None = None) -> list[DemoUser]:
+    """The demo users of a realm: one per municipal role, and per organisation party there a staff member and a volunteer."""
     if realm == PLATFORM_REALM:
-        return [
-            DemoUser("platform-admin", "Platformadministrator (demo)", (R.PLATFORM_ADMIN,)),
-            DemoUser("national-drc", "National koordinator, DRC Integration (demo)", (R.NATIONAL_COORDINATOR,), "DRC Integration"),
-            DemoUser("national-mh", "National koordinator, Mødrehjælpen (demo)", (R.NATIONAL_COORDINATOR,), "Mødrehjælpen"),
+        return [DemoUser("platform-admin", "Platformadministrator (demo)", (R.PLATFORM_ADMIN,))] + [
+            DemoUser(f"national-{o.slug}", f"National koordinator, {o.name} (demo)", (R.NATIONAL_COORDINATOR,), o.login_claim)
+            for o in _organisations(None)
         ]
-    return [
+    users = [
         DemoUser(f"{realm}-tenant-admin", f"Kommunal administrator, {tenant_name} (demo)", (R.TENANT_ADMIN,)),
         DemoUser(f"{realm}-health-visitor", f"Sundhedsplejerske, {tenant_name} (demo)", (R.MUNICIPAL_STAFF,)),
         DemoUser(f"{realm}-finance", f"Økonomimedarbejder, {tenant_name} (demo)", (R.FINANCE,)),
-        DemoUser(f"{realm}-drc", f"Projektkoordinator, DRC Integration, {tenant_name} (demo)", (R.PARTNER_STAFF,), "DRC Integration"),
-        DemoUser(f"{realm}-mh", f"Rådgiver, Mødrehjælpen, {tenant_name} (demo)", (R.PARTNER_STAFF,), "Mødrehjælpen"),
-        DemoUser(f"{realm}-volunteer", f"Frivillig, {tenant_name} (demo)", (R.VOLUNTEER,), "DRC Integration"),
     ]
+    if tenant_id is None:
+        return users
+    for o in _organisations(tenant_id):
+        title = (o.login or {}).get("staff_title_da", "Medarbejder")
+        users.append(DemoUser(f"{realm}-{o.slug}", f"{title}, {o.name}, {tenant_name} (demo)", (R.PARTNER_STAFF,), o.login_claim))
+        users.append(DemoUser(volunteer_subject(realm, o.slug), f"Frivillig, {o.name}, {tenant_name} (demo)", (R.VOLUNTEER,), o.login_claim))
+    return users
 
 
 def dev_client_secret(client_id: str) -> str:
@@ -79,6 +102,7 @@ class Realm:
     issuer: str
     client_id: str
     client_secret_env: str
+    tenant_id: int | None = None
 
 
 def realm_of(name: str) -> Realm | None:
@@ -92,7 +116,7 @@ def realm_of(name: str) -> Realm | None:
     # Only realms whose tenant file points at this development provider.
     if "/dev-idp/" not in idp["issuer"]:
         return None
-    return Realm(name, tenant.name, idp["issuer"].rstrip("/"), idp["client_id"], idp["client_secret_env"])
+    return Realm(name, tenant.name, idp["issuer"].rstrip("/"), idp["client_id"], idp["client_secret_env"], tenant.id)
 
 
 class DevClient(ClientMixin):
@@ -295,7 +319,7 @@ def jwks():
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
     realm = g.dev_idp_realm
-    users = demo_users(realm.name, realm.title)
+    users = demo_users(realm.name, realm.title, realm.tenant_id)
     try:
         grant = _server().get_consent_grant(end_user=None)
     except Exception as error:  # an invalid request is shown, not redirected

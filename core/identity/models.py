@@ -38,8 +38,13 @@ class UserSession(db.Model):
     # The tenant the session was opened for; None for platform-wide roles.
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
     roles: Mapped[list] = mapped_column(JSON, default=list)
-    partner_organisation: Mapped[str | None] = mapped_column(String(120))
+    # The organisation a partner staff member, volunteer or national
+    # coordinator acts for (from the log-in claim); None for municipal staff.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     id_token_hint: Mapped[str | None] = mapped_column(String(4000))
+    # A platform administrator's break-the-glass into one tenant's
+    # authority-free room: {"tenant_id", "reason", "until" (ISO, UTC)}.
+    break_glass: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

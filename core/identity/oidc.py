@@ -139,11 +139,12 @@ def _finish(realm: str, client_factory, idp: dict[str, Any], tenant: Tenant | No
         if not claims:
             raise LoginError("no ID token in the token response")
         roles, partner = _roles_from_claims(claims, idp, platform=tenant is None)
+        organisation_id = _organisation_of(partner, tenant) if partner else None
     except (LoginError, OAuthError, JoseError, KeyError, ValueError) as exc:
         return _fail(realm, f"{type(exc).__name__}: {exc}", tenant_id)
     user = _upsert_user(claims["iss"], claims["sub"], claims.get("name") or claims["sub"])
     next_url = session.get("login_next")
-    open_session(user, tenant_id=tenant_id, roles=roles, partner_organisation=partner, id_token=token.get("id_token"))
+    open_session(user, tenant_id=tenant_id, roles=roles, organisation_id=organisation_id, id_token=token.get("id_token"))
     record("login", actor=f"user:{user.id}", tenant_id=tenant_id)
     if next_url:
         return redirect(next_url)
@@ -174,6 +175,32 @@ def _roles_from_claims(claims: dict[str, Any], idp: dict[str, Any], *, platform:
     if (R.PARTNER_STAFF in roles or R.NATIONAL_COORDINATOR in roles or R.VOLUNTEER in roles) and not partner:
         raise LoginError("partner roles need a partner_organisation claim")
     return roles, partner
+
+
+def _organisation_of(claim: str, tenant: Tenant | None) -> int:
+    """The organisation the claim names; a municipality's provider may name only its partners.
+
+    A tenant's provider vouches for the municipality's own people, so it may
+    assert membership only of an organisation party to an agreement in that
+    tenant; the platform's provider (national coordinators) may name any.
+    """
+    from core.partnerships.models import Agreement, AgreementParty, Organisation
+    from core.tenancy.context import tenant_context
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.login_claim == claim, Organisation.active.is_(True)))
+    if organisation is None:
+        raise LoginError(f"the provider named an unknown organisation {claim!r}")
+    if tenant is not None:
+        with tenant_context(tenant.id):
+            party = db.session.scalar(
+                select(AgreementParty.id)
+                .join(Agreement, (Agreement.id == AgreementParty.agreement_id) & (Agreement.tenant_id == AgreementParty.tenant_id))
+                .where(AgreementParty.organisation_id == organisation.id, Agreement.active.is_(True), Agreement.declared_status != "draft")
+                .limit(1)
+            )
+        if party is None:
+            raise LoginError(f"organisation {claim!r} has no agreement with this municipality")
+    return organisation.id
 
 
 def claims_options(idp: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,19 @@ TENANT_ROLES = (TENANT_ADMIN, MUNICIPAL_STAFF, PARTNER_STAFF, VOLUNTEER, FINANCE
 PLATFORM_ROLES = (PLATFORM_ADMIN, NATIONAL_COORDINATOR)
 ALL_ROLES = (PLATFORM_ADMIN, *TENANT_ROLES, NATIONAL_COORDINATOR)
 
-# Roles that may see data marked partner-only (the "authority-free room"):
-# the partner's own staff and the tenant administrator, never municipal staff.
-PARTNER_ONLY_READERS = frozenset({PARTNER_STAFF, TENANT_ADMIN})
+# Roles that act for a partner organisation: they need one, and they see
+# only what the organisation's agreements cover.
+ORGANISATION_ROLES = frozenset({PARTNER_STAFF, VOLUNTEER, NATIONAL_COORDINATOR})
 
-PARTNER_ORGANISATIONS = ("DRC Integration", "Mødrehjælpen")
+# Roles that may see data marked partner-only (the "authority-free room"):
+# the running organisation's own staff; never the municipality, its tenant
+# administrator included (platform administrators only by break-the-glass).
+PARTNER_ONLY_READERS = frozenset({PARTNER_STAFF})
+
+# Not a role anyone holds: in the authorization matrix it marks a route of
+# the authority-free room that a platform administrator may reach only
+# through an audited break-the-glass with a stated reason.
+BREAK_GLASS = "break_glass"
 
 
 def known_roles(roles: Iterable[str]) -> tuple[str, ...]:

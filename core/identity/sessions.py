@@ -31,8 +31,14 @@ class Principal:
     roles: tuple[str, ...]
     tenant_id: int | None
     user_id: int | None = None
-    partner_organisation: str | None = None
+    # The organisation acted for (partner staff, volunteers, national
+    # coordinators, an organisation's API client); None for the municipality.
+    organisation_id: int | None = None
+    organisation: str | None = None  # its slug
     session_key_hash: str | None = None
+    # A platform administrator's break-the-glass: the tenant and the stated reason.
+    break_glass_tenant_id: int | None = None
+    break_glass_reason: str | None = None
     api_client_id: int | None = None
     api_scope: str | None = None  # "read" or "write" for API clients
 
@@ -50,8 +56,26 @@ class Principal:
             return self.tenant_id == tenant.id
         return self.is_platform_admin or (self.tenant_id == tenant.id and any(r in R.TENANT_ROLES for r in self.roles))
 
-    def may_see_partner_only(self) -> bool:
-        return bool(R.PARTNER_ONLY_READERS.intersection(self.roles))
+    @property
+    def acts_for_organisation(self) -> bool:
+        """Narrowed to what the organisation's agreements cover (core.partnerships.access)."""
+        return bool(R.ORGANISATION_ROLES.intersection(self.roles)) or (
+            self.api_client_id is not None and self.organisation_id is not None
+        )
+
+    def breaks_glass_in(self, tenant_id: int | None) -> bool:
+        return self.is_platform_admin and tenant_id is not None and self.break_glass_tenant_id == tenant_id
+
+    def may_see_partner_only(self, tenant_id: int | None = None) -> bool:
+        """Partner-only data (the authority-free room) is for the running organisation's staff.
+
+        On a programme's routes an organisation's staff reach only programmes
+        their organisation is party to, so the role plus an organisation is
+        enough here; municipal roles, tenant administrators included, never.
+        """
+        if self.breaks_glass_in(tenant_id):
+            return True
+        return self.organisation_id is not None and bool(R.PARTNER_ONLY_READERS.intersection(self.roles))
 
     @property
     def audit_label(self) -> str:
@@ -70,7 +94,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def open_session(
-    user: User, *, tenant_id: int | None, roles: tuple[str, ...], partner_organisation: str | None, id_token: str | None
+    user: User, *, tenant_id: int | None, roles: tuple[str, ...], organisation_id: int | None, id_token: str | None
 ) -> Principal:
     """Start a session after a successful log-in; the old cookie is discarded."""
     key = secrets.token_urlsafe(32)
@@ -79,7 +103,7 @@ def open_session(
         user_id=user.id,
         tenant_id=tenant_id,
         roles=list(roles),
-        partner_organisation=partner_organisation,
+        organisation_id=organisation_id,
         id_token_hint=id_token,
     )
     db.session.add(row)
@@ -88,7 +112,7 @@ def open_session(
     session.clear()
     session["sid"] = key
     session.permanent = True
-    principal = _principal(row, user)
+    principal = _principal(row, user, _organisation_slug(organisation_id))
     g.principal = principal
     return principal
 
@@ -107,13 +131,31 @@ def end_session() -> UserSession | None:
     return row
 
 
-def _principal(row: UserSession, user: User) -> Principal:
+def _organisation_slug(organisation_id: int | None) -> str | None:
+    from core.partnerships.models import Organisation
+
+    return None if organisation_id is None else db.session.scalar(select(Organisation.slug).where(Organisation.id == organisation_id))
+
+
+def _break_glass(row: UserSession) -> tuple[int | None, str | None]:
+    grant = row.break_glass or {}
+    until = grant.get("until")
+    if not until or datetime.fromisoformat(until) < utcnow():
+        return None, None
+    return grant.get("tenant_id"), grant.get("reason")
+
+
+def _principal(row: UserSession, user: User, organisation: str | None) -> Principal:
+    glass_tenant, glass_reason = _break_glass(row)
     return Principal(
+        break_glass_tenant_id=glass_tenant,
+        break_glass_reason=glass_reason,
         name=user.display_name,
         roles=R.known_roles(row.roles),
         tenant_id=row.tenant_id,
         user_id=user.id,
-        partner_organisation=row.partner_organisation,
+        organisation_id=row.organisation_id,
+        organisation=organisation,
         session_key_hash=row.id,
     )
 
@@ -122,13 +164,18 @@ def _session_principal() -> Principal | None:
     key = session.get("sid")
     if not key:
         return None
+    from core.partnerships.models import Organisation
+
     found = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == _hash(key))
+        select(UserSession, User, Organisation.slug)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Organisation, Organisation.id == UserSession.organisation_id)
+        .where(UserSession.id == _hash(key))
     ).first()
     if found is None:
         session.clear()
         return None
-    row, user = found
+    row, user, organisation = found
     now = utcnow()
     idle = current_app.config["SESSION_IDLE_TIMEOUT"]
     absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
@@ -141,7 +188,7 @@ def _session_principal() -> Principal | None:
     if now - _aware(row.last_seen_at) > LAST_SEEN_RESOLUTION:
         row.last_seen_at = now
         db.session.commit()
-    return _principal(row, user)
+    return _principal(row, user, organisation)
 
 
 def current_principal() -> Principal | None:

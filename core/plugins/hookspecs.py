@@ -130,8 +130,11 @@ def samvirke_billing_rules() -> Iterable[BillingRule]:
 
     Called when billing rules are listed or an agreement is billed.
 
-    Returns objects with ``key``, ``name_da`` and
-    ``lines(agreement, period_start, period_end) -> list[InvoiceLine]``.
+    Returns objects with ``key``, ``name_da``, ``parameters`` (the marshmallow
+    schema of the parameters an agreement gives the rule; a sync refuses an
+    agreement they do not fit) and
+    ``lines(agreement, period_start, period_end) -> list[InvoiceLine]``, where
+    ``agreement`` is the loaded parameters plus ``start`` and ``end``.
     """
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from marshmallow import Schema
+
 
 @dataclass(frozen=True)
 class Programme:
@@ -21,7 +23,8 @@ class Programme:
     key: str  # the plugin's identifier: blueprint, template folder, table prefix
     name_da: str
     name_en: str
-    partner_organisation: str
+    # No organisation here: who runs a programme in a tenant is the agreement's
+    # business (core.partnerships), and two organisations may run one type.
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,18 @@ class InvoiceLine:
 class BillingRule(Protocol):
     key: str
     name_da: str
+    # The marshmallow schema of the rule's parameters in an agreement
+    # ([agreements.billing] parameters = {...}); ``samvirke tenants sync``
+    # refuses an agreement whose parameters it does not load.
+    parameters: type[Schema]
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
-        """The invoice lines the agreement yields for the period (may be empty)."""
+        """The invoice lines the agreement yields for the period (may be empty).
+
+        ``agreement`` holds the loaded parameters plus ``start`` and ``end``
+        (``date``; ``end`` None when open-ended, and already the earliest end
+        when notice was given).
+        """
 
 
 @dataclass(frozen=True)

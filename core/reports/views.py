@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
 from core.audit import record
+from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.plugins.types import Programme, ReportDefinition, ReportResult
 
@@ -28,7 +29,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def _available() -> list[tuple[Programme | None, ReportDefinition]]:
     return [
         (programme, report)
-        for programme, reports in plugin_host().call_each("samvirke_reports", enabled=g.tenant.enabled_programmes)
+        for programme, reports in plugin_host().call_each("samvirke_reports", enabled=programmes_for_request())
         for report in reports
     ]
 

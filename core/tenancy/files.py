@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ from marshmallow import (
     validates,
     validates_schema,
 )
-from stdnum import ean as stdnum_ean
-from stdnum.dk import cvr as stdnum_cvr
-from stdnum.exceptions import ValidationError as StdnumError
+
+from core.partnerships.files import AgreementFileSchema, check_cvr, check_ean
+from core.tenancy.declared import duplicates, read_folder
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
 PROGRAMME_KEY_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
@@ -88,25 +87,17 @@ class TenantFileSchema(Schema):
     )
     cvr = fields.String(required=True)
     invoice_ean = fields.String(required=True)
-    agreements = fields.List(fields.Dict(), load_default=list)
+    agreements = fields.List(fields.Nested(AgreementFileSchema), load_default=list)
     programmes = fields.Nested(ProgrammesSchema, load_default=lambda: {"demo": False, "enabled": [], "settings": {}})
     identity_provider = fields.Nested(IdentityProviderSchema, required=True)
 
     @validates("cvr")
     def _cvr(self, value: str, **kwargs: Any) -> None:
-        try:
-            stdnum_cvr.validate(value)
-        except StdnumError as exc:
-            raise ValidationError(f"not a valid CVR number ({exc})") from None
+        check_cvr(value)
 
     @validates("invoice_ean")
     def _ean(self, value: str, **kwargs: Any) -> None:
-        if len(value) != 13 or not value.isdigit():
-            raise ValidationError("must be a 13-digit EAN/GLN location number")
-        try:
-            stdnum_ean.validate(value)
-        except StdnumError:
-            raise ValidationError("has a wrong check digit (GS1 mod-10)") from None
+        check_ean(value)
 
 
 @dataclass(frozen=True)
@@ -117,58 +108,18 @@ class TenantFile:
     @property
     def digest(self) -> str:
         """A digest of the validated content: equal digests mean nothing to apply."""
-        canonical = json.dumps(self.data, sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(self.data, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
-    if isinstance(messages, dict):
-        out: list[tuple[str, str]] = []
-        for key, value in messages.items():
-            out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        return out
-    if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        return [(prefix or "(file)", "; ".join(messages))]
-    if isinstance(messages, list):
-        return [pair for m in messages for pair in _flatten(m, prefix)]
-    return [(prefix or "(file)", str(messages))]
 
 
 def read_tenant_files(folder: Path | str) -> list[TenantFile]:
     """Parse and validate every ``*.toml`` in ``folder``; all or nothing."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise TenantFileError([(str(folder), "(folder)", "does not exist")])
-    problems: list[tuple[str, str, str]] = []
-    loaded: list[TenantFile] = []
-    schema = TenantFileSchema()
-    for path in sorted(folder.glob("*.toml")):
-        name = path.name
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append((name, "(syntax)", str(exc)))
-            continue
-        try:
-            data = schema.load(raw)
-        except ValidationError as exc:
-            problems += [(name, field, reason) for field, reason in _flatten(exc.messages)]
-            continue
-        if path.stem != data["slug"]:
-            problems.append((name, "slug", f"must equal the file name ({path.stem!r})"))
-            continue
-        loaded.append(TenantFile(path=path, data=data))
-
+    loaded, problems = read_folder(folder, TenantFileSchema())
     for field in ("slug", "municipality_code"):
-        seen: dict[str, str] = {}
-        for tf in loaded:
-            value = tf.data[field]
-            if value in seen:
-                problems.append((tf.path.name, field, f"{value!r} is also used by {seen[value]}"))
-            seen[value] = tf.path.name
+        problems += duplicates(loaded, field, lambda data, field=field: data[field])
     if problems:
         raise TenantFileError(problems)
-    return loaded
+    return [TenantFile(path=path, data=data) for path, data in loaded]
 
 
 __all__ = ["TenantFile", "TenantFileError", "read_tenant_files"]

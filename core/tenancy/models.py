@@ -29,7 +29,6 @@ class Tenant(db.Model):
     invoice_ean: Mapped[str] = mapped_column(String(13))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     identity_provider: Mapped[dict] = mapped_column(JSON, default=dict)
-    agreements: Mapped[list] = mapped_column(JSON, default=list)
     # Which file last set this tenant, and its digest: a sync that finds the
     # same digest changes nothing.
     source_file: Mapped[str] = mapped_column(String(255))

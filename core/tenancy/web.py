@@ -60,11 +60,27 @@ def init_tenant_routing(app: Flask) -> None:
         g._tenant_stack = stack
 
     @app.before_request
-    def _hide_disabled_programmes() -> None:
+    def _hide_programmes() -> None:
+        # A programme the tenant has not enabled, or that the acting
+        # organisation is not party to here, does not exist for this request.
+        from core.identity.authz import PUBLIC, allowed_roles
+        from core.partnerships.access import programmes_for_request
+
         tenant = g.get("tenant")
+        rule = request.url_rule
+        public = rule is not None and PUBLIC in (allowed_roles(rule.rule, request.method) or ())
         for name in request.blueprints:
             key = programme_of_blueprint(current_app, name)
-            if key is not None and (tenant is None or key not in tenant.enabled_programmes):
+            if key is None:
+                continue
+            # Public pages (opening hours) follow the tenant alone; the rest the acting principal too.
+            visible = (tenant.enabled_programmes if tenant else frozenset()) if public else programmes_for_request()
+            if key not in visible:
+                if tenant is not None and key in tenant.enabled_programmes:
+                    from core.audit import record
+
+                    # Enabled here, but the acting organisation is not party: a refused access.
+                    record("refused", criterion=f"{request.method} organisation not party to {key}")
                 abort(404)
 
     @app.url_defaults

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, DateTime, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
+
+if TYPE_CHECKING:
+    from core.partnerships.models import Organisation
 
 CERTIFICATE_RESULTS = ("approved", "remarks", "rejected")
 
@@ -18,7 +22,13 @@ class Volunteer(TenantScoped, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(200))
-    partner_organisation: Mapped[str] = mapped_column(String(120))
+    # The organisation the volunteer works for; its staff see the volunteer,
+    # other organisations' staff do not. None only for rows from before
+    # organisations existed.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Lists load it with the volunteers (core.volunteers.visible_volunteers),
+    # never one query per row.
+    organisation: Mapped[Organisation | None] = relationship("Organisation")
     # The signed-in identity of the volunteer, when they use the platform
     # themselves (issuer|subject), so they can see their own courses.
     login_subject: Mapped[str | None] = mapped_column(String(300), index=True)

@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from core.db import db
+from core.db import db, insert_once
 from core.volunteers.models import Volunteer, VolunteerReminder
 
 THRESHOLDS = (60, 30)
@@ -41,13 +40,4 @@ def send_volunteer_reminders(tenant_id: int, today: str | None = None) -> int:
         {"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e}
         for v, k, d, e in due_reminders(day)
     ]
-    if not rows:
-        return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(VolunteerReminder.__table__)
-    result = db.session.execute(
-        insert.values(rows)
-        .on_conflict_do_nothing(index_elements=["volunteer_id", "kind", "days_before", "expires_on"])
-        .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
-    )
-    return result.rowcount or 0
+    return insert_once(VolunteerReminder, rows, ["volunteer_id", "kind", "days_before", "expires_on"])

@@ -2,8 +2,11 @@
 
 Forms come from ``VolunteerSchema`` (core.web.forms). Invalid input renders
 the same page again with the errors per field and status 422; nothing is
-written. A volunteer of another tenant is not found, exactly like a missing
-id: every lookup goes through the tenant-scoped session.
+written. A volunteer of another tenant, or (for an organisation's staff) of
+another organisation, is not found, exactly like a missing id: every lookup
+goes through ``core.volunteers.visible_volunteers`` on the tenant-scoped
+session. An organisation's staff see no organisation field (the volunteer is
+their organisation's); administrators choose one from a select.
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
+from core.volunteers import find_volunteer, narrowed_to_organisation, visible_volunteers
 from core.volunteers.models import Volunteer, VolunteerReminder
-from core.volunteers.schemas import VolunteerSchema
+from core.volunteers.schemas import VolunteerSchema, organisation_choices
 from core.web.forms import form_errors, form_fields, load_form
 
 bp = Blueprint("volunteers", __name__)
@@ -81,39 +85,56 @@ def _form_values(volunteer: Volunteer) -> dict[str, Any]:
 
 
 def _load_volunteer(volunteer_id: int) -> Volunteer:
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None:  # missing, or another tenant's: the same 404
+    volunteer = find_volunteer(volunteer_id)
+    if volunteer is None:  # missing, another tenant's or another organisation's: the same 404
         abort(404)
     return volunteer
 
 
+def _form(values: Any, errors: dict[str, Any] | None, keep: int | None = None) -> tuple[list[Any], list[str]]:
+    """The form's fields and general errors: the organisation is a select for administrators, absent for an organisation's staff."""
+    errors = dict(errors or {})
+    narrowed, _own = narrowed_to_organisation()
+    if narrowed:
+        # Only a hand-made request names an organisation here; its error goes to the top.
+        if "organisation_id" in errors:
+            errors["_schema"] = [*errors.get("_schema", []), *errors.pop("organisation_id")]
+        fields = form_fields(VolunteerSchema(exclude=("organisation_id",)), values, errors)
+    else:
+        fields = form_fields(VolunteerSchema(), values, errors, {"organisation_id": organisation_choices(keep=keep)})
+        for f in fields:
+            if f.name == "organisation_id":
+                f.required = True  # for administrators; an organisation's staff never choose
+    return fields, form_errors(errors)
+
+
 def _render_index(values: Any = None, errors: dict[str, Any] | None = None):
-    schema = VolunteerSchema()
     today = date.today()
-    volunteers = db.session.scalars(select(Volunteer).order_by(Volunteer.name, Volunteer.id)).all()
+    volunteers = db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
     record("search", criterion="volunteer list")
+    fields, general_errors = _form(values, errors)
     return render_template(
         "volunteers/index.html",
         rows=[_row(v, today) for v in volunteers],
-        fields=form_fields(schema, values, errors),
-        general_errors=form_errors(errors or {}),
+        fields=fields,
+        general_errors=general_errors,
     )
 
 
 def _render_show(volunteer: Volunteer, values: Any = None, errors: dict[str, Any] | None = None):
-    schema = VolunteerSchema()
     reminders = db.session.scalars(
         select(VolunteerReminder)
         .where(VolunteerReminder.volunteer_id == volunteer.id, VolunteerReminder.acknowledged_at.is_(None))
         .order_by(VolunteerReminder.expires_on, VolunteerReminder.days_before)
     ).all()
+    fields, general_errors = _form(values if values is not None else _form_values(volunteer), errors, keep=volunteer.organisation_id)
     return render_template(
         "volunteers/show.html",
         volunteer=volunteer,
         status=_row(volunteer, date.today()),
         reminders=reminders,
-        fields=form_fields(schema, values if values is not None else _form_values(volunteer), errors),
-        general_errors=form_errors(errors or {}),
+        fields=fields,
+        general_errors=general_errors,
     )
 
 

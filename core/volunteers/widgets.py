@@ -1,4 +1,9 @@
-"""The dashboard widget of the volunteer registry: counts only, for the tenant in context."""
+"""The dashboard widget of the volunteer registry: counts only, for the tenant in context.
+
+Someone acting for an organisation counts only that organisation's
+volunteers (``core.volunteers.visible_criterion``), the municipality all of
+the tenant's.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -8,16 +13,20 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from core.db import db
+from core.volunteers import visible_criterion
 from core.volunteers.models import Volunteer, VolunteerReminder
 
 
 def reminder_counts(today: date) -> tuple[int, int]:
-    """(unacknowledged reminders, volunteers whose certificate has expired); both tenant-scoped."""
+    """(unacknowledged reminders, volunteers whose certificate has expired); tenant-scoped, and of the acting organisation's volunteers."""
+    visible = visible_criterion()
     open_reminders = db.session.scalar(
-        select(func.count(VolunteerReminder.id)).where(VolunteerReminder.acknowledged_at.is_(None))
+        select(func.count(VolunteerReminder.id))
+        .join(Volunteer, (Volunteer.id == VolunteerReminder.volunteer_id) & (Volunteer.tenant_id == VolunteerReminder.tenant_id))
+        .where(VolunteerReminder.acknowledged_at.is_(None), visible)
     )
     expired = db.session.scalar(
-        select(func.count(Volunteer.id)).where(Volunteer.certificate_valid_until < today)
+        select(func.count(Volunteer.id)).where(Volunteer.certificate_valid_until < today, visible)
     )
     return open_reminders or 0, expired or 0
 

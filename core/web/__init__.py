@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g
 
+from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.tenancy.web import TENANT_URL_PREFIX
 
@@ -49,17 +50,24 @@ def init_web(app: Flask) -> None:
     from core.volunteers import init_volunteers
 
     init_volunteers(app)
+    from core.partnerships.views import init_partnerships
+
+    init_partnerships(app)
     _mount_plugin_blueprints(app)
     from core.reports import init_reports
 
     init_reports(app)
+
+    from core.partnerships.labels import status_label
+
+    app.add_template_global(status_label, "agreement_status_label")
 
     @app.context_processor
     def _tenant_navigation() -> dict:
         tenant = g.get("tenant")
         if tenant is None:
             return {"tenant": None, "menu": []}
-        entries = plugin_host().collect("samvirke_menu_entries", enabled=tenant.enabled_programmes, tenant=tenant)
+        entries = plugin_host().collect("samvirke_menu_entries", enabled=programmes_for_request(), tenant=tenant)
         return {"tenant": tenant, "menu": sorted((e for e in entries if _may_open(e.endpoint)), key=lambda e: e.order)}
 
     @app.after_request

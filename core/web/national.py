@@ -1,4 +1,9 @@
-"""National coordinators: their organisation's programmes in every tenant, aggregated."""
+"""National coordinators: their organisation's agreements and programmes in every tenant, aggregated.
+
+What a coordinator sees follows the agreements: a tenant appears for a
+programme only where the coordinator's organisation is party to the
+agreement covering it there (platform administrators see all). Counts only.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -6,6 +11,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.identity.sessions import current_principal
+from core.partnerships.models import Agreement, AgreementParty, AgreementProgramme
 from core.plugins.host import plugin_host
 from core.tenancy.context import cross_tenant
 from core.tenancy.models import Tenant, TenantProgramme
@@ -13,25 +19,41 @@ from core.tenancy.models import Tenant, TenantProgramme
 bp = Blueprint("national", __name__, url_prefix="/national")
 
 
+def _agreements(organisation_id: int | None) -> list:
+    """(agreement, tenant name, programme key) rows of the organisation's agreements, one query."""
+    query = (
+        select(Agreement, Tenant.name, AgreementProgramme.programme_key)
+        .join(Tenant, Tenant.id == Agreement.tenant_id)
+        .join(AgreementProgramme, (AgreementProgramme.agreement_id == Agreement.id) & (AgreementProgramme.tenant_id == Agreement.tenant_id))
+        .join(TenantProgramme, (TenantProgramme.tenant_id == Agreement.tenant_id) & (TenantProgramme.programme_key == AgreementProgramme.programme_key))
+        .where(Tenant.active.is_(True), Agreement.active.is_(True), Agreement.declared_status != "draft")
+        .order_by(Tenant.name, Agreement.key)
+    )
+    if organisation_id is not None:
+        parties = select(AgreementParty.agreement_id).where(AgreementParty.organisation_id == organisation_id)
+        query = query.where(Agreement.id.in_(parties))
+    return db.session.execute(query).all()
+
+
 @bp.get("/")
 def index():
+    from core.calendar import copenhagen_today
+
     principal = current_principal()
     host = plugin_host()
-    programmes = {
-        key: p for key, p in host.programmes().items()
-        if principal.is_platform_admin or p.partner_organisation == principal.partner_organisation
-    }
-    rows = db.session.execute(
-        select(TenantProgramme.programme_key, Tenant.id, Tenant.name)
-        .join(Tenant, Tenant.id == TenantProgramme.tenant_id)
-        .where(Tenant.active.is_(True), TenantProgramme.programme_key.in_(list(programmes)))
-        .order_by(Tenant.name)
-    ).all()
-    tenants_by_programme: dict[str, list[tuple[int, str]]] = {key: [] for key in programmes}
-    names = {}
-    for key, tenant_id, name in rows:
-        tenants_by_programme[key].append((tenant_id, name))
-        names[tenant_id] = name
+    installed = host.programmes()
+    with cross_tenant("national view: the organisation's agreements"):
+        rows = _agreements(None if principal.is_platform_admin else (principal.organisation_id or -1))
+    tenants_by_programme: dict[str, list[tuple[int, str]]] = {}
+    names: dict[int, str] = {}
+    agreements: dict[int, tuple] = {}
+    for agreement, tenant_name, key in rows:
+        if key not in installed:
+            continue
+        tenants_by_programme.setdefault(key, []).append((agreement.tenant_id, tenant_name))
+        names[agreement.tenant_id] = tenant_name
+        agreements.setdefault(agreement.id, (agreement, tenant_name, []))[2].append(installed[key])
+    programmes = {key: installed[key] for key in sorted(tenants_by_programme)}
     reports = []
     for programme, definitions in host.call_each("samvirke_reports", enabled=list(programmes)):
         for report in definitions:
@@ -41,4 +63,8 @@ def index():
                 result = report.build_national({})
             enabled = {tid for tid, _ in tenants_by_programme.get(programme.key, [])}
             reports.append((report, result, enabled))
-    return render_template("national/index.html", programmes=programmes, tenants_by_programme=tenants_by_programme, reports=reports, tenant_names=names)
+    today = copenhagen_today()
+    return render_template(
+        "national/index.html", programmes=programmes, tenants_by_programme=tenants_by_programme, reports=reports,
+        tenant_names=names, agreements=list(agreements.values()), today=today,
+    )

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 
 from core.db import db
 from core.jobs.runner import failed_runs
+from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.tenancy.models import Tenant
 from core.tenancy.web import TENANT_URL_PREFIX
@@ -41,10 +42,12 @@ def healthz():
 @tenant.get("/")
 def home():
     host = plugin_host()
-    enabled = g.tenant.enabled_programmes
+    enabled = programmes_for_request()
     programmes = [p for key, p in sorted(host.programmes().items()) if key in enabled]
     widgets = sorted(host.collect("samvirke_dashboard_widgets", enabled=enabled, tenant=g.tenant), key=lambda w: w.order)
-    return render_template("tenant/home.html", programmes=programmes, widgets=widgets)
+    from core.partnerships.access import programme_organisations
+
+    return render_template("tenant/home.html", programmes=programmes, widgets=widgets, runners=programme_organisations())
 
 
 @admin.get("/jobs")

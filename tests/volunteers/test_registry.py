@@ -1,7 +1,9 @@
 """The volunteer registry: life-cycle rules, the reminder job, pages, API, isolation and roles.
 
 Two tenants hold look-alike volunteers (same name); a leak would show the
-other tenant's partner organisation or e-mail.
+other tenant's volunteer. Inside one tenant, two organisations hold
+volunteers with distinctive names and phone numbers; a leak would show the
+other organisation's.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer, VolunteerReminder
 from core.volunteers.reminders import send_volunteer_reminders
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, organisation_id
 
 TODAY = date(2025, 3, 1)
 MISSING_ID = 987654
@@ -37,7 +39,7 @@ def _clean_volunteers(app):
 
 
 def add_volunteer(app, tenant_id: int, **fields) -> int:
-    values = {"name": "Karen Jensen", "partner_organisation": "DRC Integration", **fields}
+    values = {"name": "Karen Jensen", "organisation_id": organisation_id(app, "testforeningen"), **fields}
     with app.app_context(), tenant_context(tenant_id):
         volunteer = Volunteer(**values)
         db.session.add(volunteer)
@@ -87,7 +89,7 @@ def run_reminders(app, tenant_id: int, today: date) -> int:
 
 
 def approved_until(day: date, **fields) -> Volunteer:
-    return Volunteer(name="X", partner_organisation="Y", certificate_result="approved", certificate_valid_until=day, **fields)
+    return Volunteer(name="X", certificate_result="approved", certificate_valid_until=day, **fields)
 
 
 def test_certificate_is_valid_only_when_approved_and_up_to_its_last_day():
@@ -271,7 +273,7 @@ def test_dashboard_widget_counts_only_the_tenant_in_context(app, tenant_a, tenan
 def form_data(**overrides) -> dict[str, str]:
     data = {
         "name": "Karen Jensen", "phone": "+45 12 34 56 78", "email": "karen@example.org",
-        "partner_organisation": "DRC Integration", "training_completed_on": "2025-01-15",
+        "training_completed_on": "2025-01-15",
         "insured_from": "2025-01-01", "insured_until": "2099-12-31",
         "certificate_requested_on": "2025-01-05", "certificate_consent_given": "1",
         "certificate_assessed_on": "2025-01-20", "certificate_result": "approved",
@@ -367,13 +369,13 @@ def test_invalid_update_changes_nothing(app, client_for, tenant_a):
 def lookalikes(app, tenant_a, tenant_b) -> dict[str, int]:
     return {
         "alpha": add_volunteer(app, tenant_a, email="alpha@example.org"),
-        "beta": add_volunteer(app, tenant_b, partner_organisation="Beta-foreningen", email="beta@example.org", phone="999"),
+        "beta": add_volunteer(app, tenant_b, email="beta@example.org", phone="999"),
     }
 
 
 def test_list_shows_only_the_own_tenants_volunteers(client_for, lookalikes):
     html = client_for("alpha").get("/alpha/volunteers/").get_data(as_text=True)
-    assert "Karen Jensen" in html and "Beta-foreningen" not in html
+    assert f"/alpha/volunteers/{lookalikes['alpha']}" in html and f"/volunteers/{lookalikes['beta']}" not in html
     api = client_for("alpha").get("/alpha/api/v1/volunteers").get_json()
     assert [v["id"] for v in api] == [lookalikes["alpha"]]
 
@@ -382,7 +384,7 @@ def test_foreign_volunteer_id_answers_exactly_like_a_missing_one(app, client_for
     staff = client_for("alpha", "tenant_admin")
     foreign, missing = lookalikes["beta"], MISSING_ID
     token = csrf_from(staff.get("/alpha/volunteers/").get_data(as_text=True))
-    api_body = {"name": "Overtaget", "partner_organisation": "X"}
+    api_body = {"name": "Overtaget", "organisation_id": organisation_id(app, "testforeningen")}
     calls = [
         lambda i: staff.get(f"/alpha/volunteers/{i}"),
         lambda i: staff.post(f"/alpha/volunteers/{i}", data={**form_data(phone="000"), "csrf_token": token}),
@@ -420,7 +422,7 @@ def test_roles_without_access_get_403(client_for, lookalikes, role):
     assert client.post("/alpha/volunteers/", data={**form_data(), "csrf_token": token}).status_code == 403
     assert client.post(f"/alpha/volunteers/{own}", data={**form_data(), "csrf_token": token}).status_code == 403
     assert client.get("/alpha/api/v1/volunteers").status_code == 403
-    assert client.put(f"/alpha/api/v1/volunteers/{own}", json={"name": "X", "partner_organisation": "Y"}).status_code == 403
+    assert client.put(f"/alpha/api/v1/volunteers/{own}", json={"name": "X"}).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["tenant_admin", "partner_staff"])
@@ -440,16 +442,19 @@ def test_platform_admin_may_open_the_pages(client_for, lookalikes):
 def test_api_creates_reads_and_replaces(app, client_for, tenant_a):
     staff = client_for("alpha")
     created = staff.post("/alpha/api/v1/volunteers", json={
-        "name": "Amal Yusuf", "partner_organisation": "DRC Integration", "certificate_consent_given": True,
+        "name": "Amal Yusuf", "certificate_consent_given": True,
         "certificate_requested_on": "2025-01-05", "insured_from": "2025-01-01",
     })
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["id"] and body["certificate_requested_on"] == "2025-01-05" and "login_subject" not in body and "tenant_id" not in body
+    # Partner staff need not name their organisation: it is theirs.
+    assert body["organisation"] == {"slug": "testforeningen", "name": "Testforeningen"} and "partner_organisation" not in body
+    assert body["organisation_id"] == organisation_id(app, "testforeningen")
     one = staff.get(f"/alpha/api/v1/volunteers/{body['id']}")
     assert one.status_code == 200 and one.get_json()["name"] == "Amal Yusuf"
-    replaced = staff.put(f"/alpha/api/v1/volunteers/{body['id']}", json={"name": "Amal Yusuf", "partner_organisation": "DRC Integration"})
-    assert replaced.status_code == 200
+    replaced = staff.put(f"/alpha/api/v1/volunteers/{body['id']}", json={"name": "Amal Yusuf"})
+    assert replaced.status_code == 200 and replaced.get_json()["organisation"]["slug"] == "testforeningen"
     assert replaced.get_json()["certificate_requested_on"] is None and replaced.get_json()["certificate_consent_given"] is False
     with app.app_context(), tenant_context(tenant_a):
         actions = {e.action for e in events_for_subject(tenant_a, f"volunteer:{body['id']}")}
@@ -458,11 +463,251 @@ def test_api_creates_reads_and_replaces(app, client_for, tenant_a):
 
 def test_api_refuses_invalid_input_with_422_and_writes_nothing(app, client_for, tenant_a):
     staff = client_for("alpha")
-    refused = staff.post("/alpha/api/v1/volunteers", json={"name": "Amal", "partner_organisation": "DRC", "certificate_requested_on": "2025-01-05"})
+    refused = staff.post("/alpha/api/v1/volunteers", json={"name": "Amal", "certificate_requested_on": "2025-01-05"})
     assert refused.status_code == 422
     assert "certificate_consent_given" in refused.get_json()["errors"]["json"]
     assert count_volunteers(app) == 0
     volunteer_id = add_volunteer(app, tenant_a)
-    bad = staff.put(f"/alpha/api/v1/volunteers/{volunteer_id}", json={"name": "Amal", "partner_organisation": "DRC", "insured_from": "2025-02-01", "insured_until": "2025-01-01"})
+    bad = staff.put(f"/alpha/api/v1/volunteers/{volunteer_id}", json={"name": "Amal", "insured_from": "2025-02-01", "insured_until": "2025-01-01"})
     assert bad.status_code == 422 and "insured_until" in bad.get_json()["errors"]["json"]
     assert load(app, tenant_a, volunteer_id).name == "Karen Jensen"
+
+
+# --- organisations ------------------------------------------------------------------
+#
+# In alpha, Testforeningen (party to the agreement) and Anden Forening (party to
+# nothing there; the registry is core, not a programme) each have a volunteer
+# with a distinctive name and phone number. Neither organisation's staff may
+# see the other's; the municipality's administrator sees both.
+
+OWN = {"name": "Solveig Testforeningsen", "phone": "+45 31 41 59 26", "email": "solveig@example.org"}
+OTHER = {"name": "Aase Andenforeningsen", "phone": "+45 27 18 28 18", "email": "aase@example.org"}
+
+
+@pytest.fixture
+def two_organisations(app, tenant_a) -> dict[str, int]:
+    return {
+        "testforeningen": add_volunteer(app, tenant_a, **OWN, certificate_result="approved",
+                                        certificate_valid_until=date.today() - timedelta(days=1)),
+        "andenforening": add_volunteer(app, tenant_a, **OTHER, organisation_id=organisation_id(app, "andenforening")),
+    }
+
+
+def _leaks(body: str, person: dict[str, str]) -> list[str]:
+    return [value for value in person.values() if value in body]
+
+
+def test_partner_staff_of_another_organisation_see_none_of_its_volunteers(app, client_for, two_organisations, tenant_a):
+    other = client_for("alpha", organisation="andenforening")
+    theirs, mine = two_organisations["testforeningen"], two_organisations["andenforening"]
+
+    listing = other.get("/alpha/volunteers/")
+    html = listing.get_data(as_text=True)
+    assert listing.status_code == 200 and OTHER["name"] in html and "Anden Forening" in html
+    assert _leaks(html, OWN) == [] and f"/alpha/volunteers/{theirs}" not in html
+
+    # Another organisation's volunteer answers exactly like a missing id, on every route.
+    token = csrf_from(html)
+    calls = [
+        lambda i: other.get(f"/alpha/volunteers/{i}"),
+        lambda i: other.post(f"/alpha/volunteers/{i}", data={**form_data(name="Overtaget"), "csrf_token": token}),
+        lambda i: other.get(f"/alpha/api/v1/volunteers/{i}"),
+        lambda i: other.put(f"/alpha/api/v1/volunteers/{i}", json={"name": "Overtaget"}),
+    ]
+    for call in calls:
+        answer_theirs, answer_missing = call(theirs), call(MISSING_ID)
+        assert answer_theirs.status_code == answer_missing.status_code == 404
+        assert answer_theirs.get_data() == answer_missing.get_data()
+        assert _leaks(answer_theirs.get_data(as_text=True), OWN) == []
+    assert load(app, tenant_a, theirs).name == OWN["name"]  # nothing changed
+
+    api = other.get("/alpha/api/v1/volunteers")
+    assert api.status_code == 200
+    assert [(v["id"], v["organisation"]["slug"]) for v in api.get_json()] == [(mine, "andenforening")]
+    assert _leaks(api.get_data(as_text=True), OWN) == []
+    own_item = other.get(f"/alpha/api/v1/volunteers/{mine}")
+    assert own_item.status_code == 200 and own_item.get_json()["phone"] == OTHER["phone"]
+
+
+def test_partner_staff_see_their_own_organisations_volunteers_only(client_for, two_organisations):
+    staff = client_for("alpha")  # Testforeningen
+    html = staff.get("/alpha/volunteers/").get_data(as_text=True)
+    assert OWN["name"] in html and _leaks(html, OTHER) == []
+    assert staff.get(f"/alpha/volunteers/{two_organisations['andenforening']}").status_code == 404
+    assert [v["name"] for v in staff.get("/alpha/api/v1/volunteers").get_json()] == [OWN["name"]]
+    assert staff.get(f"/alpha/api/v1/volunteers/{two_organisations['andenforening']}").status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["alpha", None])  # the tenant administrator; a platform administrator
+def test_administrators_see_every_organisations_volunteers(client_for, two_organisations, slug):
+    admin = client_for("alpha", "tenant_admin") if slug else client_for(None)
+    html = admin.get("/alpha/volunteers/").get_data(as_text=True)
+    for person in (OWN, OTHER):
+        assert person["name"] in html
+    assert "Testforeningen" in html and "Anden Forening" in html  # the organisation's name in the list
+    api = admin.get("/alpha/api/v1/volunteers").get_json()
+    assert sorted((v["name"], v["organisation"]["name"]) for v in api) == [
+        (OTHER["name"], "Anden Forening"), (OWN["name"], "Testforeningen"),
+    ]
+    for key, person in (("testforeningen", OWN), ("andenforening", OTHER)):
+        assert person["phone"] in admin.get(f"/alpha/volunteers/{two_organisations[key]}").get_data(as_text=True)
+        assert admin.get(f"/alpha/api/v1/volunteers/{two_organisations[key]}").get_json()["phone"] == person["phone"]
+
+
+def test_the_list_loads_the_organisations_with_the_volunteers(app, client_for, two_organisations):
+    from sqlalchemy import event
+
+    admin = client_for("alpha", "tenant_admin")
+    admin.get("/alpha/")  # the session and its organisation are looked up before counting
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()).lower())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert admin.get("/alpha/volunteers/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    lazy = [s for s in statements if s.startswith("select") and "from organisations where organisations.id =" in s]
+    assert lazy == []  # no query per row
+    assert any("from volunteers left outer join organisations" in s for s in statements)
+
+
+def test_the_dashboard_counts_only_the_organisations_volunteers(app, client_for, two_organisations, tenant_a):
+    import re
+
+    add_volunteer(app, tenant_a, name="Udløbet Anden", organisation_id=organisation_id(app, "andenforening"),
+                  certificate_result="approved", certificate_valid_until=date.today() - timedelta(days=3))
+    add_volunteer(app, tenant_a, name="Snart Anden", organisation_id=organisation_id(app, "andenforening"),
+                  certificate_result="approved", certificate_valid_until=date.today() + timedelta(days=10))
+    with app.app_context(), tenant_context(tenant_a):
+        send_volunteer_reminders(tenant_a)  # "Snart Anden": the 60- and the 30-day reminder
+        db.session.commit()
+
+    def counts(client) -> tuple[int, int]:
+        home = client.get("/alpha/")
+        assert home.status_code == 200
+        html = home.get_data(as_text=True)
+        found = re.search(r"Ubehandlede påmindelser: (\d+)</p><p>Udløbne børneattester: (\d+)<", html)
+        assert found, html
+        return int(found[1]), int(found[2])
+
+    assert counts(client_for("alpha", organisation="andenforening")) == (2, 1)
+    assert counts(client_for("alpha")) == (0, 1)  # Testforeningen: Solveig's expired certificate only
+    assert counts(client_for("alpha", "tenant_admin")) == (2, 2)
+
+
+def test_an_administrator_chooses_an_organisation_of_the_tenants_agreements(app, client_for, tenant_a):
+    admin = client_for("alpha", "tenant_admin")
+    page = admin.get("/alpha/volunteers/").get_data(as_text=True)
+    testforeningen, anden = organisation_id(app, "testforeningen"), organisation_id(app, "andenforening")
+    assert 'name="organisation_id"' in page and f'<option value="{testforeningen}"' in page
+    assert f'<option value="{anden}"' not in page  # party to no agreement in alpha
+    for bad in (str(anden), str(MISSING_ID), None):
+        refused = post(admin, "/alpha/volunteers/", form_data(organisation_id=bad))
+        assert refused.status_code == 422, bad
+        assert 'id="field-organisation_id-error"' in refused.get_data(as_text=True)
+    assert count_volunteers(app) == 0
+    created = post(admin, "/alpha/volunteers/", form_data(organisation_id=str(testforeningen)))
+    assert created.status_code == 303
+    volunteer_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert load(app, tenant_a, volunteer_id).organisation_id == testforeningen
+
+
+def test_an_administrator_may_keep_an_organisation_outside_the_agreements(app, client_for, tenant_a):
+    anden = organisation_id(app, "andenforening")
+    volunteer_id = add_volunteer(app, tenant_a, **OTHER, organisation_id=anden)
+    admin = client_for("alpha", "tenant_admin")
+    url = f"/alpha/volunteers/{volunteer_id}"
+    assert f'<option value="{anden}" selected' in admin.get(url).get_data(as_text=True)
+    assert post(admin, url, form_data(organisation_id=str(anden), phone="111")).status_code == 303
+    assert load(app, tenant_a, volunteer_id).phone == "111"
+    # ... but not give it to a new volunteer.
+    assert post(admin, "/alpha/volunteers/", form_data(organisation_id=str(anden))).status_code == 422
+
+
+def test_partner_staff_register_for_their_own_organisation_without_choosing(app, client_for, tenant_a):
+    staff = client_for("alpha", organisation="andenforening")
+    page = staff.get("/alpha/volunteers/").get_data(as_text=True)
+    assert 'name="organisation_id"' not in page
+    created = post(staff, "/alpha/volunteers/", form_data(**OTHER))
+    assert created.status_code == 303
+    volunteer_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert load(app, tenant_a, volunteer_id).organisation_id == organisation_id(app, "andenforening")
+    # A hand-made form naming another organisation is refused, nothing written.
+    refused = post(staff, "/alpha/volunteers/", form_data(organisation_id=str(organisation_id(app, "testforeningen"))))
+    assert refused.status_code == 422 and count_volunteers(app) == 1
+
+
+def test_api_organisation_rules(app, client_for, tenant_a):
+    testforeningen, anden = organisation_id(app, "testforeningen"), organisation_id(app, "andenforening")
+    admin = client_for("alpha", "tenant_admin")
+    for body in ({"name": "Amal"}, {"name": "Amal", "organisation_id": anden}, {"name": "Amal", "organisation_id": MISSING_ID}):
+        refused = admin.post("/alpha/api/v1/volunteers", json=body)
+        assert refused.status_code == 422 and "organisation_id" in refused.get_json()["errors"]["json"], body
+    staff = client_for("alpha")
+    refused = staff.post("/alpha/api/v1/volunteers", json={"name": "Amal", "organisation_id": anden})
+    assert refused.status_code == 422 and "organisation_id" in refused.get_json()["errors"]["json"]
+    assert count_volunteers(app) == 0
+
+    created = admin.post("/alpha/api/v1/volunteers", json={"name": "Amal", "organisation_id": testforeningen})
+    assert created.status_code == 201 and created.get_json()["organisation"] == {"slug": "testforeningen", "name": "Testforeningen"}
+    volunteer_id = created.get_json()["id"]
+    # Partner staff replacing their volunteer keep their organisation (named or not).
+    for body in ({"name": "Amal Y"}, {"name": "Amal Y", "organisation_id": testforeningen}):
+        assert staff.put(f"/alpha/api/v1/volunteers/{volunteer_id}", json=body).status_code == 200
+    assert load(app, tenant_a, volunteer_id).organisation_id == testforeningen
+    moved = staff.put(f"/alpha/api/v1/volunteers/{volunteer_id}", json={"name": "Amal Y", "organisation_id": anden})
+    assert moved.status_code == 422 and load(app, tenant_a, volunteer_id).organisation_id == testforeningen
+
+
+def test_openapi_shows_the_organisation(client):
+    doc = client.get("/alpha/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    volunteer = schemas["Volunteer"]["properties"]
+    assert "partner_organisation" not in volunteer and volunteer["organisation_id"]["type"] == "integer"
+    assert volunteer["organisation"]["readOnly"] is True
+    assert {"$ref": "#/components/schemas/VolunteerOrganisation"} in volunteer["organisation"]["anyOf"]
+    assert set(schemas["VolunteerOrganisation"]["properties"]) == {"slug", "name"}
+
+
+def test_current_volunteer_matches_the_log_in_and_the_organisation(app, tenant_a):
+    from flask import g
+
+    from core.identity.models import User
+    from core.identity.sessions import Principal
+    from core.volunteers import current_volunteer
+
+    with app.app_context():
+        user = User(issuer="https://test-idp.invalid", subject="alpha-volunteer-shared", display_name="Frivillig")
+        db.session.add(user)
+        db.session.commit()
+        user_id, login = user.id, f"{user.issuer}|{user.subject}"
+    testforeningen, anden = organisation_id(app, "testforeningen"), organisation_id(app, "andenforening")
+    # The same log-in linked to a volunteer row in each organisation (a shadowing row).
+    rows = {
+        testforeningen: add_volunteer(app, tenant_a, name="Hos Testforeningen", login_subject=login),
+        anden: add_volunteer(app, tenant_a, name="Hos Anden Forening", login_subject=login, organisation_id=anden),
+    }
+
+    def resolved(organisation: int | None) -> int | None:
+        with app.test_request_context("/alpha/"), tenant_context(tenant_a):
+            g.principal = Principal(name="Frivillig", roles=("volunteer",), tenant_id=tenant_a, user_id=user_id,
+                                    organisation_id=organisation)
+            found = current_volunteer()
+            return found.id if found is not None else None
+
+    assert resolved(testforeningen) == rows[testforeningen]
+    assert resolved(anden) == rows[anden]
+    assert resolved(None) is None
+    with app.app_context(), tenant_context(tenant_a):
+        db.session.execute(delete(Volunteer).where(Volunteer.id == rows[anden]))
+        db.session.commit()
+    assert resolved(anden) is None  # never the other organisation's row
+    with app.app_context():
+        db.session.execute(delete(User).where(User.id == user_id))
+        db.session.commit()
+
