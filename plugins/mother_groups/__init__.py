@@ -1,5 +1,6 @@
-"""Mother groups ("Ny mor i Danmark"): DRC Integration's programme for refugee and
-immigrant mothers with babies aged 0-1, run with the municipality.
+"""Mother groups ("Ny mor i Danmark"): a programme for refugee and immigrant mothers
+with babies aged 0-1, run by a partner organisation with the municipality (who
+runs it in a tenant, and its targets, is the covering agreement's business).
 
 Thin hook implementations; the work is in the modules beside this one.
 """
@@ -24,7 +25,6 @@ DEFAULT_RETENTION_DAYS = 730  # after her last course ends; tenant files may set
 def samvirke_programme() -> Programme:
     return Programme(
         key=KEY, name_da="Ny mor i Danmark (mødregrupper)", name_en="New mother in Denmark (mother groups)",
-        partner_organisation="DRC Integration",
     )
 
 
@@ -110,9 +110,44 @@ def samvirke_menu_entries(tenant):
     ]
 
 
+def _volunteer_widget(principal) -> str:
+    """A volunteer's way in: the session to record attendance for now (her own courses only)."""
+    from flask import url_for
+
+    from plugins.mother_groups.access import volunteer_course_ids
+
+    today = date.today()
+    found = db.session.execute(
+        select(models.CourseSession, models.Course.name)
+        .join(models.Course, models.Course.id == models.CourseSession.course_id)
+        .where(
+            models.CourseSession.course_id.in_(volunteer_course_ids(principal) or {-1}),
+            models.CourseSession.status != "cancelled", models.CourseSession.date <= today, models.Course.status != "completed",
+        )
+        .order_by(models.CourseSession.date.desc(), models.CourseSession.id.desc())
+        .limit(1)
+    ).first()
+    text = Markup("")
+    if found is not None:
+        meeting, name = found
+        when = "i dag" if meeting.date == today else meeting.date.isoformat()
+        text += Markup('<p><a class="button button-primary" href="{}">Registrér fremmøde: {}, {}</a></p>').format(
+            url_for("mother_groups.attendance", session_id=meeting.id), name, when,
+        )
+    else:
+        text += Markup("<p>Ingen mødegange at registrere fremmøde for.</p>")
+    return text + Markup('<p><a href="{}">Alle mødegange</a></p>').format(url_for("mother_groups.my_sessions"))
+
+
 def _flags_widget() -> str:
+    from core.identity import roles as R
+    from core.identity.sessions import current_principal
+    from plugins.mother_groups.access import manages
     from plugins.mother_groups.services import course_statuses
 
+    principal = current_principal()
+    if principal is not None and R.VOLUNTEER in principal.roles and not manages(principal):
+        return _volunteer_widget(principal)
     courses = db.session.scalars(select(models.Course).where(models.Course.status != "completed")).all()
     statuses = course_statuses(courses, date.today())
     flagged = [s.course.name for s in statuses if s.visit_flag]

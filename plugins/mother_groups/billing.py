@@ -1,13 +1,15 @@
 """The municipality's co-financing on the staircase model (trappemodel).
 
 The agreement names an amount per calendar year, for Ishøj 14,000 DKK in
-2023, 28,000 in 2024 and 42,000 in 2025 (84,000 in all)::
+2023, 28,000 in 2024 and 42,000 in 2025 (84,000 in all). In the tenant file::
 
-    {"rule": "mother_groups.staircase", "start": "2023-01-01", "end": "2025-12-31",
-     "amounts": {"2023": 14000, "2024": 28000, "2025": 42000}}
+    [agreements.billing]
+    rule = "mother_groups.staircase"
+    parameters = { amounts = { "2023" = 14000, "2024" = 28000, "2025" = 42000 } }
 
-``start`` and ``end`` are ISO dates or ``date`` objects; the keys of
-``amounts`` may be strings or integers.
+``lines`` receives the parameters loaded by ``StaircaseParameters`` plus the
+agreement's ``start`` and ``end`` (ISO dates or ``date`` objects); the keys
+of ``amounts`` may be strings or integers.
 
 How a billing period becomes invoice lines:
 
@@ -30,6 +32,8 @@ import calendar
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from core.plugins.types import InvoiceLine
 
@@ -54,9 +58,25 @@ def _whole_months(start: date, end: date) -> int:
     )
 
 
+class StaircaseParameters(Schema):
+    """``amounts = { "2023" = 14000, "2024" = 28000, "2025" = 42000 }``: DKK per calendar year."""
+
+    amounts = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^\d{4}$", error="a year must be four digits, e.g. \"2024\"")),
+        values=fields.Decimal(validate=validate.Range(min=0, error="an amount cannot be negative"), as_string=False),
+        required=True,
+    )
+
+    @validates("amounts")
+    def _not_empty(self, value: dict, **kwargs: Any) -> None:
+        if not value:
+            raise ValidationError("name the amount of at least one year")
+
+
 class StaircaseRule:
     key = "mother_groups.staircase"
     name_da = "Trappemodel (kommunal medfinansiering)"
+    parameters = StaircaseParameters
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
         period_start, period_end = _as_date(period_start), _as_date(period_end)

@@ -1,6 +1,12 @@
-"""Demo data for a tenant with mother groups: three overlapping courses that look real.
+"""Demo data for a tenant with mother groups: overlapping courses that look real.
 
-Deterministic per tenant (seeded by its id) and safe to load twice.
+Deterministic per tenant (seeded by its id) and safe to load twice. Loaded
+only where an agreement covers the programme: the volunteers belong to the
+organisation running it there, the number of courses and of mothers per
+course follow the agreement's targets, and the demo volunteer's log-in (the
+development provider's volunteer of that organisation) serves a running
+course with a session on the day the data is loaded, so she can record its
+attendance at once.
 """
 from __future__ import annotations
 
@@ -10,9 +16,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from core.db import db
+from core.identity.dev_idp import volunteer_subject
+from core.partnerships import organisations_of_programme
+from core.partnerships.models import Organisation
 from core.tenancy.models import Tenant
 from core.volunteers.models import Volunteer
 from plugins.mother_groups import services
+from plugins.mother_groups.agreement import KEY, targets
 from plugins.mother_groups.models import (
     Attendance,
     Course,
@@ -33,34 +43,55 @@ FIRST_NAMES = [
 LAST_NAMES = ["Ahmed", "Ali", "Hassan", "Mohamed", "Yusuf", "Abdi", "Omar", "Haddad", "Nasser", "Karimi", "Rahimi", "Saleh"]
 LANGUAGES = ["arabisk", "somali", "tigrinya", "dari", "farsi", "ukrainsk", "kurdisk", "urdu"]
 AREAS = ["Vejleåparken", "Strandgårdsparken", "Gadekæret"]
+# Demo only, where the agreement sets no number: a course's size and how many there are.
+DEMO_MOTHERS_PER_COURSE = (6, 8)
+DEMO_COURSES = 3
 
 
 def load(tenant: Tenant) -> None:
     if db.session.scalar(select(func.count()).select_from(Course)):
         return  # already there
+    organisations = organisations_of_programme(KEY)
+    if not organisations:
+        return  # no agreement covers the programme here: nobody to run it
+    organisation = organisations[0]
+    agreed = targets()
+    low = agreed.get("mothers_per_course_min", DEMO_MOTHERS_PER_COURSE[0])
+    high = max(low, agreed.get("mothers_per_course_max", DEMO_MOTHERS_PER_COURSE[1]))
     rng = random.Random(tenant.id)
     today = date.today()
     areas = [HousingArea(name=name) for name in AREAS]
     db.session.add_all(areas)
     db.session.flush()
-    volunteers = _volunteers(tenant, rng, today)
-    plans = [  # (name, start, end, status): three overlapping courses of 9-10 months
-        ("Forløb 1", today - timedelta(days=330), today - timedelta(days=40), "completed"),
-        ("Forløb 2", today - timedelta(days=260), today + timedelta(days=25), "running"),
-        ("Forløb 3", today - timedelta(days=60), today + timedelta(days=230), "running"),
-    ]
-    names = iter(rng.sample([f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES], 40))
-    for index, (name, start, end, status) in enumerate(plans):
+    volunteers = _volunteers(tenant, organisation, rng, today)
+    # (name, start, end, status, weekday): overlapping courses of 9-10 months, as many as the
+    # agreement sets (the latest ones). The last runs and meets on today's weekday (a Thursday when
+    # loaded at a weekend; today gets a session anyway).
+    plans = [
+        ("Forløb 1", today - timedelta(days=330), today - timedelta(days=40), "completed", 1),
+        ("Forløb 2", today - timedelta(days=260), today + timedelta(days=25), "running", 2),
+        ("Forløb 3", today - timedelta(days=60), today + timedelta(days=230), "running", today.weekday() if today.weekday() < 5 else 3),
+    ][-max(1, min(3, agreed.get("courses", DEMO_COURSES))):]
+    names = iter(rng.sample([f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES], 3 * high + 10))
+    for index, (name, start, end, status, weekday) in enumerate(plans):
         area = areas[index % len(areas)]
         course = Course(name=f"{name}, {area.name}", housing_area_id=area.id, location=f"Beboerhuset, {area.name}",
-                        start_date=start, end_date=end, weekday=[1, 2, 3][index], status=status)
+                        start_date=start, end_date=end, weekday=weekday, status=status, capacity_min=low, capacity_max=high)
         db.session.add(course)
         db.session.flush()
-        for volunteer in volunteers[index : index + 2] if index < 2 else volunteers[1:]:
+        # The demo volunteer (volunteers[0]) serves the last course, which runs and meets today.
+        if index == len(plans) - 1:
+            served = [volunteers[0], volunteers[1], volunteers[3]]
+        else:
+            served = volunteers[1:3] if index == 0 else volunteers[2:4]
+        for volunteer in served:
             db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer.id))
         services.generate_sessions(course)
+        if index == len(plans) - 1:
+            _session_today(course, today)
         mothers = []
-        for n in range(rng.randint(6, 8)):
+        # Continuous intake: the last course keeps a place free for the next referral.
+        for n in range(rng.randint(low, max(low, high - 1)) if index == len(plans) - 1 else rng.randint(low, high)):
             mother = services.create_mother(
                 {
                     "name": next(names), "phone": f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
@@ -79,7 +110,7 @@ def load(tenant: Tenant) -> None:
             meeting.activities.append(SessionActivity(activity="language_wellbeing"))
             if number % 4 == 2:
                 meeting.activities.append(SessionActivity(activity="early_parenthood"))
-            if index < 2 and number == len(sessions) // 2:
+            if name != "Forløb 3" and number == len(sessions) // 2:  # the older courses had their visit halfway
                 meeting.activities.append(SessionActivity(activity="health_visitor_visit"))
             if meeting.date < today:
                 meeting.status = "held" if rng.random() > 0.04 else "cancelled"
@@ -92,28 +123,45 @@ def load(tenant: Tenant) -> None:
                                                       baby_present=status == "present" and rng.random() < 0.85, recorded_by="demo"))
     db.session.flush()
     _referrals(rng, today, areas)
-    _governance(today)
+    _governance(today, tenant, organisation)
 
 
-def _volunteers(tenant: Tenant, rng: random.Random, today: date) -> list[Volunteer]:
+def _session_today(course: Course, today: date) -> None:
+    """Make sure the course meets today (a public holiday skipped by the weekly dates gets one anyway)."""
+    if db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == course.id, CourseSession.date == today)) is None:
+        db.session.add(CourseSession(course_id=course.id, date=today, start_time=course.start_time, note="Demo: dagens mødegang"))
+        db.session.flush()
+
+
+def _volunteers(tenant: Tenant, organisation: Organisation, rng: random.Random, today: date) -> list[Volunteer]:
     issuer = (tenant.identity_provider or {}).get("issuer", "")
     people = [
-        ("Birgitte Holm", today + timedelta(days=400), f"{issuer}|{tenant.slug}-volunteer"),  # the demo volunteer's own log-in
+        # The demo volunteer's own log-in: the development provider's volunteer of this organisation here.
+        ("Birgitte Holm", today + timedelta(days=400), f"{issuer}|{volunteer_subject(tenant.slug, organisation.slug)}"),
         ("Hanne Sørensen", today + timedelta(days=45), None),  # certificate runs out soon: a reminder
         ("Karin Lund", today - timedelta(days=10), None),  # expired: shown on her courses
         ("Mette Rasmussen", today + timedelta(days=700), None),
     ]
     volunteers = []
     for name, valid_until, login in people:
-        volunteer = Volunteer(
-            name=name, phone=f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-            partner_organisation="DRC Integration", login_subject=login, training_completed_on=today - timedelta(days=500),
-            insured_from=today - timedelta(days=500), insured_until=today + timedelta(days=300),
-            certificate_requested_on=valid_until - timedelta(days=760), certificate_consent_given=True,
-            certificate_assessed_on=valid_until - timedelta(days=740), certificate_result="approved", certificate_valid_until=valid_until,
-            certificate_document_deleted_on=valid_until - timedelta(days=739),
-        )
-        db.session.add(volunteer)
+        record = {
+            "organisation_id": organisation.id, "training_completed_on": today - timedelta(days=500),
+            "insured_from": today - timedelta(days=500), "insured_until": today + timedelta(days=300),
+            "certificate_requested_on": valid_until - timedelta(days=760), "certificate_consent_given": True,
+            "certificate_assessed_on": valid_until - timedelta(days=740), "certificate_result": "approved",
+            "certificate_valid_until": valid_until, "certificate_document_deleted_on": valid_until - timedelta(days=739),
+        }
+        # One person, one volunteer in the registry: where the organisation's demo volunteer already
+        # volunteers in another of its programmes here, she is the same volunteer (one log-in, one row).
+        volunteer = db.session.scalar(select(Volunteer).where(Volunteer.login_subject == login)) if login else None
+        if volunteer is None:
+            volunteer = Volunteer(name=name, phone=f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                                  login_subject=login, **record)
+            db.session.add(volunteer)
+        else:  # the mother groups need her certificate and insurance on record
+            for field, value in record.items():
+                if getattr(volunteer, field) in (None, False):
+                    setattr(volunteer, field, value)
         volunteers.append(volunteer)
     db.session.flush()
     return volunteers
@@ -131,11 +179,11 @@ def _referrals(rng: random.Random, today: date, areas: list[HousingArea]) -> Non
                                 referred_on=today - timedelta(days=3 * n)))
 
 
-def _governance(today: date) -> None:
+def _governance(today: date, tenant: Tenant, organisation: Organisation) -> None:
     db.session.add_all([
-        JointMeeting(held_on=today - timedelta(days=200), organisations="DRC Integration, kommunen (sundhedsplejen), boligsocial helhedsplan",
-                     minutes="Status på rekruttering og de tre forløb. Aftalt flere henvisninger fra sundhedsplejen."),
-        JointMeeting(held_on=today - timedelta(days=20), organisations="DRC Integration, kommunen, Mødrehjælpen",
+        JointMeeting(held_on=today - timedelta(days=200), organisations=f"{organisation.name}, {tenant.name} (sundhedsplejen), boligsocial helhedsplan",
+                     minutes="Status på rekruttering og forløbene. Aftalt flere henvisninger fra sundhedsplejen."),
+        JointMeeting(held_on=today - timedelta(days=20), organisations=f"{organisation.name}, {tenant.name}, Mødrehjælpen",
                      minutes="Erfaringer fra forløb 1; plan for forankring."),
         Milestone(title="Politisk proces om videreførelse igangsat", due_on=date(2025, 6, 30), status="done", done_on=date(2025, 5, 20),
                   note="Sag forelagt Børne- og Familieudvalget."),

@@ -5,6 +5,11 @@ breakdown, never one per course or mother). ``build`` runs in the tenant's
 context, so the ORM filters every table to that tenant; ``build_national``
 runs inside ``cross_tenant()`` (the caller enters it) and returns counts per
 tenant id only: no names, no free text.
+
+Targets are the covering agreement's (``targets.mother_groups`` in the tenant
+file), never numbers of this plugin: a target the agreement does not set is
+shown as "–". Nationally each tenant is measured against its own agreement,
+read in one query for all tenants.
 """
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from core.db import db
+from core.partnerships.models import Agreement, AgreementProgramme
 from core.plugins.types import ReportDefinition, ReportResult
 from core.tenancy.models import Tenant, TenantProgramme
+from plugins.mother_groups.agreement import NO_TARGET, targets
 from plugins.mother_groups.models import (
     ACTIVITY_TYPES,
     REFERRAL_SOURCES,
@@ -31,9 +38,6 @@ from plugins.mother_groups.models import (
 )
 
 KEY = "mother_groups"
-# The Ishøj agreement: 3 overlapping courses reaching up to 24 mothers.
-TARGET_COURSES = 3
-TARGET_MOTHERS = 24
 UNKNOWN_AREA = "Ukendt"
 HEALTH_VISIT = "health_visitor_visit"
 
@@ -231,15 +235,33 @@ def _agreement_report(params: dict[str, Any]) -> ReportResult:
     reached = db.session.scalar(
         select(func.count(func.distinct(Enrolment.mother_id))).where(Enrolment.joined_on.is_not(None))
     )
+    agreed = targets()
+    mothers_target = agreed.get("mothers")
     rows = [
         ("courses", courses),
-        ("courses_target", TARGET_COURSES),
+        ("courses_target", agreed.get("courses", NO_TARGET)),
         ("courses_with_health_visitor_visit", with_visit),
         ("mothers_reached", reached),
-        ("mothers_target", TARGET_MOTHERS),
-        ("mothers_reached_pct_of_target", _percent(reached, TARGET_MOTHERS)),
+        ("mothers_target", NO_TARGET if mothers_target is None else mothers_target),
+        ("mothers_reached_pct_of_target", NO_TARGET if mothers_target is None else _percent(reached, mothers_target)),
     ]
     return ReportResult(columns=["measure", "value"], rows=rows)
+
+
+def _national_targets() -> dict[int, dict[str, int]]:
+    """Each tenant's own agreement's targets for the programme, in one query (inside ``cross_tenant()``).
+
+    The agreements in force (declared in the file, not draft); where two
+    cover the programme in one tenant, the one that starts last counts, as
+    ``agreement_covering`` picks it.
+    """
+    rows = db.session.execute(
+        select(Agreement.tenant_id, Agreement.targets)
+        .join(AgreementProgramme, and_(AgreementProgramme.agreement_id == Agreement.id, AgreementProgramme.tenant_id == Agreement.tenant_id))
+        .where(AgreementProgramme.programme_key == KEY, Agreement.active.is_(True), Agreement.declared_status != "draft")
+        .order_by(Agreement.tenant_id, Agreement.starts_on, Agreement.id)
+    ).all()
+    return {tenant_id: dict((all_targets or {}).get(KEY) or {}) for tenant_id, all_targets in rows}
 
 
 def _agreement_national(params: dict[str, Any]) -> ReportResult:
@@ -252,9 +274,13 @@ def _agreement_national(params: dict[str, Any]) -> ReportResult:
         .outerjoin(reached, reached.c.k == tenants.c.id)
         .order_by(tenants.c.id)
     ).all()
+    agreed = _national_targets()
     return ReportResult(
-        columns=["tenant_id", "courses", "mothers_reached", "mothers_target"],
-        rows=[(*r, TARGET_MOTHERS) for r in rows],
+        columns=["tenant_id", "courses", "courses_target", "mothers_reached", "mothers_target"],
+        rows=[
+            (tid, n_courses, agreed.get(tid, {}).get("courses", NO_TARGET), reached, agreed.get(tid, {}).get("mothers", NO_TARGET))
+            for tid, n_courses, reached in rows
+        ],
     )
 
 
@@ -265,6 +291,8 @@ COLUMN_LABELS_DA = {
     "breakdown": "Opdeling", "category": "Kategori", "pending": "Afventer", "enrolled": "Indskrevet", "waitlisted": "Venteliste",
     "declined": "Afvist", "total": "I alt", "measure": "Mål", "value": "Værdi", "tenant_id": "Kommune", "courses": "Forløb",
     "referrals": "Henvisninger", "mothers_reached": "Mødre nået", "mothers_target": "Mål (mødre)",
+    "courses_target": "Mål (forløb)", "courses_with_health_visitor_visit": "Forløb med besøg af sundhedsplejerske",
+    "mothers_reached_pct_of_target": "Mødre nået (% af mål)",
 }
 
 

@@ -1,7 +1,10 @@
 """The agreement's rules for courses, as plain functions over plain values.
 
 Kept free of Flask so they are easy to test and reuse in views, API, jobs
-and reports.
+and reports. The numbers (courses, mothers per course, volunteers per
+course, health-visitor visits) are the covering agreement's targets
+(``core.partnerships.targets_for``), passed in by the caller: a bound of
+``None`` means the agreement sets none, and that check is skipped.
 """
 from __future__ import annotations
 
@@ -11,10 +14,7 @@ from datetime import date, timedelta
 import holidays
 from dateutil.relativedelta import relativedelta
 
-COURSE_MONTHS = (9, 10)  # 9-10 months
-MAX_OVERLAPPING_COURSES = 3
-MIN_READY_VOLUNTEERS = 2
-TARGET_MOTHERS = 24  # up to 24 mothers over 3 courses per municipality
+COURSE_MONTHS = (9, 10)  # the programme's course of 9-10 months
 BABY_MAX_AGE = relativedelta(years=1)
 
 
@@ -32,11 +32,12 @@ def course_length_warning(start: date, end: date) -> str | None:
     return None
 
 
-def capacity_warning(enrolled: int, capacity_min: int, capacity_max: int) -> str | None:
-    if enrolled > capacity_max:
-        return f"{enrolled} mødre er indskrevet; højst {capacity_max} er aftalt."
-    if enrolled < capacity_min:
-        return f"{enrolled} mødre er indskrevet; mindst {capacity_min} er aftalt."
+def capacity_warning(enrolled: int, agreed_min: int | None, agreed_max: int | None) -> str | None:
+    """Enrolled mothers outside the agreement's mothers per course (a missing bound is not checked)."""
+    if agreed_max is not None and enrolled > agreed_max:
+        return f"{enrolled} mødre er indskrevet; højst {agreed_max} er aftalt."
+    if agreed_min is not None and enrolled < agreed_min:
+        return f"{enrolled} mødre er indskrevet; mindst {agreed_min} er aftalt."
     return None
 
 
@@ -62,11 +63,12 @@ def weekly_dates(start: date, end: date, weekday: int) -> tuple[list[date], list
     return dates, skipped
 
 
-def volunteer_warning(ready_volunteers: int) -> str | None:
-    if ready_volunteers < MIN_READY_VOLUNTEERS:
+def volunteer_warning(ready_volunteers: int, agreed_min: int | None) -> str | None:
+    """Fewer ready volunteers than the agreement's volunteers per course (None: not checked)."""
+    if agreed_min is not None and ready_volunteers < agreed_min:
         return (
             f"Kun {ready_volunteers} frivillig(e) med gyldig børneattest og forsikring; "
-            f"mindst {MIN_READY_VOLUNTEERS} er aftalt."
+            f"mindst {agreed_min} er aftalt."
         )
     return None
 
@@ -75,9 +77,9 @@ def in_last_month(end: date, today: date) -> bool:
     return end - relativedelta(months=1) <= today <= end
 
 
-def visit_missing(end: date, today: date, visits: int) -> bool:
-    """Flag: a course in its last month without a health-visitor visit."""
-    return in_last_month(end, today) and visits == 0
+def visit_missing(end: date, today: date, visits: int, agreed: int | None) -> bool:
+    """Flag: a course in its last month with fewer health-visitor visits than agreed (None: no flag)."""
+    return agreed is not None and in_last_month(end, today) and visits < agreed
 
 
 def baby_too_old(birth_date: date | None, on: date) -> bool:

@@ -57,8 +57,9 @@ class CourseSchema(Schema):
         },
     )
     start_time = fields.Time(load_default=None, allow_none=True, metadata={"label": N_("Start time"), "widget": "time"})
-    capacity_min = fields.Integer(load_default=6, validate=validate.Range(min=1, max=30), metadata={"label": N_("Minimum mothers")})
-    capacity_max = fields.Integer(load_default=8, validate=validate.Range(min=1, max=30), metadata={"label": N_("Maximum mothers")})
+    # Left out: the agreement's mothers per course (services.create_course).
+    capacity_min = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Minimum mothers")})
+    capacity_max = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Maximum mothers")})
     status = fields.String(
         load_default="planned", validate=validate.OneOf(COURSE_STATUSES), metadata={"label": N_("Status"), "choice_labels": STATUS_LABELS}
     )
@@ -67,7 +68,8 @@ class CourseSchema(Schema):
     def _dates_and_capacity(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("start_date") and data.get("end_date") and data["end_date"] <= data["start_date"]:
             raise ValidationError(N_("The end date must be after the start date."), field_name="end_date")
-        if data.get("capacity_min", 6) > data.get("capacity_max", 8):
+        low, high = data.get("capacity_min"), data.get("capacity_max")
+        if low is not None and high is not None and low > high:
             raise ValidationError(N_("The minimum cannot exceed the maximum."), field_name="capacity_min")
 
 

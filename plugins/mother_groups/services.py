@@ -19,6 +19,7 @@ from core.db import db
 from core.tenancy.models import utcnow
 from core.volunteers.models import Volunteer
 from plugins.mother_groups import rules
+from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import (
     Attendance,
     Baby,
@@ -39,15 +40,32 @@ CONSENT_SCOPE = "Deltagelse i mødregruppe og registrering af oplysninger (Ny mo
 
 
 def create_course(data: dict[str, Any]) -> Course:
-    overlapping = db.session.scalar(
-        select(func.count()).select_from(Course).where(
-            Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"]
+    """A new course; its capacity defaults to the agreement's mothers per course.
+
+    Without such a target the capacity must be given. At most the agreement's
+    number of courses may overlap (no limit when it names none).
+    """
+    agreed = targets()
+    data = dict(data)
+    missing = {}
+    for name, target in (("capacity_min", "mothers_per_course_min"), ("capacity_max", "mothers_per_course_max")):
+        if data.get(name) is None:
+            data[name] = agreed.get(target)
+        if data[name] is None:
+            missing[name] = ["Angiv antallet; aftalen fastsætter ikke et antal mødre pr. forløb."]
+    if missing:
+        raise ValidationError(missing)
+    if data["capacity_min"] > data["capacity_max"]:
+        raise ValidationError({"capacity_min": ["Minimum kan ikke være større end maksimum."]})
+    limit = agreed.get("courses")
+    if limit is not None:
+        overlapping = db.session.scalar(
+            select(func.count()).select_from(Course).where(
+                Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"]
+            )
         )
-    )
-    if overlapping >= rules.MAX_OVERLAPPING_COURSES:
-        raise ValidationError(
-            {"start_date": [f"Højst {rules.MAX_OVERLAPPING_COURSES} forløb må overlappe i projektperioden."]}
-        )
+        if overlapping >= limit:
+            raise ValidationError({"start_date": [f"Højst {limit} forløb må overlappe i projektperioden (aftalen)."]})
     course = Course(**{k: v for k, v in data.items() if v is not None or k in ("housing_area_id", "location")})
     db.session.add(course)
     db.session.commit()
@@ -67,10 +85,15 @@ class CourseStatus:
 
 
 def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
-    """Warnings and flags for many courses in a fixed number of queries (no N+1)."""
+    """Warnings and flags for many courses in a fixed number of queries (no N+1).
+
+    The numbers come from the covering agreement's targets; a check whose
+    target the agreement does not set (or no agreement at all) is skipped.
+    """
     ids = [c.id for c in courses]
     if not ids:
         return []
+    agreed = targets()
     counts = dict.fromkeys(ids, (0, 0))
     for course_id, enrolled, waitlisted in db.session.execute(
         select(
@@ -103,16 +126,21 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
         status.expired_volunteers = [v.name for v in volunteers[course.id] if not v.certificate_valid_on(today)]
         for warning in (
             rules.course_length_warning(course.start_date, course.end_date),
-            rules.capacity_warning(status.enrolled, course.capacity_min, course.capacity_max) if course.status in ("running", "recruiting") else None,
-            rules.volunteer_warning(status.ready_volunteers) if course.status != "completed" else None,
+            rules.capacity_warning(status.enrolled, agreed.get("mothers_per_course_min"), agreed.get("mothers_per_course_max"))
+            if course.status in ("running", "recruiting") else None,
+            rules.volunteer_warning(status.ready_volunteers, agreed.get("volunteers_per_course_min")) if course.status != "completed" else None,
         ):
             if warning:
                 status.warnings.append(warning)
         for name in status.expired_volunteers:
             status.warnings.append(f"Børneattesten for {name} er ikke gyldig.")
-        status.visit_flag = course.status != "completed" and rules.visit_missing(course.end_date, today, status.visits)
+        agreed_visits = agreed.get("health_visitor_visits_per_course")
+        status.visit_flag = course.status != "completed" and rules.visit_missing(course.end_date, today, status.visits, agreed_visits)
         if status.visit_flag:
-            status.warnings.append("Forløbet er i sin sidste måned uden besøg af sundhedsplejersken.")
+            status.warnings.append(
+                "Forløbet er i sin sidste måned uden besøg af sundhedsplejersken." if status.visits == 0 else
+                f"Forløbet er i sin sidste måned med {status.visits} af {agreed_visits} aftalte besøg af sundhedsplejersken."
+            )
         out.append(status)
     return out
 
@@ -147,7 +175,9 @@ def update_session(session: CourseSession, data: dict[str, Any]) -> None:
 
 
 def assign_volunteer(course: Course, volunteer_id: int) -> None:
-    if db.session.get(Volunteer, volunteer_id) is None:
+    """Only a volunteer of an organisation running the programme here (the agreement's parties)."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.organisation_id not in programme_organisation_ids():
         raise ValidationError({"volunteer_id": ["Den frivillige findes ikke."]})
     exists = db.session.scalar(select(CourseVolunteer.id).where(CourseVolunteer.course_id == course.id, CourseVolunteer.volunteer_id == volunteer_id))
     if exists is None:

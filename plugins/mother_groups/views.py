@@ -13,6 +13,7 @@ from core.db import db
 from core.volunteers.models import Volunteer
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.mother_groups import access, rules, services
+from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import Baby, Consent, Course, CourseSession, Enrolment, HousingArea, Mother, Referral
 from plugins.mother_groups.schemas import (
     ACTIVITY_LABELS,
@@ -72,12 +73,27 @@ def _mother_choices():
 # --- overview and courses ------------------------------------------------------------
 
 
+def _new_course_values() -> dict[str, int]:
+    """A new course's form, its capacity filled in with the agreement's mothers per course."""
+    agreed = targets()
+    return {
+        name: agreed[target]
+        for name, target in (("capacity_min", "mothers_per_course_min"), ("capacity_max", "mothers_per_course_max"))
+        if target in agreed
+    }
+
+
+def _volunteer_choices():
+    """Volunteers of the organisations running the programme here (the covering agreement's parties)."""
+    return _choices(Volunteer, where=Volunteer.organisation_id.in_(programme_organisation_ids() or {-1}))
+
+
 @bp.get("/")
 def index(values=None, errors=None, status=200):
     courses = db.session.scalars(select(Course).order_by(Course.start_date)).all()
     statuses = services.course_statuses(courses, date.today())
     pending = db.session.scalar(select(db.func.count()).select_from(Referral).where(Referral.status == "pending"))
-    fields = form_fields(CourseSchema(), values, errors, {"housing_area_id": _choices(HousingArea)})
+    fields = form_fields(CourseSchema(), values if values is not None else _new_course_values(), errors, {"housing_area_id": _choices(HousingArea)})
     return render_template(
         "mother_groups/index.html", statuses=statuses, pending=pending, fields=fields, general_errors=form_errors(errors or {})
     ), status
@@ -127,7 +143,7 @@ def course(course_id: int, forms_errors=None, status=200):
         "mother_groups/course.html", course=course, state=state, enrolments=enrolments, sessions=sessions,
         volunteers=volunteers, today=date.today(), activity_labels=ACTIVITY_LABELS,
         enrol_fields=form_fields(EnrolmentSchema(), request.form if errors.get("enrol") else None, errors.get("enrol"), {"mother_id": _mother_choices()}),
-        volunteer_fields=form_fields(CourseVolunteerSchema(), None, errors.get("volunteer"), {"volunteer_id": _choices(Volunteer)}),
+        volunteer_fields=form_fields(CourseVolunteerSchema(), None, errors.get("volunteer"), {"volunteer_id": _volunteer_choices()}),
         leave_fields=form_fields(LeaveSchema()),
     ), status
 
@@ -242,14 +258,32 @@ def attendance(session_id: int):
 
 @bp.get("/my-sessions")
 def my_sessions():
+    """The sessions to record attendance for: per running course today's (or else its latest) session first, then the coming ones.
+
+    A volunteer sees only the courses she serves; managers see every course.
+    """
     p = access.principal()
-    query = select(CourseSession, Course.name).join(Course, Course.id == CourseSession.course_id).where(
-        CourseSession.date >= date.today().replace(day=1), CourseSession.status != "cancelled"
-    )
+    today = date.today()
+    query = select(CourseSession, Course.name).join(Course, Course.id == CourseSession.course_id).where(CourseSession.status != "cancelled")
     if not access.manages(p):
         query = query.where(CourseSession.course_id.in_(access.volunteer_course_ids(p) or {-1}))
-    sessions = db.session.execute(query.order_by(CourseSession.date).limit(40)).all()
-    return render_template("mother_groups/my_sessions.html", sessions=sessions)
+    # The latest session on or before today of each course: where attendance is recorded now.
+    latest = db.session.execute(
+        query.where(CourseSession.date <= today, Course.status != "completed").order_by(CourseSession.date.desc(), CourseSession.id.desc()).limit(40)
+    ).all()
+    current, seen = [], set()
+    for meeting, name in latest:
+        if meeting.course_id not in seen:
+            seen.add(meeting.course_id)
+            current.append((meeting, name))
+    shown = {m.id for m, _ in current}
+    sessions = [
+        row for row in db.session.execute(
+            query.where(CourseSession.date >= today).order_by(CourseSession.date).limit(40)
+        ).all()
+        if row[0].id not in shown
+    ]
+    return render_template("mother_groups/my_sessions.html", current=current, sessions=sessions, today=today)
 
 
 # --- mothers --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ DEFAULT_RETENTION_DAYS = 365  # after the family's last contact; tenant setting 
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Åben rådgivning", name_en="Open counselling", partner_organisation="Mødrehjælpen")
+    return Programme(key=KEY, name_da="Åben rådgivning", name_en="Open counselling")
 
 
 @hookimpl
@@ -81,8 +81,8 @@ def samvirke_permissions():
     from core.plugins.types import Permission
 
     return [
-        Permission("open_counselling.counsel", "Register and read contacts, families and notifications", roles=("partner_staff", "tenant_admin")),
-        Permission("open_counselling.aggregates", "Read the aggregated annual report", roles=("municipal_staff", "finance")),
+        Permission("open_counselling.counsel", "Register and read contacts, families and notifications (the running organisation's staff only)", roles=("partner_staff",)),
+        Permission("open_counselling.aggregates", "Read the aggregated annual report", roles=("municipal_staff", "finance", "tenant_admin")),
     ]
 
 

@@ -13,7 +13,7 @@ from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import ContactSchema, FamilySchema
 from plugins.open_counselling.views import COUNSELLORS
 
-blp = Blueprint("open_counselling_api", __name__, description="Open counselling (Mødrehjælpen)")
+blp = Blueprint("open_counselling_api", __name__, description="Open counselling (the authority-free room: the running organisation's counsellors only)")
 PREFIX = "/<tenant>/api/v1/open_counselling"
 AUTHORIZATION = {
     f"{PREFIX}/contacts": COUNSELLORS,

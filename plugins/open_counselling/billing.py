@@ -3,11 +3,16 @@
 Fredericia pays 160,000 DKK a year; Mødrehjælpen invoices each quarter, so
 40,000 DKK a quarter. The agreement runs from 1 January 2020 without an end
 and can be terminated by either party with 6 months' notice to the end of a
-calendar year (seeds/002)::
+calendar year (seeds/002). In the tenant file::
 
-    {"rule": "open_counselling.quarterly", "start": "2020-01-01", "end": None,
-     "amount_per_year": 160000, "notice_given_on": None}
+    [agreements.billing]
+    rule = "open_counselling.quarterly"
+    parameters = { amount_per_year = 160000 }
 
+``lines`` receives the parameters loaded by ``QuarterlyParameters`` plus the
+agreement's ``start`` and ``end`` (core passes the end a recorded notice
+brings, computed from the agreement's own notice terms); ``notice_given_on``
+is still understood for callers that pass the notice date themselves.
 ``start``, ``end`` and ``notice_given_on`` are ISO dates, ``date`` objects or
 ``None`` (``start`` is required).
 
@@ -35,6 +40,8 @@ import calendar
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from marshmallow import Schema, fields, validate
 
 from core.plugins.types import InvoiceLine
 
@@ -86,9 +93,16 @@ def _quarters(first: date, last: date):
         year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
 
 
+class QuarterlyParameters(Schema):
+    """``amount_per_year = 160000``: DKK a year, a quarter of it invoiced each quarter."""
+
+    amount_per_year = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False, error="must be more than 0"))
+
+
 class QuarterlyRule:
     key = "open_counselling.quarterly"
     name_da = "Fast årligt beløb, faktureret kvartalsvis"
+    parameters = QuarterlyParameters
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
         period_start, period_end = _as_date(period_start), _as_date(period_end)

@@ -1,6 +1,8 @@
 """Demo data for a tenant with open counselling: a year of contacts that look real.
 
-Deterministic per tenant and safe to load twice.
+Deterministic per tenant and safe to load twice. Loaded only where an
+agreement covers the programme, in the name of the organisation running it
+there (Mødrehjælpen in Fredericia, another organisation elsewhere).
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 
 from core.db import db
+from core.partnerships import organisations_of_programme
 from core.tenancy.models import Tenant
 from plugins.open_counselling import services
+from plugins.open_counselling.governance import agreed_governance
 from plugins.open_counselling.models import (
     AGE_BANDS,
     EMPLOYMENT,
@@ -34,12 +38,20 @@ DESCRIPTIONS = [
 ]
 
 
+KEY = "open_counselling"
+
+
 def load(tenant: Tenant) -> None:
     if db.session.scalar(select(func.count()).select_from(Contact)):
         return
+    organisations = organisations_of_programme(KEY)
+    if not organisations:
+        return  # no agreement covers the programme here: nobody to run it
+    organisation = organisations[0]
     rng = random.Random(tenant.id * 7)
     today = date.today()
-    office = Office(name=f"Mødrehjælpen, åben rådgivning {tenant.name.replace(' Kommune', '')}", address="Familiehuset, Prinsessegade 20",
+    town = tenant.name.replace(" Kommune", "")
+    office = Office(name=f"{organisation.name}, åben rådgivning {town}", address="Familiehuset, Prinsessegade 20",
                     phone="+45 70 20 30 40", phone_counselling="+45 33 45 43 43")
     db.session.add(office)
     db.session.flush()
@@ -47,14 +59,14 @@ def load(tenant: Tenant) -> None:
         OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0)),
         OpeningHours(office_id=office.id, weekday=3, opens=time(13, 0), closes=time(17, 0)),
         Closure(office_id=office.id, day=today + timedelta(days=9), reason="Rådgiveren er syg",
-                notice="Ring til Mødrehjælpens telefonrådgivning i stedet på 33 45 43 43."),
+                notice=f"Ring til telefonrådgivningen ({organisation.name}) i stedet på 33 45 43 43."),
     ])
     families = []
     for number in range(1, 131):
         children = rng.choice([1, 1, 1, 2, 2, 3])
         family = services.save_family(
             {
-                "family_number": f"FR-{today.year - 1}-{number:03d}",
+                "family_number": f"{town[:2].upper()}-{today.year - 1}-{number:03d}",
                 "parent_age_band": rng.choices(AGE_BANDS, weights=[3, 25, 30, 35, 7])[0],
                 "pregnant": rng.random() < 0.2, "children_count": children,
                 "children_ages": ",".join(str(rng.randint(0, 6)) for _ in range(children)),
@@ -91,15 +103,22 @@ def load(tenant: Tenant) -> None:
             db.session.add(contact)
     db.session.add_all([
         Notification(family_id=families[3].id, day=today - timedelta(days=150), ground="Bekymring for barnets trivsel efter vold i hjemmet.",
-                     author="Rådgiver (demo)", recipient_unit="Børne- og Familieafdelingen, Fredericia Kommune", channel="digital",
+                     author="Rådgiver (demo)", recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}", channel="digital",
                      receipt_confirmed_on=today - timedelta(days=149)),
         Notification(family_id=None, day=today - timedelta(days=40), ground="Gravid i uge 30 uden bolig.", author="Rådgiver (demo)",
-                     recipient_unit="Børne- og Familieafdelingen, Fredericia Kommune", channel="phone"),
-        GovernanceMeeting(kind="steering", held_on=today - timedelta(days=170), members="Mødrehjælpen, Fredericia Kommune (chef for Familie og Forebyggelse)",
-                          minutes="Årlig gennemgang af aftalen; uændret fortsættelse."),
-        GovernanceMeeting(kind="follow", held_on=today - timedelta(days=80), members="Rådgiver, frivilligkonsulent, sundhedsplejen, familieafdelingen",
-                          minutes="Henvisningsveje og åbningstider i julen."),
-        GovernanceMeeting(kind="follow", held_on=today - timedelta(days=10), members="Rådgiver, frivilligkonsulent, familieafdelingen",
-                          minutes="Status på antal familier; lukkedage."),
+                     recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}", channel="phone"),
+    ])
+    # Meetings of the groups the agreement sets up only.
+    groups = agreed_governance().rhythms
+    db.session.add_all([
+        meeting for meeting in (
+            GovernanceMeeting(kind="steering", held_on=today - timedelta(days=170), members=f"{organisation.name}, {tenant.name} (chef for Familie og Forebyggelse)",
+                              minutes="Årlig gennemgang af aftalen; uændret fortsættelse."),
+            GovernanceMeeting(kind="follow", held_on=today - timedelta(days=80), members="Rådgiver, frivilligkonsulent, sundhedsplejen, familieafdelingen",
+                              minutes="Henvisningsveje og åbningstider i julen."),
+            GovernanceMeeting(kind="follow", held_on=today - timedelta(days=10), members="Rådgiver, frivilligkonsulent, familieafdelingen",
+                              minutes="Status på antal familier; lukkedage."),
+        )
+        if meeting.kind in groups
     ])
     db.session.flush()

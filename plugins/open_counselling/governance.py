@@ -1,21 +1,22 @@
 """Governance of the partnership: steering- and follow-group meetings, and the annual review.
 
-The agreement (Mødrehjælpen and Fredericia Kommune) sets up a steering group
-meeting half-yearly (strategic) and a follow group meeting quarterly
-(operational), and has the agreement reviewed once a year before the end of
-the second quarter. The page lists the meetings of both groups, holds a form
-to record one, and shows:
+What the groups must do is the covering agreement's business, read from its
+terms (``agreement_covering("open_counselling").terms``): ``review`` (e.g.
+once a year before 30 June, Fredericia) and ``governance`` (e.g. a steering
+group half-yearly and a follow group quarterly). The page lists the meetings
+of both groups, holds a form to record one, and shows:
 
-- the annual review, dated 30 June of the current year, as
-  ``done`` ("done this year") when a steering-group meeting was held between
-  1 January and 30 June of this year (the review is the steering group's
-  business, so such a meeting counts as the review; its minutes are not
-  read), else ``due`` until 30 June and ``overdue`` after;
-- a flag when the last follow-group meeting is more than 3 months ago, or the
-  last steering-group meeting more than 6 months ago (or none is recorded).
-  "More than n months": held before the same day n months back (a day that
-  month lacks becomes its last day), so exactly n months ago is not flagged.
+- the annual review, when the agreement has one, dated its by-date of the
+  current year, as ``done`` ("done this year") when a meeting of the
+  reviewing group was held between 1 January and that date (the steering
+  group where the agreement sets one up, else the follow group; its minutes
+  are not read), else ``due`` until the date and ``overdue`` after;
+- per group the agreement sets up, a flag when its last meeting is more than
+  its interval ago (or none is recorded). "More than n months": held before
+  the same day n months back (a day that month lacks becomes its last day),
+  so exactly n months ago is not flagged.
 
+No agreement (or no such term): no review reminder, no rhythm flags.
 Only meetings held on or before today count; a meeting recorded with a later
 date is a planned one and is listed, but does not satisfy a rule.
 
@@ -26,25 +27,29 @@ having written nothing. Core mounts the blueprint under
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from core.calendar import parse_month_day
 from core.db import db
 from core.identity.authz import allowed_roles
 from core.identity.sessions import current_principal
+from core.partnerships import agreement_covering
+from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling.governance_schemas import (
     MEETING_KIND_LABELS,
     MeetingSchema,
 )
-from plugins.open_counselling.models import GovernanceMeeting
+from plugins.open_counselling.models import MEETING_KINDS, GovernanceMeeting
 
 bp = Blueprint("open_counselling_governance", __name__, template_folder="templates")
 
+KEY = "open_counselling"
 _PREFIX = "/<tenant>/open_counselling"
 _READERS = ["tenant_admin", "municipal_staff", "partner_staff", "platform_admin"]
 _WRITERS = ["tenant_admin", "partner_staff", "platform_admin"]
@@ -53,8 +58,37 @@ AUTHORIZATION: dict[str, dict[str, list[str]]] = {
     f"{_PREFIX}/governance/meetings": {"POST": _WRITERS},
 }
 
-REVIEW_DEADLINE = (6, 30)  # the agreement is reviewed before the end of Q2
-MEETING_INTERVAL_MONTHS = {"steering": 6, "follow": 3}
+# The agreement's governance bodies (core.partnerships.terms) as this page's meeting kinds.
+KIND_OF_BODY = {"steering_group": "steering", "follow_group": "follow"}
+
+
+@dataclass(frozen=True)
+class AgreedGovernance:
+    """What the covering agreement sets: the review (None: none) and each group's rhythm by meeting kind."""
+
+    covered: bool = False  # an agreement covers the programme here
+    review: ReviewSchedule | None = None
+    rhythms: dict[str, GovernanceRhythm] = field(default_factory=dict)
+
+    @property
+    def review_kind(self) -> str:
+        """The group whose meeting counts as the review: the steering group, else the follow group."""
+        return next((k for k in ("steering", "follow") if k in self.rhythms), "steering")
+
+
+def agreed_governance() -> AgreedGovernance:
+    """The covering agreement's review and rhythms (empty when no agreement covers the programme)."""
+    agreement = agreement_covering(KEY)
+    if agreement is None:
+        return AgreedGovernance()
+    terms = agreement.terms or {}
+    review = ReviewSchedule.from_dict(terms["review"]) if terms.get("review") else None
+    rhythms = {
+        KIND_OF_BODY[rhythm.body]: rhythm
+        for rhythm in GovernanceRhythm.from_list(terms.get("governance") or [])
+        if rhythm.body in KIND_OF_BODY
+    }
+    return AgreedGovernance(True, review, rhythms)
 
 
 def months_before(day: date, months: int) -> date:
@@ -69,16 +103,20 @@ def months_before(day: date, months: int) -> date:
 class Review:
     deadline: date
     status: str  # "done", "due" or "overdue"
-    held_on: date | None  # the steering-group meeting that counts as the review
+    held_on: date | None  # the meeting that counts as the review
+    kind: str = "steering"  # the group whose meeting counts
 
 
-def review_status(steering_held: list[date], today: date) -> Review:
-    """The annual review of the agreement in ``today``'s year (see the module's rule)."""
-    deadline = date(today.year, *REVIEW_DEADLINE)
-    window = [d for d in steering_held if date(today.year, 1, 1) <= d <= min(deadline, today)]
+def review_status(schedule: ReviewSchedule, held: list[date], today: date, kind: str = "steering") -> Review:
+    """The annual review of the agreement in ``today``'s year (see the module's rule).
+
+    ``held``: the days the reviewing group (``kind``) met.
+    """
+    deadline = date(today.year, *parse_month_day(schedule.by))
+    window = [d for d in held if date(today.year, 1, 1) <= d <= min(deadline, today)]
     if window:
-        return Review(deadline, "done", max(window))
-    return Review(deadline, "due" if today <= deadline else "overdue", None)
+        return Review(deadline, "done", max(window), kind)
+    return Review(deadline, "due" if today <= deadline else "overdue", None, kind)
 
 
 @dataclass(frozen=True)
@@ -87,12 +125,14 @@ class GroupFlag:
     last_held: date | None
     months: int
     late: bool
+    rhythm_da: str = ""  # e.g. "halvårligt", from the agreement
 
 
-def group_flag(kind: str, last_held: date | None, today: date) -> GroupFlag:
-    months = MEETING_INTERVAL_MONTHS[kind]
+def group_flag(kind: str, rhythm: GovernanceRhythm, last_held: date | None, today: date) -> GroupFlag:
+    """Late when the group's last meeting is more than the agreement's interval ago (or none is recorded)."""
+    months = rhythm.every_months
     late = last_held is None or last_held < months_before(today, months)
-    return GroupFlag(kind, last_held, months, late)
+    return GroupFlag(kind, last_held, months, late, rhythm.describe_da())
 
 
 def _may_edit() -> bool:
@@ -104,6 +144,7 @@ def _may_edit() -> bool:
 
 def _render(errors: dict[str, Any] | None = None):
     today = date.today()
+    agreed = agreed_governance()
     meetings = db.session.scalars(
         select(GovernanceMeeting).order_by(GovernanceMeeting.held_on.desc(), GovernanceMeeting.id.desc())
     ).all()
@@ -115,19 +156,24 @@ def _render(errors: dict[str, Any] | None = None):
             .group_by(GovernanceMeeting.kind)
         ).all()
     )
-    steering_this_year = db.session.scalars(
-        select(GovernanceMeeting.held_on).where(
-            GovernanceMeeting.kind == "steering",
-            GovernanceMeeting.held_on >= date(today.year, 1, 1),
-            GovernanceMeeting.held_on <= today,
-        )
-    ).all()
+    review = None
+    if agreed.review is not None:
+        held_this_year = db.session.scalars(
+            select(GovernanceMeeting.held_on).where(
+                GovernanceMeeting.kind == agreed.review_kind,
+                GovernanceMeeting.held_on >= date(today.year, 1, 1),
+                GovernanceMeeting.held_on <= today,
+            )
+        ).all()
+        review = review_status(agreed.review, list(held_this_year), today, agreed.review_kind)
     return render_template(
         "open_counselling/governance.html",
         steering=[m for m in meetings if m.kind == "steering"],
         follow=[m for m in meetings if m.kind == "follow"],
-        review=review_status(list(steering_this_year), today),
-        flags=[group_flag(kind, last_held.get(kind), today) for kind in ("steering", "follow")],
+        agreed=agreed,
+        review=review,
+        review_da=agreed.review.describe_da() if agreed.review else None,
+        flags=[group_flag(kind, agreed.rhythms[kind], last_held.get(kind), today) for kind in MEETING_KINDS if kind in agreed.rhythms],
         kind_labels={k: str(v) for k, v in MEETING_KIND_LABELS.items()},  # translated now, in the request's language
         fields=form_fields(MeetingSchema(), request.form if errors is not None else None, errors),
         general_errors=form_errors(errors or {}),

@@ -1,8 +1,8 @@
 """Form schema of a notification of concern (SEL § 153 / Barnets Lov § 133).
 
 The ground is the partner's "authority-free room": ``partner_only``, so it is
-never shown to (or accepted from) anyone but partner staff and the tenant
-administrator. The family is optional and chosen by its family number only.
+never shown to (or accepted from) anyone but the running organisation's staff
+(a platform administrator only through break-the-glass). The family is optional and chosen by its family number only.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class NotificationSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=20000),
         metadata={"label": N_("Ground"), "widget": "textarea", "partner_only": True,
-                  "hint": N_("What gives rise to the concern. Seen only by the partner's staff and the administrator.")},
+                  "hint": N_("What gives rise to the concern. Seen only by the staff of the organisation running the counselling.")},
     )
     author = fields.String(
         required=True, validate=validate.Length(min=1, max=120),

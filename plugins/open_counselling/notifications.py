@@ -1,10 +1,11 @@
 """Notifications of concern (underretninger, SEL § 153 / Barnets Lov § 133): list, record, update.
 
-The pages belong to the partner's "authority-free room": partner staff and the
-tenant administrator record and read them (a platform administrator may read
-them, without the ground, which is partner-only). Municipal staff get 403 here;
-they see only that notifications were sent and when, in the report
-``open_counselling.notifications_sent``.
+The pages belong to the partner's "authority-free room": only the staff of the
+organisation running the counselling (party to the covering agreement) record
+and read them. The municipality, its tenant administrator included, gets 403
+here; it sees only that notifications were sent and when, in the report
+``open_counselling.notifications_sent``. A platform administrator reads them
+only through an audited break-the-glass.
 
 Every notification opened, recorded or changed is written to the audit trail
 (``open_counselling.notification:<id>``), never with the values. An invalid
@@ -34,9 +35,10 @@ from plugins.open_counselling.notification_schemas import (
 bp = Blueprint("open_counselling_notifications", __name__, template_folder="templates")
 
 _PREFIX = "/<tenant>/open_counselling"
-# The ground is partner-only, so only those who may see it may record one.
-_READERS = ["tenant_admin", "partner_staff", "platform_admin"]
-_WRITERS = ["tenant_admin", "partner_staff"]
+# The ground is partner-only, so only those who may see it may record one;
+# the municipality sees that and when a notification was made (a report).
+_READERS = ["partner_staff", "break_glass"]
+_WRITERS = ["partner_staff"]
 AUTHORIZATION: dict[str, dict[str, list[str]]] = {
     f"{_PREFIX}/notifications/": {"GET": _READERS, "POST": _WRITERS},
     f"{_PREFIX}/notifications/<int:notification_id>": {"GET": _READERS, "POST": _WRITERS},

@@ -19,7 +19,10 @@ from plugins.open_counselling.schemas import LABELS, NEED_LEVEL_LABELS, ContactS
 bp = Blueprint("open_counselling", __name__, template_folder="templates")
 bp.add_app_template_filter(lambda code: str(LABELS.get(code, code or "")), "oc_label")
 PREFIX = "/<tenant>/open_counselling"
-COUNSELLORS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
+# The authority-free room: the running organisation's counsellors only; never
+# the municipality (its tenant administrator included); a platform
+# administrator only through an audited break-the-glass.
+COUNSELLORS = [R.PARTNER_STAFF, R.BREAK_GLASS]
 AUTHORIZATION = {
     f"{PREFIX}/": COUNSELLORS,
     f"{PREFIX}/contacts": COUNSELLORS,

@@ -15,7 +15,7 @@ KEY = "volunteer_association"
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Lokalforening med butik", name_en="Local association with a shop", partner_organisation="Mødrehjælpen")
+    return Programme(key=KEY, name_da="Lokalforening med butik", name_en="Local association with a shop")
 
 
 @hookimpl

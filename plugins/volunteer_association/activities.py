@@ -43,6 +43,7 @@ from plugins.volunteer_association.models import (
     ActivityVolunteer,
     GrantApplication,
 )
+from plugins.volunteer_association.organisation import of_running_organisation
 
 bp = Blueprint("volunteer_association_activities", __name__, template_folder="templates")
 
@@ -117,14 +118,19 @@ def _granted_choices() -> list[tuple[int, str]]:
 
 
 def _volunteer_choices() -> list[tuple[int, str]]:
-    return [tuple(r) for r in db.session.execute(select(Volunteer.id, Volunteer.name).order_by(Volunteer.name, Volunteer.id))]
+    """The volunteers of the organisations running the association here (the agreement's parties)."""
+    return [
+        tuple(r) for r in db.session.execute(
+            select(Volunteer.id, Volunteer.name).where(of_running_organisation()).order_by(Volunteer.name, Volunteer.id)
+        )
+    ]
 
 
 # --- Activities -------------------------------------------------------------------------
 
 
 def _load_activity(formdata: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The form's data, with the grant and the volunteers checked to be the tenant's own."""
+    """The form's data, with the grant checked to be the tenant's own and the volunteers the running organisation's."""
     data, errors = load_form(ActivitySchema(), formdata)
     if data is None:
         return None, errors
@@ -136,7 +142,7 @@ def _load_activity(formdata: Any) -> tuple[dict[str, Any] | None, dict[str, Any]
         return None, {"grant": [str(UNKNOWN_CHOICE)]}
     wanted = set(data["volunteer_ids"])
     if wanted:
-        found = set(db.session.scalars(select(Volunteer.id).where(Volunteer.id.in_(wanted))))
+        found = set(db.session.scalars(select(Volunteer.id).where(Volunteer.id.in_(wanted), of_running_organisation())))
         if found != wanted:
             return None, {"volunteers": [str(UNKNOWN_CHOICE)]}
     data["volunteer_ids"] = sorted(wanted)

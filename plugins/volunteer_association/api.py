@@ -11,7 +11,7 @@ from plugins.volunteer_association import shifts as shift_views
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
 
-blp = Blueprint("volunteer_association_api", __name__, description="Local association and shop (Mødrehjælpen)")
+blp = Blueprint("volunteer_association_api", __name__, description="Local association and shop")
 PREFIX = "/<tenant>/api/v1/volunteer_association"
 AUTHORIZATION = {
     f"{PREFIX}/shifts": {"GET": [*shift_views.MANAGERS, "volunteer"], "POST": shift_views.MANAGERS},

@@ -11,12 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from marshmallow import Schema
+
 from core.plugins.types import InvoiceLine
 
 
 class NoBillingRule:
     key = "volunteer_association.none"
     name_da = "Ingen fakturering: foreningen faktureres ikke"
+    parameters = Schema.from_dict({}, name="NoBillingParameters")  # takes none
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
         return []

@@ -1,6 +1,10 @@
 """Demo data for a tenant with the association: a year of shifts, takings and activities.
 
-Deterministic per tenant and safe to load twice.
+Deterministic per tenant and safe to load twice. Loaded only where an
+agreement covers the programme: the volunteers belong to the organisation
+running it there, and the demo volunteer's log-in is the development
+provider's volunteer of that organisation (so in a tenant where another
+organisation runs another programme, its volunteer is a different log-in).
 """
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.db import db
+from core.identity.dev_idp import volunteer_subject
+from core.partnerships import organisations_of_programme
 from core.tenancy.models import Tenant
 from core.volunteers.models import Volunteer
 from plugins.volunteer_association.models import (
@@ -32,19 +38,35 @@ ACTIVITIES = {
 }
 
 
+KEY = "volunteer_association"
+
+
 def load(tenant: Tenant) -> None:
     if db.session.scalar(select(func.count()).select_from(Shift)):
         return
+    organisations = organisations_of_programme(KEY)
+    if not organisations:
+        return  # no agreement covers the programme here: nobody to run it
+    organisation = organisations[0]
     rng = random.Random(tenant.id * 13)
     today = date.today()
     issuer = (tenant.identity_provider or {}).get("issuer", "")
+    own_login = f"{issuer}|{volunteer_subject(tenant.slug, organisation.slug)}"  # the demo volunteer's own log-in
+    # One person, one volunteer in the registry: where the organisation's demo volunteer already
+    # volunteers in another of its programmes here, she is the same volunteer (one log-in, one row).
+    existing = db.session.scalar(select(Volunteer).where(Volunteer.login_subject == own_login))
     volunteers = [
-        Volunteer(name=name, partner_organisation="Mødrehjælpen", login_subject=login, insured_from=today - timedelta(days=800),
+        Volunteer(name=name, organisation_id=organisation.id, login_subject=login, insured_from=today - timedelta(days=800),
                   training_completed_on=today - timedelta(days=700))
-        for name, login in [("Grethe Nielsen", f"{issuer}|{tenant.slug}-volunteer"), ("Inge Madsen", None), ("Lis Kristensen", None),
+        for name, login in [("Grethe Nielsen", own_login), ("Inge Madsen", None), ("Lis Kristensen", None),
                             ("Ole Pedersen", None), ("Susanne Berg", None)]
+        if not (login and existing is not None)
     ]
     db.session.add_all(volunteers)
+    if existing is not None:
+        existing.insured_from = existing.insured_from or today - timedelta(days=800)
+        existing.training_completed_on = existing.training_completed_on or today - timedelta(days=700)
+        volunteers.insert(0, existing)
     db.session.add_all([ShopHours(weekday=d, opens=time(10, 0), closes=time(17, 30)) for d in range(0, 5)] + [ShopHours(weekday=5, opens=time(10, 0), closes=time(14, 0))])
     db.session.flush()
     day = today - timedelta(days=365)

@@ -22,6 +22,7 @@ from core.volunteers import current_volunteer
 from core.volunteers.models import Volunteer
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
+from plugins.volunteer_association.organisation import of_running_organisation
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
 
 bp = Blueprint("volunteer_association", __name__, template_folder="templates")
@@ -104,7 +105,11 @@ def create_shift():
 def _volunteer_for_action() -> Volunteer:
     """The volunteer an action is for: herself, or (for staff) the one chosen in the form."""
     if manages() and request.form.get("volunteer_id"):
-        volunteer = db.session.get(Volunteer, int(request.form["volunteer_id"]))
+        # Staff choose among the running organisation's volunteers only (the covering agreement's parties).
+        chosen = request.form["volunteer_id"]
+        volunteer = db.session.scalar(
+            select(Volunteer).where(Volunteer.id == int(chosen), of_running_organisation())
+        ) if chosen.isdigit() else None
     else:
         volunteer = _me()
     if volunteer is None:

@@ -104,10 +104,39 @@ def test_an_inverted_period_is_refused():
 
 
 def test_ishoj_tenant_file_agreement_bills_the_seed_figures():
+    """The real tenant file, read the new way: the agreement's billing rule and its parameters."""
     from config import ROOT
     from core.tenancy.files import read_tenant_files
 
     ishoj = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "ishoj")
-    agreement = next(a for a in ishoj["agreements"] if a["rule"] == "mother_groups.staircase")
-    lines = StaircaseRule().lines(agreement, date(2023, 1, 1), date(2025, 12, 31))
+    (agreement,) = [a for a in ishoj["agreements"] if a["billing"]["rule"] == RULE.key]
+    (rule,) = [r for r in billing_rules() if r.key == agreement["billing"]["rule"]]
+    params = rule.parameters().load(agreement["billing"]["parameters"])
+    lines = rule.lines({**params, "start": agreement["start"], "end": agreement["end"]}, date(2023, 1, 1), date(2025, 12, 31))
     assert [line.amount for line in lines] == [Decimal("14000.00"), Decimal("28000.00"), Decimal("42000.00")]
+    assert sum(line.amount for line in lines) == Decimal("84000.00")
+    assert (agreement["start"], agreement["end"]) == (date(2023, 1, 1), date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(("parameters", "field", "message"), [
+    ({"amounts": {"2024": -14000}}, "amounts", "an amount cannot be negative"),
+    ({"amounts": {"20x4": 14000}}, "amounts", 'a year must be four digits, e.g. "2024"'),
+    ({"amounts": {}}, "amounts", "name the amount of at least one year"),
+    ({"amounts": {"2024": "fjorten tusind"}}, "amounts", "Not a valid number."),
+    ({}, "amounts", "Missing data for required field."),
+    ({"amounts": {"2024": 14000}, "amount_per_year": 14000}, "amount_per_year", "Unknown field."),
+])
+def test_the_parameters_schema_refuses_bad_input_with_a_clear_message(parameters, field, message):
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        RULE.parameters().load(parameters)
+    errors = refused.value.messages
+    assert list(errors) == [field]
+    assert message in repr(errors[field]), errors
+
+
+def test_the_parameters_schema_loads_the_tenant_files_form():
+    assert RULE.parameters().load({"amounts": {"2023": 14000, "2024": 28000.5}}) == {
+        "amounts": {"2023": Decimal("14000"), "2024": Decimal("28000.5")},
+    }

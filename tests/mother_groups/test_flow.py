@@ -9,8 +9,9 @@ from sqlalchemy import func, select, text
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer
-from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
-from tests.conftest import csrf_from
+from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
+from tests.conftest import csrf_from, organisation_id
+from tests.conftest import agreement_says
 
 API = "/alpha/api/v1/mother_groups"
 
@@ -117,7 +118,7 @@ def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, co
 
         user = db.session.get(User, user_id)
         other = Course(name="Andet forløb", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
-        volunteer = Volunteer(name="Birgitte", partner_organisation="DRC Integration", login_subject=f"{user.issuer}|{user.subject}")
+        volunteer = Volunteer(name="Birgitte", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}")
         db.session.add_all([other, volunteer])
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course_id, volunteer_id=volunteer.id))
@@ -170,7 +171,7 @@ def test_course_page_warns_about_volunteers_and_flags_a_missing_visit(app, clien
     today = date.today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running")
-        expired = Volunteer(name="Karin Udløbet", partner_organisation="DRC Integration", certificate_result="approved",
+        expired = Volunteer(name="Karin Udløbet", organisation_id=organisation_id(app, "testforeningen"), certificate_result="approved",
                             certificate_valid_until=today - timedelta(days=1), insured_from=today - timedelta(days=100))
         db.session.add_all([course, expired])
         db.session.flush()
@@ -261,3 +262,150 @@ def test_consent_withdrawal_is_recorded_with_its_date(app, client_for, tenant_a)
     assert client.post(f"/alpha/mother_groups/consents/{consent_id}/withdraw", data={"csrf_token": csrf_from(page)}).status_code == 302
     with app.app_context(), tenant_context(tenant_a):
         assert db.session.get(Consent, consent_id).withdrawn_on == date.today()
+
+
+# --- the agreement's numbers --------------------------------------------------------------
+
+
+def test_a_new_course_takes_its_capacity_from_the_agreement(client_for, app, tenant_a):
+    client = client_for("alpha")
+    body = {"name": "Forløb", "start_date": "2026-01-05", "end_date": "2026-10-15"}
+    created = client.post(f"{API}/courses", json=body).get_json()
+    assert (created["capacity_min"], created["capacity_max"]) == (6, 8)  # Ishøj's 6-8 mothers
+    page = client.get("/alpha/mother_groups/").get_data(as_text=True)
+    import re
+
+    assert re.search(r'name="capacity_min"[^>]*value="6"', page) and re.search(r'name="capacity_max"[^>]*value="8"', page)  # pre-filled
+    with agreement_says(app, tenant_a, "mother_groups", targets={"mothers_per_course_min": 5, "mothers_per_course_max": 10}):
+        other = client.post(f"{API}/courses", json=body).get_json()
+        assert (other["capacity_min"], other["capacity_max"]) == (5, 10)
+    with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):  # no number of mothers
+        refused = client.post(f"{API}/courses", json=body)
+        assert refused.status_code == 422
+        assert set(refused.get_json()["errors"]["json"]) == {"capacity_min", "capacity_max"}
+        given = client.post(f"{API}/courses", json={**body, "capacity_min": 4, "capacity_max": 9})
+        assert given.status_code == 201 and given.get_json()["capacity_max"] == 9
+
+
+def test_the_number_of_overlapping_courses_is_the_agreements(app, client_for, tenant_a):
+    client = client_for("alpha")
+    body = {"name": "Forløb", "start_date": "2026-01-05", "end_date": "2026-10-15"}
+    with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 2, "mothers_per_course_min": 6, "mothers_per_course_max": 8}):
+        assert [client.post(f"{API}/courses", json=body).status_code for _ in range(3)] == [201, 201, 422]
+    with agreement_says(app, tenant_a, "mother_groups", targets={"mothers_per_course_min": 6, "mothers_per_course_max": 8}):
+        assert client.post(f"{API}/courses", json=body).status_code == 201  # no such target: no limit
+
+
+def _ending_course_with_an_expired_volunteer(app, tenant_a) -> int:
+    today = date.today()
+    with app.app_context(), tenant_context(tenant_a):
+        course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running",
+                        capacity_min=6, capacity_max=8)
+        expired = Volunteer(name="Karin Udløbet", organisation_id=organisation_id(app, "testforeningen"), certificate_result="approved",
+                            certificate_valid_until=today - timedelta(days=1), insured_from=today - timedelta(days=100))
+        db.session.add_all([course, expired])
+        db.session.flush()
+        db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=expired.id))
+        db.session.commit()
+        return course.id
+
+
+def test_the_warnings_use_the_agreements_numbers(app, client_for, tenant_a):
+    cid = _ending_course_with_an_expired_volunteer(app, tenant_a)
+    targets = {"mothers_per_course_min": 1, "mothers_per_course_max": 4, "volunteers_per_course_min": 3, "health_visitor_visits_per_course": 2}
+    with agreement_says(app, tenant_a, "mother_groups", targets=targets):
+        html = client_for("alpha").get(f"/alpha/mother_groups/courses/{cid}").get_data(as_text=True)
+    assert "0 mødre er indskrevet; mindst 1 er aftalt." in html
+    assert "Kun 0 frivillig(e) med gyldig børneattest og forsikring; mindst 3 er aftalt." in html
+    assert "sidste måned uden besøg" in html
+
+
+def test_no_warning_for_a_target_the_agreement_does_not_set(app, client_for, tenant_a):
+    cid = _ending_course_with_an_expired_volunteer(app, tenant_a)
+    with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
+        html = client_for("alpha").get(f"/alpha/mother_groups/courses/{cid}").get_data(as_text=True)
+        home = client_for("alpha").get("/alpha/").get_data(as_text=True)
+    assert "mødre er indskrevet" not in html and "Kun 0 frivillig(e)" not in html and "sidste måned" not in html
+    assert "Mangler besøg af sundhedsplejersken" not in home
+    assert "Børneattesten for Karin Udløbet er ikke gyldig." in html  # the certificate is the law's, not a target
+    with agreement_says(app, tenant_a, "mother_groups", draft=True):  # no agreement in force: no targets at all
+        html = client_for("alpha", "tenant_admin").get(f"/alpha/mother_groups/courses/{cid}").get_data(as_text=True)
+    assert "er aftalt" not in html and "sidste måned" not in html
+
+
+def test_only_the_running_organisations_volunteers_serve_a_course(app, client_for, course_id, tenant_a):
+    with app.app_context(), tenant_context(tenant_a):
+        ours = Volunteer(name="Vores Frivillige", organisation_id=organisation_id(app, "testforeningen"))
+        theirs = Volunteer(name="Anden Forenings Frivillige", organisation_id=organisation_id(app, "andenforening"))
+        db.session.add_all([ours, theirs])
+        db.session.commit()
+        ids = {"ours": ours.id, "theirs": theirs.id}
+    client = client_for("alpha")
+    page = client.get(f"/alpha/mother_groups/courses/{course_id}").get_data(as_text=True)
+    assert "Vores Frivillige" in page and "Anden Forenings Frivillige" not in page
+    token = csrf_from(page)
+    url = f"/alpha/mother_groups/courses/{course_id}/volunteers"
+    assert client.post(url, data={"csrf_token": token, "volunteer_id": str(ids["theirs"])}).status_code == 422
+    assert client.post(url, data={"csrf_token": token, "volunteer_id": str(ids["ours"])}).status_code == 302
+    with app.app_context(), tenant_context(tenant_a):
+        assert db.session.scalars(select(CourseVolunteer.volunteer_id).where(CourseVolunteer.course_id == course_id)).all() == [ids["ours"]]
+
+
+# --- the demo volunteer's walk-through (README: "as Frivillig to record a session's attendance on a phone") ---
+
+
+def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, organisation: str) -> None:
+    """A session as the development provider's user ``subject`` would get after log-in."""
+    import hashlib
+    import secrets
+
+    from core.identity.models import User, UserSession
+    from tests.conftest import tenant_id
+
+    key = secrets.token_urlsafe(16)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
+        if user is None:
+            user = User(issuer=issuer, subject=subject, display_name=subject)
+            db.session.add(user)
+            db.session.flush()
+        db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant_id(app, slug),
+                                   roles=[role], organisation_id=organisation_id(app, organisation)))
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["sid"] = key
+
+
+def test_the_demo_volunteer_records_todays_attendance(app, runner, tenant_a):
+    from core.identity.dev_idp import volunteer_subject
+    from core.tenancy.models import Tenant
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    today = date.today()
+    with app.app_context():
+        issuer = db.session.get(Tenant, tenant_a).identity_provider["issuer"]
+        subject = volunteer_subject("alpha", "testforeningen")
+        with tenant_context(tenant_a):
+            (volunteer,) = db.session.scalars(select(Volunteer).where(Volunteer.login_subject == f"{issuer}|{subject}")).all()
+            assert volunteer.organisation_id == organisation_id(app, "testforeningen")
+            (served,) = db.session.scalars(
+                select(Course).join(CourseVolunteer, CourseVolunteer.course_id == Course.id).where(CourseVolunteer.volunteer_id == volunteer.id)
+            ).all()
+            assert served.status == "running"
+            session_id = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == served.id, CourseSession.date == today))
+            assert session_id is not None  # a session on the day the demo was loaded
+            enrolled = db.session.scalars(select(Enrolment.id).where(Enrolment.course_id == served.id, Enrolment.status == "enrolled")).all()
+            assert 6 <= len(enrolled) <= 8
+    phone = app.test_client()
+    _sign_in_as(app, phone, issuer, subject, "volunteer", "alpha", "testforeningen")
+    home = phone.get("/alpha/").get_data(as_text=True)
+    assert f"/alpha/mother_groups/sessions/{session_id}/attendance" in home and "Registrér fremmøde" in home
+    sessions = phone.get("/alpha/mother_groups/my-sessions").get_data(as_text=True)
+    assert f"/alpha/mother_groups/sessions/{session_id}/attendance" in sessions
+    form = phone.get(f"/alpha/mother_groups/sessions/{session_id}/attendance")
+    assert form.status_code == 200
+    data = {"csrf_token": csrf_from(form.get_data(as_text=True)), **{f"status-{e}": "present" for e in enrolled}}
+    assert phone.post(f"/alpha/mother_groups/sessions/{session_id}/attendance", data=data).status_code == 302
+    with app.app_context(), tenant_context(tenant_a):
+        assert db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.session_id == session_id)) == len(enrolled)
+        assert db.session.get(CourseSession, session_id).status == "held"

@@ -18,6 +18,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.mother_groups import models as m
 from plugins.mother_groups.reports import report_definitions
+from tests.conftest import agreement_says
 
 REPORTS = {r.key: r for r in report_definitions()}
 # Children first: the composite foreign keys refuse the other order.
@@ -179,6 +180,36 @@ def test_agreement_report_against_the_targets(app, data, tenant_a, tenant_b):
     assert (beta["courses"], beta["mothers_reached"]) == (3, 5)
 
 
+def test_the_targets_are_the_tenants_own_agreements(app, data, tenant_a, tenant_b):
+    with agreement_says(app, tenant_b, "mother_groups", targets={"courses": 4, "mothers": 10}):
+        beta = dict(build(app, tenant_b, "mother_groups.agreement").rows)
+        alpha = dict(build(app, tenant_a, "mother_groups.agreement").rows)
+    assert (beta["courses_target"], beta["mothers_target"], beta["mothers_reached_pct_of_target"]) == (4, 10, Decimal("50.0"))
+    assert (alpha["courses_target"], alpha["mothers_target"]) == (3, 24)
+
+
+def test_a_target_the_agreement_does_not_set_is_a_dash_never_a_number(app, data, tenant_a):
+    with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
+        rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)
+    assert rows == {
+        "courses": 2, "courses_target": 3, "courses_with_health_visitor_visit": 1,
+        "mothers_reached": 4, "mothers_target": "–", "mothers_reached_pct_of_target": "–",
+    }
+    with agreement_says(app, tenant_a, "mother_groups", draft=True):  # no agreement in force: no targets
+        rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)
+    assert (rows["courses_target"], rows["mothers_target"], rows["mothers_reached_pct_of_target"]) == ("–", "–", "–")
+    assert rows["mothers_reached"] == 4
+
+
+def test_the_page_shows_a_dash_for_a_missing_target_with_danish_labels(app, client_for, data, tenant_a):
+    with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
+        html = client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement").get_data(as_text=True)
+        csv_rows = _csv(client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement.csv"))
+    assert "<td>Mål (mødre)</td><td>–</td>" in html and "<td>Mål (forløb)</td><td>3</td>" in html
+    assert "<td>24</td>" not in html
+    assert ["mothers_target", "–"] in csv_rows and ["courses_target", "3"] in csv_rows  # the keys stay in the CSV
+
+
 def test_reports_need_a_tenant(app, data):
     from core.tenancy.context import TenantContextMissing
 
@@ -196,7 +227,7 @@ def test_national_builds_one_row_of_counts_per_tenant(app, data, tenant_a, tenan
     expected = {
         "mother_groups.course": {tenant_a: (2, 5, 3, 1), tenant_b: (3, 6, 4, 2)},
         "mother_groups.recruitment": {tenant_a: (5, 1, 2, 1, 1), tenant_b: (6, 1, 3, 1, 1)},
-        "mother_groups.agreement": {tenant_a: (2, 4, 24), tenant_b: (3, 5, 24)},
+        "mother_groups.agreement": {tenant_a: (2, 3, 4, 24), tenant_b: (3, 3, 5, 24)},
     }
     for key, by_tenant in expected.items():
         with app.app_context(), cross_tenant(f"test: national {key}"):
@@ -209,6 +240,45 @@ def test_national_builds_one_row_of_counts_per_tenant(app, data, tenant_a, tenan
         assert {tid: rows[tid] for tid in by_tenant} == by_tenant, key
         # Counts only: no names or other text can be in a national row.
         assert all(type(v) is int for row in result.rows for v in row), key
+
+
+def _statements(app):
+    """Counts the SQL statements run on the app's engine while the block runs."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        seen: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", before)
+            try:
+                yield seen
+            finally:
+                event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting()
+
+
+def test_national_measures_each_tenant_against_its_own_agreement_in_one_query(app, data, tenant_a, tenant_b):
+    def national():
+        with _statements(app) as seen, cross_tenant("test: national agreement report"):
+            result = REPORTS["mother_groups.agreement"].build_national({})
+            db.session.remove()
+        return {row[0]: tuple(row[1:]) for row in result.rows}, seen
+
+    with agreement_says(app, tenant_b, "mother_groups", targets={"courses": 2}):  # beta sets no number of mothers
+        rows, seen = national()
+    assert rows[tenant_a] == (2, 3, 4, 24) and rows[tenant_b] == (3, 2, 5, "–")
+    # the counts, and every tenant's targets (PostgreSQL adds the row-level-security set_config)
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT") and "set_config" not in s]) == 2
+    assert len([s for s in seen if "agreements" in s]) == 1
+    assert all(type(v) is int or v == "–" for row in rows.values() for v in row)  # counts, or "no target"
 
 
 # --- The viewer --------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The agreement's course rules, as pure functions."""
+"""The agreement's course rules, as pure functions; the numbers are the agreement's targets, passed in
+(None: the agreement sets none, and nothing is checked)."""
 from __future__ import annotations
 
 from datetime import date
@@ -21,23 +22,34 @@ def test_course_length_must_be_nine_to_ten_months():
     assert rules.course_length_warning(date(2025, 1, 1), date(2025, 12, 31)) is not None
 
 
-def test_capacity_warnings_outside_six_to_eight():
+def test_capacity_warnings_outside_the_agreed_six_to_eight():
     assert rules.capacity_warning(5, 6, 8).startswith("5 mødre")
     assert rules.capacity_warning(6, 6, 8) is None and rules.capacity_warning(8, 6, 8) is None
     assert "højst 8" in rules.capacity_warning(9, 6, 8)
+    assert "mindst 5" in rules.capacity_warning(4, 5, 10) and rules.capacity_warning(9, 5, 10) is None  # another agreement
     assert rules.is_full(8, 8) and not rules.is_full(7, 8)
 
 
-def test_volunteer_warning_below_two_ready():
-    assert rules.volunteer_warning(1) is not None and rules.volunteer_warning(2) is None
+def test_no_capacity_warning_for_a_bound_the_agreement_does_not_set():
+    assert rules.capacity_warning(1, None, None) is None and rules.capacity_warning(40, None, None) is None
+    assert rules.capacity_warning(1, None, 8) is None and "højst 8" in rules.capacity_warning(9, None, 8)
+    assert rules.capacity_warning(40, 6, None) is None and "mindst 6" in rules.capacity_warning(5, 6, None)
 
 
-def test_visit_flag_only_in_the_last_month_without_a_visit():
+def test_volunteer_warning_below_the_agreed_two_ready():
+    assert rules.volunteer_warning(1, 2) is not None and rules.volunteer_warning(2, 2) is None
+    assert "mindst 3" in rules.volunteer_warning(2, 3)
+    assert rules.volunteer_warning(0, None) is None  # no such target: no warning
+
+
+def test_visit_flag_only_in_the_last_month_with_fewer_visits_than_agreed():
     end = date(2026, 6, 30)
-    assert rules.visit_missing(end, date(2026, 6, 10), visits=0)
-    assert not rules.visit_missing(end, date(2026, 6, 10), visits=1)
-    assert not rules.visit_missing(end, date(2026, 4, 10), visits=0)  # not yet the last month
-    assert not rules.visit_missing(end, date(2026, 7, 2), visits=0)  # over
+    assert rules.visit_missing(end, date(2026, 6, 10), visits=0, agreed=1)
+    assert not rules.visit_missing(end, date(2026, 6, 10), visits=1, agreed=1)
+    assert rules.visit_missing(end, date(2026, 6, 10), visits=1, agreed=2)
+    assert not rules.visit_missing(end, date(2026, 4, 10), visits=0, agreed=1)  # not yet the last month
+    assert not rules.visit_missing(end, date(2026, 7, 2), visits=0, agreed=1)  # over
+    assert not rules.visit_missing(end, date(2026, 6, 10), visits=0, agreed=None)  # no such target: no flag
 
 
 def test_babies_are_zero_to_one():

@@ -125,3 +125,26 @@ def test_rounding_is_half_up_to_ore():
 def test_a_reversed_period_is_refused():
     with pytest.raises(ValueError):
         RULE.lines(FREDERICIA, date(2025, 12, 31), date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(("parameters", "message"), [
+    ({"amount_per_year": -160000}, "must be more than 0"),
+    ({"amount_per_year": 0}, "must be more than 0"),
+    ({"amount_per_year": "160.000 kr."}, "Not a valid number."),
+    ({}, "Missing data for required field."),
+])
+def test_the_parameters_schema_refuses_bad_input_with_a_clear_message(parameters, message):
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        RULE.parameters().load(parameters)
+    assert refused.value.messages == {"amount_per_year": [message]}
+
+
+def test_the_parameters_schema_refuses_a_parameter_of_another_rule():
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        RULE.parameters().load({"amount_per_year": 160000, "amounts": {"2024": 14000}})
+    assert refused.value.messages == {"amounts": ["Unknown field."]}
+    assert RULE.parameters().load({"amount_per_year": 160000}) == {"amount_per_year": Decimal("160000")}

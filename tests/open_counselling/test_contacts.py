@@ -62,11 +62,32 @@ def test_municipal_staff_never_reach_contacts_or_free_text(app, client_for):
         assert b"restance" not in response.get_data()
 
 
-def test_tenant_admin_and_counsellor_read_the_free_text(client_for):
-    client_for("alpha").post(f"{API}/contacts", json=CONTACT)
-    for role in ("partner_staff", "tenant_admin"):
-        contacts = client_for("alpha", role).get(f"{API}/contacts").get_json()
-        assert contacts[0]["description"] == CONTACT["description"], role
+def test_only_the_running_organisations_counsellor_reads_the_free_text(client_for):
+    """The authority-free room: the municipality's tenant administrator and a platform administrator
+    get 403 (the latter reaches it only through break-the-glass), another organisation's staff 404."""
+    counsellor = client_for("alpha")
+    assert counsellor.post(f"{API}/contacts", json=CONTACT).status_code == 201
+    contacts = counsellor.get(f"{API}/contacts").get_json()
+    assert contacts[0]["description"] == CONTACT["description"]
+    contact_id, family_id = contacts[0]["id"], counsellor.get(f"{API}/families").get_json()[0]["id"]
+    assert CONTACT["description"] in counsellor.get(f"/alpha/open_counselling/contacts/{contact_id}").get_data(as_text=True)
+    urls = (
+        f"{API}/contacts", f"{API}/contacts/{contact_id}", f"{API}/families", f"{API}/families/{family_id}",
+        "/alpha/open_counselling/", f"/alpha/open_counselling/contacts/{contact_id}", "/alpha/open_counselling/families/",
+        f"/alpha/open_counselling/families/{family_id}",
+    )
+    for who, client, status in (
+        ("tenant_admin", client_for("alpha", "tenant_admin"), 403),
+        ("municipal_staff", client_for("alpha", "municipal_staff"), 403),
+        ("finance", client_for("alpha", "finance"), 403),
+        ("platform_admin", client_for(None), 403),
+        ("other organisation", client_for("alpha", "partner_staff", organisation="andenforening"), 404),
+    ):
+        for url in urls:
+            response = client.get(url)
+            body = response.get_data(as_text=True)
+            assert response.status_code == status, (who, url)
+            assert "restance" not in body and "FR-001" not in body, (who, url)
 
 
 def test_future_dates_and_unknown_reasons_are_refused(client_for):
@@ -131,6 +152,7 @@ def test_demo_year_of_contacts(app, runner, tenant_a):
 
 
 def test_fredericia_tenant_file_agreement_bills_40000_a_quarter():
+    """The real tenant file, read the new way: the agreement's billing rule and its parameters."""
     from decimal import Decimal
 
     from config import ROOT
@@ -138,6 +160,12 @@ def test_fredericia_tenant_file_agreement_bills_40000_a_quarter():
     from plugins.open_counselling.billing import billing_rules
 
     fredericia = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "fredericia")
-    agreement = next(a for a in fredericia["agreements"] if a["rule"] == "open_counselling.quarterly")
-    lines = billing_rules()[0].lines(agreement, date(2026, 1, 1), date(2026, 12, 31))
-    assert [line.amount for line in lines] == [Decimal("40000.00")] * 4
+    (agreement,) = [a for a in fredericia["agreements"] if a["billing"]["rule"] == "open_counselling.quarterly"]
+    (rule,) = [r for r in billing_rules() if r.key == agreement["billing"]["rule"]]
+    params = rule.parameters().load(agreement["billing"]["parameters"])
+    assert params == {"amount_per_year": Decimal("160000")}
+    assert (agreement["start"], agreement.get("end")) == (date(2020, 1, 1), None)  # open-ended
+    for year in (2020, 2026):
+        lines = rule.lines({**params, "start": agreement["start"], "end": agreement.get("end")}, date(year, 1, 1), date(year, 12, 31))
+        assert [line.amount for line in lines] == [Decimal("40000.00")] * 4
+        assert sum(line.amount for line in lines) == Decimal("160000.00")

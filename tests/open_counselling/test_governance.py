@@ -1,4 +1,5 @@
-"""Governance of open counselling: steering- and follow-group meetings, the annual review, the meeting rhythm."""
+"""Governance of open counselling: steering- and follow-group meetings, and the annual review and
+meeting rhythm the covering agreement sets (read from its terms, never from the plugin)."""
 from __future__ import annotations
 
 import re
@@ -8,18 +9,31 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from core.db import db
+from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
 from core.tenancy.context import cross_tenant, tenant_context
-from plugins.open_counselling.governance import group_flag, months_before, review_status
+from plugins.open_counselling.governance import agreed_governance, group_flag, months_before, review_status
 from plugins.open_counselling.models import GovernanceMeeting
 from tests.conftest import csrf_from
+from tests.conftest import agreement_says
 
 PAGE = "/alpha/open_counselling/governance/"
 MEETINGS = f"{PAGE}meetings"
+# Fredericia's agreement (seeds/002): reviewed once a year before the end of Q2; a steering group
+# half-yearly and a follow group quarterly.
+FREDERICIA_TERMS = {
+    "review": {"every": "year", "by": "06-30"},
+    "governance": [{"body": "steering_group", "every_months": 6}, {"body": "follow_group", "every_months": 3}],
+}
+BY_Q2 = ReviewSchedule.from_dict(FREDERICIA_TERMS["review"])
+STEERING, FOLLOW = (GovernanceRhythm.from_dict(r) for r in FREDERICIA_TERMS["governance"])
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
-    yield
+def _clean(app, tenant_a, tenant_b):
+    # The test tenants' agreement says what Fredericia's says (tests that need otherwise say so).
+    with agreement_says(app, tenant_a, "open_counselling", terms=FREDERICIA_TERMS), \
+            agreement_says(app, tenant_b, "open_counselling", terms=FREDERICIA_TERMS):
+        yield
     with app.app_context():
         db.session.rollback()
         with cross_tenant("test clean-up: open_counselling governance"):
@@ -67,23 +81,34 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
 
 
 def test_annual_review_is_done_by_a_steering_meeting_in_q1_or_q2():
-    assert review_status([], date(2026, 6, 30)).status == "due"
-    assert review_status([], date(2026, 7, 1)).status == "overdue"
-    done = review_status([date(2026, 3, 10)], date(2026, 11, 1))
+    assert review_status(BY_Q2, [], date(2026, 6, 30)).status == "due"
+    assert review_status(BY_Q2, [], date(2026, 7, 1)).status == "overdue"
+    done = review_status(BY_Q2, [date(2026, 3, 10)], date(2026, 11, 1))
     assert (done.status, done.held_on, done.deadline) == ("done", date(2026, 3, 10), date(2026, 6, 30))
-    assert review_status([date(2026, 6, 30)], date(2026, 6, 30)).status == "done"
-    assert review_status([date(2026, 7, 2)], date(2026, 8, 1)).status == "overdue"  # after Q2: too late
-    assert review_status([date(2025, 5, 1)], date(2026, 2, 1)).status == "due"  # last year's does not count
-    assert review_status([date(2026, 5, 1)], date(2026, 4, 1)).status == "due"  # planned, not held yet
+    assert review_status(BY_Q2, [date(2026, 6, 30)], date(2026, 6, 30)).status == "done"
+    assert review_status(BY_Q2, [date(2026, 7, 2)], date(2026, 8, 1)).status == "overdue"  # after Q2: too late
+    assert review_status(BY_Q2, [date(2025, 5, 1)], date(2026, 2, 1)).status == "due"  # last year's does not count
+    assert review_status(BY_Q2, [date(2026, 5, 1)], date(2026, 4, 1)).status == "due"  # planned, not held yet
 
 
-def test_group_flags_after_three_and_six_months():
+def test_the_review_date_is_the_agreements():
+    by_q1 = ReviewSchedule.from_dict({"every": "year", "by": "03-31"})
+    assert review_status(by_q1, [], date(2026, 3, 31)).deadline == date(2026, 3, 31)
+    assert review_status(by_q1, [], date(2026, 4, 1)).status == "overdue"
+    assert review_status(by_q1, [date(2026, 4, 2)], date(2026, 5, 1)).status == "overdue"  # after the agreement's date
+    assert review_status(by_q1, [date(2026, 2, 2)], date(2026, 5, 1), "follow").kind == "follow"
+
+
+def test_group_flags_after_the_agreements_three_and_six_months():
     today = date(2026, 11, 23)
-    assert group_flag("follow", date(2026, 8, 23), today).late is False  # exactly three months
-    assert group_flag("follow", date(2026, 8, 22), today).late is True
-    assert group_flag("steering", date(2026, 5, 23), today).late is False
-    assert group_flag("steering", date(2026, 5, 22), today).late is True
-    assert group_flag("follow", None, today).late is True
+    assert group_flag("follow", FOLLOW, date(2026, 8, 23), today).late is False  # exactly three months
+    assert group_flag("follow", FOLLOW, date(2026, 8, 22), today).late is True
+    assert group_flag("steering", STEERING, date(2026, 5, 23), today).late is False
+    assert group_flag("steering", STEERING, date(2026, 5, 22), today).late is True
+    assert group_flag("follow", FOLLOW, None, today).late is True
+    monthly = GovernanceRhythm.from_dict({"body": "follow_group", "every_months": 1})
+    assert group_flag("follow", monthly, date(2026, 10, 22), today).late is True
+    assert (group_flag("follow", FOLLOW, None, today).months, group_flag("follow", FOLLOW, None, today).rhythm_da) == (3, "kvartalsvis")
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -147,6 +172,47 @@ def test_last_years_review_does_not_count(app, client_for, tenant_a):
     today = date.today()
     add(app, tenant_a, "steering", date(today.year - 1, 3, 1))
     assert review_of(client_for("alpha").get(PAGE).get_data(as_text=True)) != "done"
+
+
+def test_the_page_says_what_the_agreement_sets(client_for):
+    html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
+    agreed = html[html.index('id="agreed-governance"'):]
+    agreed = agreed[:agreed.index("</ul>")]
+    assert "Styregruppe: halvårligt" in agreed and "Følgegruppe: kvartalsvis" in agreed
+    assert "én gang om året inden 30. juni" in agreed
+
+
+def test_another_agreements_review_date_and_groups(app, client_for, tenant_a):
+    """Kolding-like terms: reviewed by 31 March, a follow group quarterly and no steering group."""
+    today = date.today()
+    terms = {"review": {"every": "year", "by": "03-31"}, "governance": [{"body": "follow_group", "every_months": 3}]}
+    with agreement_says(app, tenant_a, "open_counselling", terms=terms):
+        add(app, tenant_a, "steering", date(today.year, 1, 2))  # no steering group in this agreement: not the review
+        html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
+        assert review_of(html) == ("due" if today <= date(today.year, 3, 31) else "overdue")
+        assert f"{today.year}-03-31" in html and f"{today.year}-06-30" not in html
+        assert late(html, "follow") and 'id="flag-steering"' not in html
+        add(app, tenant_a, "follow", date(today.year, 1, 3))  # the follow group reviews it here
+        html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
+        assert review_of(html) == "done" and f"{today.year}-01-03" in html
+
+
+def test_no_review_and_no_rhythm_when_the_agreement_sets_none(app, client_for, tenant_a):
+    with agreement_says(app, tenant_a, "open_counselling", terms={"review": None, "governance": []}):
+        with app.app_context(), tenant_context(tenant_a):
+            assert agreed_governance().covered and agreed_governance().review is None and agreed_governance().rhythms == {}
+        html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
+        assert "data-review-status" not in html and "data-late" not in html
+        assert 'id="meetings-steering"' in html  # the meetings are still listed and recorded
+
+
+def test_no_review_and_no_rhythm_without_an_agreement(app, client_for, tenant_a):
+    with agreement_says(app, tenant_a, "open_counselling", draft=True):  # a draft covers nothing
+        with app.app_context(), tenant_context(tenant_a):
+            assert agreed_governance() == agreed_governance().__class__()
+        html = client_for("alpha", "tenant_admin").get(PAGE).get_data(as_text=True)
+        assert 'data-agreement="none"' in html
+        assert "data-review-status" not in html and "data-late" not in html
 
 
 # --- isolation and roles -----------------------------------------------------------------------

@@ -385,7 +385,7 @@ def test_public_and_staff_pages_are_accessible_in_a_browser(page, offices, today
     assert page.get_by_role("heading", level=2, name="Rådgivningen Midtby").is_visible()
     assert NOTICE in page.content()
     check_accessibility(page)
-    log_in(page, "Alfa Kommune", "Rådgiver, Mødrehjælpen, Alfa Kommune (demo)")
+    log_in(page, "Alfa Kommune", "Testmedarbejder, Testforeningen, Alfa Kommune (demo)")  # the running organisation
     page.wait_for_url("**/alpha/")
     page.goto(f"{BASE}/schedule/")
     check_accessibility(page)

@@ -19,7 +19,7 @@ from plugins.volunteer_association.models import (
     GrantApplication,
 )
 from plugins.volunteer_association.widgets import reminders_widget
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, organisation_id
 
 ACTIVITIES = "/alpha/volunteer_association/activities/"
 GRANTS = "/alpha/volunteer_association/grants/"
@@ -42,7 +42,7 @@ def add_grant(app, tenant_id: int, funder: str = "Velux Fonden", status: str = "
 
 def add_volunteer(app, tenant_id: int, name: str) -> int:
     with app.app_context(), tenant_context(tenant_id):
-        volunteer = Volunteer(name=name, partner_organisation="Mødrehjælpen")
+        volunteer = Volunteer(name=name, organisation_id=organisation_id(app, "testforeningen"))
         db.session.add(volunteer)
         db.session.commit()
         return volunteer.id
@@ -123,6 +123,22 @@ def test_another_tenants_grant_or_volunteer_cannot_be_chosen(app, client_for, te
     assert post(staff, ACTIVITIES, {**VALID, "funding": "grant", "grant": str(foreign_grant)}).status_code == 422
     assert post(staff, ACTIVITIES, {**VALID, "volunteers": [str(foreign_volunteer)]}).status_code == 422
     assert count(app, Activity) == 0
+
+
+def test_only_the_running_organisations_volunteers_can_be_chosen(app, client_for, tenant_a):
+    """A volunteer of another organisation in the same tenant (another programme's) is not offered, nor accepted."""
+    ours = add_volunteer(app, tenant_a, "Foreningens frivillige")
+    with app.app_context(), tenant_context(tenant_a):
+        other = Volunteer(name="Anden forenings frivillige", organisation_id=organisation_id(app, "andenforening"))
+        db.session.add(other)
+        db.session.commit()
+        theirs = other.id
+    staff = client_for("alpha")
+    html = staff.get(ACTIVITIES).get_data(as_text=True)
+    assert "Foreningens frivillige" in html and "Anden forenings frivillige" not in html
+    assert post(staff, ACTIVITIES, {**VALID, "volunteers": [str(theirs)]}).status_code == 422
+    assert post(staff, ACTIVITIES, {**VALID, "volunteers": [str(ours)]}).status_code == 303
+    assert count(app, Activity) == 1
 
 
 def test_list_shows_only_the_own_tenants_activities(app, client_for, tenant_a, tenant_b):

@@ -27,3 +27,14 @@ def test_the_rule_is_offered_with_its_key_and_danish_name():
 ])
 def test_no_lines_ever(agreement, period):
     assert NoBillingRule().lines(agreement, *period) == []
+
+
+@pytest.mark.parametrize("parameters", [{"amount_per_year": 160000}, {"amounts": {"20x4": -1}}])
+def test_the_parameters_schema_takes_none_and_says_so(parameters):
+    from marshmallow import ValidationError
+
+    rule = NoBillingRule()
+    assert rule.parameters().load({}) == {}
+    with pytest.raises(ValidationError) as refused:
+        rule.parameters().load(parameters)
+    assert refused.value.messages == {key: ["Unknown field."] for key in parameters}

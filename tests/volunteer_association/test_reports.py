@@ -37,6 +37,15 @@ def by_first(result) -> dict:
     return {row[0]: tuple(row[1:]) for row in result.rows}
 
 
+def _testforeningen() -> int:
+    """The organisation running the association in the test tenants (in the caller's app context)."""
+    from sqlalchemy import select
+
+    from core.partnerships.models import Organisation
+
+    return db.session.scalar(select(Organisation.id).where(Organisation.slug == "testforeningen"))
+
+
 def add_shift(tenant_id: int, day: date, starts: time, ends: time, takings: tuple | None = None, hours: list | None = None) -> None:
     shift = Shift(day=day, starts=starts, ends=ends, needed=2)
     db.session.add(shift)
@@ -45,7 +54,7 @@ def add_shift(tenant_id: int, day: date, starts: time, ends: time, takings: tupl
         cash, card, mobilepay = (D(v) for v in takings)
         db.session.add(Takings(shift_id=shift.id, cash=cash, card=card, mobilepay=mobilepay, cash_counted=cash, recorded_by="Test"))
     for worked in hours or []:
-        volunteer = Volunteer(name="Frivillig", partner_organisation="Mødrehjælpen")
+        volunteer = Volunteer(name="Frivillig", organisation_id=_testforeningen())
         db.session.add(volunteer)
         db.session.flush()
         db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id, hours_worked=None if worked is None else D(worked)))

@@ -11,7 +11,7 @@ from core.db import db
 from core.tenancy.context import tenant_context
 from core.volunteers.models import Volunteer
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import csrf_from, organisation_id, sign_in
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def volunteer_client(app, tenant_id, name="Grethe"):
     user_id = sign_in(app, client, "volunteer", "alpha")
     with app.app_context(), tenant_context(tenant_id):
         user = db.session.get(User, user_id)
-        volunteer = Volunteer(name=name, partner_organisation="Mødrehjælpen", login_subject=f"{user.issuer}|{user.subject}")
+        volunteer = Volunteer(name=name, organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}")
         db.session.add(volunteer)
         db.session.commit()
         return client, volunteer.id
@@ -124,3 +124,19 @@ def test_demo_year_of_shifts_and_takings(app, runner, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
         assert db.session.scalar(select(db.func.count()).select_from(Shift)) > 500
         assert db.session.scalar(select(db.func.count()).select_from(Takings)) > 500
+
+
+def test_staff_sign_up_only_the_running_organisations_volunteers(app, client_for, tenant_a, shift_id):
+    with app.app_context(), tenant_context(tenant_a):
+        ours = Volunteer(name="Foreningens frivillige", organisation_id=organisation_id(app, "testforeningen"))
+        theirs = Volunteer(name="Anden forenings frivillige", organisation_id=organisation_id(app, "andenforening"))
+        db.session.add_all([ours, theirs])
+        db.session.commit()
+        ids = (ours.id, theirs.id)
+    staff = client_for("alpha")
+    url = f"/alpha/volunteer_association/shifts/{shift_id}/signup"
+    assert _post(staff, url, {"volunteer_id": str(ids[1])}).status_code == 400
+    assert _post(staff, url, {"volunteer_id": "x"}).status_code == 400
+    assert _post(staff, url, {"volunteer_id": str(ids[0])}).status_code == 302
+    with app.app_context(), tenant_context(tenant_a):
+        assert db.session.scalars(select(ShiftSignup.volunteer_id).where(ShiftSignup.shift_id == shift_id)).all() == [ids[0]]
