@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from core.db import db
@@ -38,7 +39,7 @@ CALLS: list[str] = []  # hooks record themselves here so tests can see they ran
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Eksempelprogram", name_en="Example programme", partner_organisation="Testforeningen")
+    return Programme(key=KEY, name_da="Eksempelprogram", name_en="Example programme")
 
 
 @hookimpl
@@ -69,6 +70,7 @@ def samvirke_schemas():
 class FlatFeePerYear:
     key = "example.flat_fee"
     name_da = "Fast beløb pr. år"
+    parameters = Schema.from_dict({"amount_per_year": fields.Decimal(required=True)}, name="FlatFeeParameters")
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
         amount = Decimal(str(agreement["amount_per_year"]))
