@@ -118,6 +118,7 @@ def purge_audit_events(tenant_id: None) -> None:
 def samvirke_jobs() -> Iterable[JobDefinition]:
     from core.partnerships.reminders import record_agreement_reminders
     from core.volunteers.reminders import send_volunteer_reminders
+    from core.identity.sessions import purge_login_records
 
     return [
         JobDefinition(
@@ -137,6 +138,13 @@ def samvirke_jobs() -> Iterable[JobDefinition]:
             func=purge_audit_events,
             cron="41 2 * * *",
             description="Delete audit rows past the configured retention (at least six months)",
+            scope="platform",
+        ),
+        JobDefinition(
+            name="core.purge_login_records",
+            func=purge_login_records,
+            cron="23 * * * *",
+            description="Delete ended and timed-out sessions, unfinished log-ins and failed log-ins older than 30 days",
             scope="platform",
         ),
         JobDefinition(

@@ -1,4 +1,4 @@
-"""People who sign in, their server-side sessions and failed attempts."""
+"""People who sign in, their server-side sessions, log-ins in progress and failed attempts."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,14 +9,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import db
 from core.tenancy.models import utcnow
 
+# The realm a log-in belongs to: one per tenant ("tenant:<id>") and the platform's.
+PLATFORM_REALM = "platform"
+
+
+def realm_of_tenant(tenant_id: int | None) -> str:
+    return PLATFORM_REALM if tenant_id is None else f"tenant:{tenant_id}"
+
 
 class User(db.Model):
-    """Someone identified by their identity provider: (issuer, subject), never e-mail."""
+    """Someone identified by their identity provider, in one realm: (realm, issuer, subject), never e-mail.
+
+    The realm is part of the key, so one tenant's provider can never reach a
+    user of another tenant or of the platform, even naming the same issuer
+    and subject.
+    """
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    __table_args__ = (UniqueConstraint("realm", "issuer", "subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The log-in sets it; the default only serves test shortcuts that make users directly.
+    realm: Mapped[str] = mapped_column(String(30), default=PLATFORM_REALM)
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(200))
@@ -50,8 +64,27 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class LoginFlow(db.Model):
+    """A log-in in progress: the state, nonce and PKCE verifier, kept on the server.
+
+    Keyed by a hash of the state; the callback deletes the row before it
+    exchanges the code, so a flow can complete once only, whatever the
+    browser's cookie says and whether or not the provider honours a code twice.
+    """
+
+    __tablename__ = "login_flows"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the state
+    realm: Mapped[str] = mapped_column(String(30))
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    next_path: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class LoginFailure(db.Model):
-    """A failed log-in, kept briefly to throttle repeated attempts."""
+    """A failed log-in, recorded for the audit and purged after a while (throttling is Flask-Limiter's)."""
 
     __tablename__ = "login_failures"
 

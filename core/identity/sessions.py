@@ -3,7 +3,9 @@
 The session cookie (Flask's signed cookie) holds only a random session key;
 the session itself lives in ``user_sessions``, so log-out ends it on every
 web process, idle and absolute time-outs are enforced on the server, and a
-new key is issued at every log-in.
+new key is issued at every log-in (ending the browser's previous session).
+Ended and expired rows are purged by the platform job
+``core.purge_login_records``.
 """
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
 from flask import current_app, g, session
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Delete, delete, or_, select
 
 from core.db import db
 from core.identity import roles as R
-from core.identity.models import User, UserSession
+from core.identity.models import LoginFailure, LoginFlow, User, UserSession
 from core.tenancy.models import Tenant, utcnow
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)  # write last_seen at most once a minute
@@ -96,7 +99,12 @@ def _aware(moment: datetime) -> datetime:
 def open_session(
     user: User, *, tenant_id: int | None, roles: tuple[str, ...], organisation_id: int | None, id_token: str | None
 ) -> Principal:
-    """Start a session after a successful log-in; the old cookie is discarded."""
+    """Start a session after a successful log-in; the browser's previous session ends and its cookie is discarded."""
+    previous = session.get("sid")
+    if previous:
+        old = db.session.get(UserSession, _hash(previous))
+        if old is not None and old.ended_at is None:
+            old.ended_at = utcnow()
     key = secrets.token_urlsafe(32)
     row = UserSession(
         id=_hash(key),
@@ -129,6 +137,31 @@ def end_session() -> UserSession | None:
         row.ended_at = utcnow()
         db.session.commit()
     return row
+
+
+def _delete(statement: Delete) -> int:
+    """Run a bulk DELETE (the identity map is not consulted); the number of rows deleted."""
+    result = cast(CursorResult, db.session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount
+
+
+def purge_login_records(tenant_id: None = None) -> dict[str, int]:
+    """Delete sessions that ended or timed out, finished or abandoned log-in flows, and old failures.
+
+    A platform job (``core.purge_login_records``); safe to run twice.
+    """
+    config = current_app.config
+    now = utcnow()
+    counts = {
+        "user_sessions": _delete(delete(UserSession).where(or_(
+            UserSession.ended_at.is_not(None),
+            UserSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"],
+            UserSession.created_at < now - config["SESSION_ABSOLUTE_TIMEOUT"],
+        ))),
+        "login_flows": _delete(delete(LoginFlow).where(LoginFlow.created_at < now - config["LOGIN_FLOW_MAX_AGE"])),
+        "login_failures": _delete(delete(LoginFailure).where(LoginFailure.at < now - config["LOGIN_FAILURE_RETENTION"])),
+    }
+    return counts
 
 
 def _organisation_slug(organisation_id: int | None) -> str | None:

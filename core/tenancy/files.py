@@ -61,19 +61,42 @@ class IdentityProviderSchema(Schema):
         unknown = RAISE
 
     demo = fields.Boolean(load_default=False)
-    issuer = fields.Url(require_tld=False, schemes={"http", "https"})
-    metadata_url = fields.Url(require_tld=False, schemes={"http", "https"})
+    # The issuer is always named: it is pinned, also when the metadata comes
+    # from metadata_url (whose document must name exactly this issuer).
+    issuer = fields.Url(required=True, require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=255))
+    metadata_url = fields.Url(require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=500))
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     client_secret_env = fields.String(
         required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9_]*$", error="must be the NAME of an environment variable (A-Z, 0-9, _)")
     )
-    # How claims map to roles; filled in by the identity issue.
+    # How the client authenticates at the token endpoint (docs/identity.md);
+    # for private_key_jwt the environment variable holds the private key (PEM or JWK).
+    token_endpoint_auth_method = fields.String(
+        validate=validate.OneOf(["client_secret_basic", "client_secret_post", "private_key_jwt"])
+    )
+    # The scopes asked for (default: openid profile); openid must be one of them.
+    scopes = fields.List(
+        fields.String(validate=validate.Regexp(r"^[\x21\x23-\x5B\x5D-\x7E]{1,100}$", error="is not a valid scope")),
+        validate=validate.Length(min=1, max=20),
+    )
+    # Where the name, roles and partner organisation are read: the ID token (default) or the userinfo endpoint.
+    claims_from = fields.String(validate=validate.OneOf(["id_token", "userinfo"]))
+    # How claims map to roles: { claim = "roles", map = { "<claim value>" = "<role>" } }.
     role_claims = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
 
+    @validates("scopes")
+    def _openid_scope(self, value: list[str], **kwargs: Any) -> None:
+        if "openid" not in value:
+            raise ValidationError("must include openid")
+
     @validates_schema
-    def _issuer_or_metadata(self, data: dict, **kwargs: Any) -> None:
-        if not data.get("issuer") and not data.get("metadata_url"):
-            raise ValidationError("give issuer or metadata_url", field_name="issuer")
+    def _provider_urls(self, data: dict, **kwargs: Any) -> None:
+        from core.identity.oidc import provider_url_problem
+
+        for field in ("issuer", "metadata_url"):
+            problem = data.get(field) and provider_url_problem(data[field])
+            if problem:
+                raise ValidationError(problem, field_name=field)
 
 
 class TenantFileSchema(Schema):
