@@ -6,7 +6,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-from core.tenancy.session import TenantSession
+from core.tenancy.session import CROSS_TENANT_BIND, TenantSession
 
 # Stable constraint names, so migrations can drop and alter them by name on
 # both SQLite and PostgreSQL.
@@ -23,7 +23,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
+class SamvirkeSQLAlchemy(SQLAlchemy):
+    """Adds the cross-tenant bind (``CROSS_TENANT_BIND``) when ``CROSS_TENANT_DATABASE_URL`` is set.
+
+    Cross-tenant work runs on it as its own login role, which the cross-tenant
+    policy on every table admits (see core.tenancy.rls); the session picks it
+    inside ``cross_tenant()``. Its connections are marked so that no tenant
+    setting is sent on them.
+    """
+
+    def init_app(self, app) -> None:
+        url = app.config.get("CROSS_TENANT_DATABASE_URL")
+        if url:
+            options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            app.config["SQLALCHEMY_BINDS"] = {**(app.config.get("SQLALCHEMY_BINDS") or {}), CROSS_TENANT_BIND: {**options, "url": url}}
+        super().init_app(app)
+        cross = self._app_engines.get(app, {}).get(CROSS_TENANT_BIND)
+        if cross is not None:
+            @event.listens_for(cross, "connect")
+            def _mark_cross(dbapi_connection, connection_record):
+                connection_record.info["samvirke_cross"] = True
+
+
+db = SamvirkeSQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
 
 
 @event.listens_for(Engine, "connect")

@@ -69,34 +69,67 @@ def upgrade_all() -> list[str]:
 
 
 def grant_app_role() -> str | None:
-    """Give the application's role what it may do, and no more (PostgreSQL).
+    """Give the application's roles what they may do, and no more (PostgreSQL).
 
-    It may read and write tables (row-level security still binds it), may
-    only insert into the audit trail, and may purge it only through the
-    retention function. Returns the role name, or None when there is no
-    separate owner (SQLite, or one URL for both).
+    The app's role may read and write tables (row-level security still binds
+    it), may only insert into the audit trail, and may purge it only through
+    the retention function. The same goes for ``samvirke_cross_tenant``, the
+    group the cross-tenant policies admit; the login role of
+    ``CROSS_TENANT_DATABASE_URL`` is created when missing and made its only
+    member here (the app's role never is). Nobody but the owner may create
+    temporary objects or anything in ``public``, so no role can leave
+    something behind on a pooled connection. Returns the app's role name, or
+    None when there is no separate owner (SQLite, or one URL for both).
     """
     from sqlalchemy import create_engine, pool, text
     from sqlalchemy.engine import make_url
+
+    from core.tenancy.rls import CROSS_ROLE
 
     owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
     if not owner_url or db.engine.dialect.name != "postgresql":
         return None
     app_role = db.engine.url.username
-    if not app_role or app_role == make_url(owner_url).username:
+    owner_role = make_url(owner_url).username
+    if not app_role or app_role == owner_role:
         return None
-    role = '"' + app_role.replace('"', '""') + '"'
+    cross_url = current_app.config.get("CROSS_TENANT_DATABASE_URL")
+    cross = make_url(cross_url) if cross_url else None
+    if cross is not None and cross.username in (app_role, owner_role, None):
+        raise RuntimeError("CROSS_TENANT_DATABASE_URL must name a role of its own, not the app's or the owner's")
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
     engine = create_engine(owner_url, poolclass=pool.NullPool)
     with engine.begin() as connection:
-        for statement in (
-            f"GRANT USAGE ON SCHEMA public TO {role}",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
-            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
-            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
-            f"GRANT EXECUTE ON FUNCTION samvirke_purge_audit_events(timestamptz) TO {role}",
-        ):
-            connection.execute(text(statement))
+        connection.execute(text(
+            "DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$"
+        ))
+        connection.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+        for role in (quoted(app_role), CROSS_ROLE):
+            for statement in (
+                f"GRANT USAGE ON SCHEMA public TO {role}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
+                f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+                f"GRANT EXECUTE ON FUNCTION samvirke_purge_audit_events(timestamptz) TO {role}",
+            ):
+                connection.execute(text(statement))
+        connection.execute(text(f"REVOKE {CROSS_ROLE} FROM {quoted(app_role)}"))
+        if cross is not None:
+            exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": cross.username})
+            if not exists:
+                from psycopg import sql
+
+                statement = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
+                    sql.Identifier(cross.username)
+                )
+                if cross.password is not None:  # quoted by psycopg, never in a log
+                    statement = statement + sql.SQL(" PASSWORD {}").format(sql.Literal(str(cross.password)))
+                connection.connection.dbapi_connection.execute(statement)
+            connection.execute(text(f"GRANT {CROSS_ROLE} TO {quoted(cross.username)}"))
     engine.dispose()
     return app_role
 

@@ -43,6 +43,7 @@ TEST_TENANTS = HERE / "tenants"
 TEST_ORGANISATIONS = HERE / "organisations"
 EXAMPLE_PLUGIN = "tests.example_plugin"
 APP_ROLE = "samvirke_app"
+CROSS_ROLE = "samvirke_cross"  # CROSS_TENANT_DATABASE_URL's role; `samvirke db upgrade` makes it a member of samvirke_cross_tenant
 PLACEHOLDER_URL = "http://127.0.0.1:5000"
 # Tenants, organisations and agreements come from the files; the audit trail is append-only.
 KEPT_BETWEEN_TESTS = {
@@ -71,6 +72,8 @@ class PostgresDatabases:
             if not exists:
                 # An ordinary role: not a superuser, no BYPASSRLS, owns nothing.
                 conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
+            if not conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": CROSS_ROLE}):
+                conn.execute(text(f"CREATE ROLE {CROSS_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"))
 
     def create(self) -> tuple[str, str]:
         """(app URL, owner URL) of a new empty database."""
@@ -97,7 +100,8 @@ def _dispose_engines() -> None:
         app = _APPS.pop()
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            for engine in db.engines.values():  # the default and the cross-tenant bind
+                engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +130,10 @@ def create_app_for_tests(database: tuple[str, str], **overrides) -> Flask:
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = app_url
         MIGRATION_DATABASE_URL = owner_url
+        CROSS_TENANT_DATABASE_URL = (
+            make_url(owner_url).set(username=CROSS_ROLE, password=None).render_as_string(hide_password=False)
+            if owner_url else ""
+        )
         TENANTS_DIR = str(TEST_TENANTS)
         ORGANISATIONS_DIR = str(TEST_ORGANISATIONS)
         SAMVIRKE_EXTRA_PLUGINS = [EXAMPLE_PLUGIN]
@@ -285,11 +293,15 @@ def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str |
         user = User(issuer="https://test-idp.invalid", subject=f"{slug}-{role}-{uuid.uuid4().hex[:6]}", display_name=f"Test {role}")
         db.session.add(user)
         db.session.flush()
-        db.session.add(UserSession(
-            id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
-            roles=[role], organisation_id=org_id,
-        ))
-        db.session.commit()
+        # PostgreSQL admits a tenant's session only for that tenant (a platform one outside any).
+        from contextlib import nullcontext
+
+        with tenant_context(tid) if tid is not None else nullcontext():
+            db.session.add(UserSession(
+                id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
+                roles=[role], organisation_id=org_id,
+            ))
+            db.session.commit()
         user_id = user.id
     with client.session_transaction() as session:
         session["sid"] = key

@@ -248,3 +248,37 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     page.get_by_role("button", name="Gem omsætning").click()
     page.get_by_text("Dagens omsætning er gemt.").first.wait_for()  # waits for the next page
     assert "4190.50" in page.locator("main").inner_text()
+
+
+def test_log_out_reaches_an_external_provider_on_another_origin(page, app, live_url, monkeypatch):
+    """Under the app's own CSP (form-action 'self'), log-out still gets to the provider's end-session endpoint.
+
+    The provider is tests/fake_provider.py on another port of 127.0.0.1: another origin.
+    """
+    from tests.fake_provider import running_provider, tenant_uses
+
+    with running_provider() as provider, tenant_uses(app, "gamma", provider.idp()):
+        monkeypatch.setenv(provider.secret_env, provider.client_secret)
+        # A context of its own, without bypass_csp: the CSP is what this test is about.
+        context = page.context.browser.new_context(base_url=live_url)
+        try:
+            own = context.new_page()
+            blocked: list[str] = []
+            own.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+            own.goto("/gamma/auth/login")  # the provider answers at once for someone signed in there
+            own.wait_for_url("**/gamma/")
+            own.get_by_role("button", name="Log ud").click()
+            own.wait_for_url(lambda url: urlsplit(url).path == "/" and urlsplit(url).port == urlsplit(live_url).port)
+            assert len(provider.logouts) == 1, blocked
+            assert provider.logouts[0]["id_token_hint"] and provider.logouts[0]["post_logout_redirect_uri"] == f"{live_url}/"
+            assert blocked == []
+        finally:
+            context.close()
+    from sqlalchemy import func, select
+
+    from core.db import db
+    from core.identity.models import UserSession
+    from core.tenancy.context import cross_tenant
+
+    with app.app_context(), cross_tenant("test: every open session"):  # and signed out here
+        assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.ended_at.is_(None))) == 0

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.db import db
 from core.jobs.models import JobRun
 from core.jobs.runner import dispatch_periodic, enqueue, execute, run_due_periodic_jobs
-from core.tenancy.context import tenant_context
+from core.tenancy.context import cross_tenant, tenant_context
 from tests.example_plugin.models import Household
 
 
@@ -53,7 +53,8 @@ def test_a_job_delivered_twice_runs_once(app, tenant_a, lookalike_data):
     with app.app_context():
         run = enqueue("example.rename_all", tenant_a, suffix=" (A)")
         assert execute(run.id) == "succeeded"
-        assert db.session.get(JobRun, run.id).attempts == 1
+        with tenant_context(tenant_a):
+            assert db.session.get(JobRun, run.id).attempts == 1
     assert _names(app, tenant_a) == ["Familien Hansen (A)"]
 
 
@@ -61,7 +62,8 @@ def test_periodic_dispatch_of_the_same_tick_queues_nothing_new(app, lookalike_da
     with app.app_context():
         assert dispatch_periodic("example.count_households", "2026-05-01T10:05+00:00") == 2
         assert dispatch_periodic("example.count_households", "2026-05-01T10:05+00:00") == 0
-        assert db.session.query(JobRun).count() == 2
+        with cross_tenant("test: every tenant's runs"):
+            assert db.session.query(JobRun).count() == 2
 
 
 def test_due_periodic_jobs_follow_their_cron(app, tenant_a, lookalike_data):
@@ -69,7 +71,8 @@ def test_due_periodic_jobs_follow_their_cron(app, tenant_a, lookalike_data):
     until = datetime(2026, 5, 1, 10, 11, tzinfo=timezone.utc)
     with app.app_context():
         run_due_periodic_jobs(since, until)  # */5: 10:05 and 10:10, for alpha and beta
-        keys = sorted({r.run_key for r in db.session.scalars(select(JobRun).where(JobRun.job_name == "example.count_households"))})
+        with cross_tenant("test: every tenant's runs"):
+            keys = sorted({r.run_key for r in db.session.scalars(select(JobRun).where(JobRun.job_name == "example.count_households"))})
         assert keys == ["2026-05-01T10:05+00:00", "2026-05-01T10:10+00:00"]
         with tenant_context(tenant_a):
             assert db.session.scalars(select(Household.counted)).all() == [1]
@@ -103,11 +106,13 @@ def test_rq_worker_runs_the_same_job_in_the_tenant(database_factory, lookalike_d
         with app.app_context():
             ok = enqueue("example.rename_all", tenant_a, suffix=" (RQ)")
             bad = enqueue("example.fail", tenant_b)
-            assert db.session.get(JobRun, ok.id).status == "queued"  # not run in-process
+            with cross_tenant("test: both tenants' runs"):
+                assert db.session.get(JobRun, ok.id).status == "queued"  # not run in-process
             SimpleWorker([queue], connection=connection).work(burst=True)
             db.session.expire_all()
-            assert db.session.get(JobRun, ok.id).status == "succeeded"
-            assert db.session.get(JobRun, bad.id).status == "failed"
+            with cross_tenant("test: both tenants' runs"):
+                assert db.session.get(JobRun, ok.id).status == "succeeded"
+                assert db.session.get(JobRun, bad.id).status == "failed"
             assert len(queue.failed_job_registry) == 1
     finally:
         app.config["REDIS_URL"] = ""

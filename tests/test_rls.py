@@ -14,37 +14,57 @@ from tests.conftest import build_app, sign_in
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL)")
 
-RLS_TABLES_BEYOND_MODELS = {"audit_events"}
+def _tables_with_tenant_id() -> set[str]:
+    """From the catalog, not the models: every table carrying tenant_id, whoever made it."""
+    return set(
+        db.session.scalars(
+            text(
+                "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'tenant_id' AND NOT a.attisdropped"
+            )
+        )
+    )
 
 
-def _tenant_tables() -> set[str]:
-    tables = {m.class_.__table__.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)}
-    return tables | RLS_TABLES_BEYOND_MODELS
-
-
-def test_catalog_every_tenant_table_has_forced_rls_and_a_full_policy(app_ctx):
-    tables = _tenant_tables()
-    assert {"example_households", "example_members", "api_clients", "api_tokens"} <= tables
+def test_catalog_every_table_with_tenant_id_has_forced_rls_and_signed_policies(app_ctx):
+    tables = _tables_with_tenant_id()
+    models = {m.class_.__table__.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)}
+    assert models | {"audit_events", "user_sessions", "job_runs", "tenant_programmes"} <= tables
     rows = db.session.execute(
         text(
             """
             SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
                    (SELECT a.attnotnull FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'),
-                   (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL),
-                   (SELECT string_agg(pg_get_expr(p.polqual, p.polrelid), ' ') FROM pg_policy p WHERE p.polrelid = c.oid)
+                   coalesce((SELECT array_agg(p.polname::text || ' ' || p.polcmd::text || ' '
+                                || coalesce((SELECT string_agg(r.rolname, ',') FROM pg_roles r WHERE r.oid = ANY(p.polroles)), 'public')
+                                || ' USING ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-')
+                                || ' CHECK ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '-'))
+                             FROM pg_policy p WHERE p.polrelid = c.oid), '{}')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'public' AND c.relname = ANY(:tables)
             """
         ),
         {"tables": list(tables)},
     ).all()
-    found = {r[0]: r for r in rows}
-    assert set(found) == tables
-    for name, enabled, forced, not_null, full_policies, qual in found.values():
-        assert enabled and forced, name
-        assert full_policies >= 1, f"{name}: a policy with USING and WITH CHECK"
-        assert "current_setting('app.tenant_id'" in qual, name
-        if name != "audit_events":  # platform events (log-in to the platform) have no tenant
+    assert {r[0] for r in rows} == tables
+    for name, enabled, forced, not_null, policies in rows:
+        assert enabled and forced, f"{name}: row-level security enabled and forced"
+        described = " | ".join(policies)
+        # Nothing the application role can set on its own opens a row.
+        assert "app.tenant_id" not in described and "app.cross_tenant" not in described, described
+        assert "cross_tenant * samvirke_cross_tenant USING true CHECK true" in policies, described
+        for policy in policies:
+            if policy.startswith("cross_tenant "):
+                continue
+            assert " samvirke_cross_tenant " not in policy and " public USING " in policy, policy
+            if name == "user_sessions":
+                assert "samvirke_rls_tenant()" in policy or "app.session_id" in policy, policy
+            elif name == "tenant_programmes" and policy.startswith("tenant_directory r "):
+                continue  # the public directory: read-only
+            else:
+                assert policy.count("samvirke_rls_tenant()") == 2, f"USING and CHECK: {policy}"
+        if name not in {"audit_events", "user_sessions", "job_runs"}:  # platform rows have no tenant
             assert not_null, f"{name}.tenant_id must be NOT NULL"
 
 
@@ -90,10 +110,12 @@ def test_writing_into_another_tenant_is_refused_by_postgresql(app_ctx, lookalike
 
 def test_a_pooled_connection_carries_no_tenant_into_the_next_transaction(app_ctx, tenant_a):
     with tenant_context(tenant_a):
-        assert db.session.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar() == str(tenant_a)
+        assert db.session.execute(text("SELECT current_setting('app.scope', true)")).scalar().startswith(f"{tenant_a}.")
+        assert db.session.execute(text("SELECT samvirke_rls_tenant()")).scalar() == tenant_a
     db.session.commit()
     with db.engine.connect() as connection:  # the same pool; a new transaction
-        assert connection.execute(text("SELECT coalesce(current_setting('app.tenant_id', true), '')")).scalar() == ""
+        assert connection.execute(text("SELECT coalesce(current_setting('app.scope', true), '')")).scalar() == ""
+        assert connection.execute(text("SELECT samvirke_rls_tenant()")).scalar() is None
 
 
 def test_thousand_requests_alternating_tenants_over_two_pooled_connections(database_factory, orm_filter_off):

@@ -1,9 +1,9 @@
 """Enqueueing, executing and scheduling jobs."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import traceback
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db
 from core.jobs.models import JobRun
+from core.logsafe import safe_exception_text
 from core.plugins.host import plugin_host
 from core.plugins.types import JobDefinition
 from core.tenancy.context import cross_tenant, tenant_context
@@ -53,19 +54,27 @@ def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None,
     if (jobs[job_name][1].scope == "platform") != (tenant_id is None):
         raise ValueError(f"{job_name}: platform jobs take no tenant, tenant jobs need one")
     scope_key = "platform" if tenant_id is None else f"tenant:{tenant_id}"
-    run = JobRun(job_name=job_name, tenant_id=tenant_id, scope_key=scope_key, run_key=run_key, kwargs=kwargs)
-    db.session.add(run)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        log.info("job %s for tenant %s (%s) already queued", job_name, tenant_id, run_key)
-        return None
+    with _context_of(tenant_id):  # a tenant's run is recorded in its context (row-level security)
+        run = JobRun(job_name=job_name, tenant_id=tenant_id, scope_key=scope_key, run_key=run_key, kwargs=kwargs)
+        db.session.add(run)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            log.info("job %s for tenant %s (%s) already queued", job_name, tenant_id, run_key)
+            return None
+        run_id = run.id
     if app.config["REDIS_URL"]:
-        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run.id, job_timeout=600)
+        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run_id, job_timeout=600)
     else:
-        execute(run.id)
+        execute(run_id)
+    with _context_of(tenant_id):
+        db.session.refresh(run)  # as it stands now, readable by the caller
     return run
+
+
+def _context_of(tenant_id: int | None) -> contextlib.AbstractContextManager:
+    return tenant_context(tenant_id) if tenant_id is not None else contextlib.nullcontext()
 
 
 _pool_pid = os.getpid()
@@ -76,13 +85,23 @@ def _fresh_connections_after_fork() -> None:
     # must not be shared between processes.
     global _pool_pid
     if os.getpid() != _pool_pid:
-        db.engine.dispose(close=False)
+        for engine in db.engines.values():  # the cross-tenant bind too
+            engine.dispose(close=False)
         _pool_pid = os.getpid()
 
 
 def execute(run_id: int) -> str:
     """Run one recorded job inside its tenant's context; returns the final status."""
     _fresh_connections_after_fork()
+    # Which tenant the run is for is the one thing read across tenants; its
+    # record is then kept in that tenant's context (row-level security).
+    with cross_tenant("job runner: the tenant of a run"):
+        tenant_id = db.session.scalar(select(JobRun.tenant_id).where(JobRun.id == run_id))
+    with _context_of(tenant_id):
+        return _execute(run_id)
+
+
+def _execute(run_id: int) -> str:
     run = db.session.get(JobRun, run_id)
     if run is None:
         raise LookupError(f"job run {run_id} does not exist")
@@ -110,8 +129,9 @@ def execute(run_id: int) -> str:
         db.session.rollback()
         run = db.session.get(JobRun, run_id)
         run.status, run.finished_at = "failed", utcnow()
-        # The type and message, not the locals: no personal data in the record.
-        run.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        # The type and message, not the locals: no personal data in the record
+        # (a database error's values are left out: core/logsafe.py).
+        run.error = safe_exception_text(exc).strip()[:2000]
         db.session.commit()
         log.exception("job %s (run %s) failed", run.job_name, run_id)
         return run.status
@@ -139,7 +159,9 @@ def execute_from_queue(run_id: int) -> str:
     with app.app_context():
         status = execute(run_id)
         if status == "failed":
-            raise RuntimeError(db.session.get(JobRun, run_id).error)
+            with cross_tenant("job runner: the error of a failed run"):
+                error = db.session.scalar(select(JobRun.error).where(JobRun.id == run_id))
+            raise RuntimeError(error)
         return status
 
 
@@ -186,11 +208,13 @@ def periodic_jobs() -> list[tuple[str, str]]:
 
 
 def failed_runs(limit: int = 100) -> list[JobRun]:
-    return list(
-        db.session.scalars(
-            select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc()).limit(limit)
+    """Every tenant's failed runs, for platform administrators."""
+    with cross_tenant("administration: failed job runs"):
+        return list(
+            db.session.scalars(
+                select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc()).limit(limit)
+            )
         )
-    )
 
 
 EMBEDDED_TICK = timedelta(seconds=30)

@@ -5,7 +5,10 @@ a background job and a CLI command. There is no default tenant: code that
 touches tenant data without a tenant fails (``TenantContextMissing``).
 
 Reaching across tenants is possible only inside ``cross_tenant(reason)``,
-a name that is easy to grep for; national views and admin commands use it.
+a name that is easy to grep for; national views, platform jobs and admin
+commands use it. On PostgreSQL the session then runs its statements as the
+cross-tenant database role (``CROSS_TENANT_DATABASE_URL``): the application's
+own role cannot cross tenants at all (core/tenancy/rls.py).
 """
 from __future__ import annotations
 
@@ -71,8 +74,11 @@ def tenant_context(tenant_id: int) -> Iterator[int]:
 def cross_tenant(reason: str) -> Iterator[None]:
     """Explicitly read or write across tenants inside the block.
 
-    For national (aggregated) views and admin commands only. ``reason`` is
-    required and logged so every use can be accounted for.
+    For national (aggregated) views, platform jobs and admin commands only.
+    ``reason`` is required and logged so every use can be accounted for.
+    Statements go to another connection (the cross-tenant role), so what the
+    block reads must be committed by then, and what it writes is committed
+    with the session's transaction.
     """
     if not reason or not reason.strip():
         raise ValueError("cross_tenant() needs a reason")

@@ -1,20 +1,47 @@
 """PostgreSQL row-level security: the second wall behind the ORM filter.
 
-Every tenant-scoped table has RLS enabled and forced, with one policy whose
-USING and WITH CHECK read two per-transaction settings:
+Every table carrying ``tenant_id`` has RLS enabled and forced. The policies
+read one per-transaction setting, ``app.scope``, and trust it only when it is
+signed: ``<scope>.<HMAC-SHA256>`` where the scope is a tenant id or
+``platform`` (no tenant in context) and the MAC covers the scope and the
+backend's process id, under a key kept in ``samvirke_private.rls_key``. The
+application role can neither read that key nor reach the schema it is in, so
+a ``set_config('app.scope', …)`` of its own making matches nothing, and a
+value seen on one connection is worthless on another. The functions
+``samvirke_rls_tenant()`` / ``samvirke_rls_platform()`` (SECURITY DEFINER,
+owned by the table owner) verify it; the policies call them once per
+statement (an InitPlan, so indexes on ``tenant_id`` still serve).
 
-- ``app.tenant_id``: the tenant in context ('' when none: no rows at all);
-- ``app.cross_tenant``: 'on' only inside ``cross_tenant(reason)``.
+Cross-tenant work (``cross_tenant(reason)``) does not go through a setting at
+all: the session sends it to a second engine that logs in as its own role
+(``CROSS_TENANT_DATABASE_URL``), a member of ``samvirke_cross_tenant``, which
+a policy on every table admits. The application role is not a member and
+cannot ``SET ROLE`` to it, so no SQL it sends crosses a tenant.
 
-They are set with ``set_config(..., true)``, local to the transaction, so a
-pooled connection never carries a tenant into the next request. The session
-keeps them in step with the context at the start of each transaction, before
-each statement and before each flush. The application connects as a role
-that owns no tables and cannot bypass RLS; migrations run as the owner.
-On SQLite (the embedded default) this is a no-op.
+Per table:
+
+- the tenant policy ``tenant_isolation``: ``tenant_id`` is the signed tenant;
+  where ``tenant_id`` may be NULL (``audit_events``, ``job_runs``) a NULL row
+  also needs the signed ``platform`` scope;
+- ``user_sessions``: a row is visible only to the request holding its cookie
+  (``app.session_id`` is the hash of the cookie's key: knowing it is the
+  capability); it is inserted only for the signed tenant (or platform), and
+  its identity (id, user, tenant, roles, organisation) never changes;
+- ``tenant_programmes``: which programmes a municipality runs is the public
+  directory the front page shows, so anyone may read it; only the tenant
+  itself (its sync) may write it;
+- ``cross_tenant``: ``TO samvirke_cross_tenant``, all rows.
+
+The settings are set with ``set_config(..., true)``, local to the
+transaction, so a pooled connection never carries a tenant into the next
+request. The session keeps them in step with the context at the start of
+each transaction, before each statement and before each flush. On SQLite
+(the embedded default) all of this is a no-op.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from sqlalchemy import event, text
@@ -24,23 +51,106 @@ from sqlalchemy.orm import Session
 from core.tenancy.context import cross_tenant_reason, current_tenant_id
 
 POLICY = "tenant_isolation"
+CROSS_POLICY = "cross_tenant"
+DIRECTORY_POLICY = "tenant_directory"
+CROSS_ROLE = "samvirke_cross_tenant"  # NOLOGIN; the cross-tenant login role is a member
+PLATFORM = "platform"
+KEY_TABLE = "samvirke_private.rls_key"
 _KEY = "samvirke_rls"
-_CONDITION = (
+_KEY_EXTENSION = "samvirke_rls_key"
+
+_TENANT = "tenant_id = (SELECT samvirke_rls_tenant())"
+_TENANT_OR_PLATFORM = f"{_TENANT} OR (tenant_id IS NULL AND (SELECT samvirke_rls_platform()))"
+_OWN_SESSION = "id = current_setting('app.session_id', true)"
+# What revisions before 0009 created; kept so they still run on a fresh database
+# (0009 replaces every such policy).
+_LEGACY_CONDITION = (
     "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer "
     "OR current_setting('app.cross_tenant', true) = 'on'"
 )
 
 
-def set_rls_context(connection: Connection, tenant_id: int | None, *, cross: bool = False) -> None:
-    """Set the transaction's RLS settings on a PostgreSQL connection."""
-    if connection.dialect.name != "postgresql":
+class RlsKeyUnavailable(RuntimeError):
+    """The signing key cannot be read: migrations not run, or no cross-tenant role configured."""
+
+
+def _message(scope: str, pid: int) -> bytes:
+    return f"samvirke-rls:v1:{scope}:{pid}".encode()
+
+
+def sign_scope(key: bytes, scope: str, pid: int) -> str:
+    """The value of ``app.scope`` that the database accepts for ``scope`` on backend ``pid``."""
+    return f"{scope}.{hmac.new(key, _message(scope, pid), hashlib.sha256).hexdigest()}"
+
+
+def key_rows(key: bytes) -> dict[str, bytes]:
+    """The key and its HMAC pads (the database computes HMAC-SHA256 with the pads and sha256())."""
+    padded = key.ljust(64, b"\0")
+    return {
+        "key": key,
+        "ipad": bytes(b ^ 0x36 for b in padded),
+        "opad": bytes(b ^ 0x5C for b in padded),
+    }
+
+
+def _signing_key() -> bytes:
+    """This app's database key, read once through the cross-tenant role (cached per app)."""
+    from flask import current_app
+
+    from core.db import CROSS_TENANT_BIND, db
+
+    key = current_app.extensions.get(_KEY_EXTENSION)
+    if key is None:
+        engine = db.engines.get(CROSS_TENANT_BIND, db.engine)
+        try:
+            with engine.connect() as connection:
+                key = connection.execute(text(f"SELECT key FROM {KEY_TABLE}")).scalar_one()
+        except Exception as exc:  # permission denied, no such table, no row
+            raise RlsKeyUnavailable(
+                "Cannot read the row-level security key: run `samvirke db upgrade`, and set "
+                "CROSS_TENANT_DATABASE_URL (the application's own role may not read it)."
+            ) from exc
+        key = bytes(key)
+        current_app.extensions[_KEY_EXTENSION] = key
+    return key
+
+
+def _backend_pid(connection: Connection) -> int:
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    pid = getattr(info, "backend_pid", None)  # psycopg 3: from libpq, no round trip
+    if pid is None:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return int(pid)
+
+
+def _session_id() -> str:
+    """The hash of this request's session key ('' outside a request or without one).
+
+    The cookie's key when it has one; after a log-out has cleared the cookie,
+    still the key the request came with, so ending the session can touch its row.
+    """
+    from flask import has_request_context, request, session
+
+    if not has_request_context():
+        return ""
+    key = session.get("sid")
+    if isinstance(key, str) and key:
+        request.environ["samvirke.session_id"] = hashlib.sha256(key.encode()).hexdigest()
+    return request.environ.get("samvirke.session_id", "")
+
+
+def set_rls_context(connection: Connection, tenant_id: int | None) -> None:
+    """Set the transaction's signed scope (the tenant, or platform) on a PostgreSQL connection."""
+    if connection.dialect.name != "postgresql" or connection.info.get("samvirke_cross"):
         return
-    wanted = (tenant_id, cross)
+    scope = PLATFORM if tenant_id is None else str(int(tenant_id))
+    session_id = _session_id()
+    wanted = (scope, session_id)
     if connection.info.get(_KEY) == wanted:
         return
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.cross_tenant', :cross, true)"),
-        {"tenant": "" if tenant_id is None else str(tenant_id), "cross": "on" if cross else ""},
+        text("SELECT set_config('app.scope', :scope, true), set_config('app.session_id', :session, true)"),
+        {"scope": sign_scope(_signing_key(), scope, _backend_pid(connection)), "session": session_id},
     )
     connection.info[_KEY] = wanted
 
@@ -54,9 +164,9 @@ def _forget_settings(connection: Connection) -> None:
 
 def _sync(session: Session) -> None:
     bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
+    if bind.dialect.name != "postgresql" or cross_tenant_reason() is not None:
         return
-    set_rls_context(session.connection(), current_tenant_id(), cross=cross_tenant_reason() is not None)
+    set_rls_context(session.connection(), current_tenant_id())
 
 
 def install_session_hooks(session_class: type[Session]) -> None:
@@ -64,7 +174,8 @@ def install_session_hooks(session_class: type[Session]) -> None:
     def _on_begin(session: Session, transaction: Any, connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             connection.info.pop(_KEY, None)  # settings died with the last transaction
-            set_rls_context(connection, current_tenant_id(), cross=cross_tenant_reason() is not None)
+            if cross_tenant_reason() is None:
+                set_rls_context(connection, current_tenant_id())
 
     @event.listens_for(session_class, "do_orm_execute")
     def _on_execute(state: Any) -> None:
@@ -78,18 +189,62 @@ def install_session_hooks(session_class: type[Session]) -> None:
 # --- for migrations ----------------------------------------------------------
 
 
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _scalar(op: Any, sql: str, **params: Any) -> Any:
+    return op.get_bind().execute(text(sql), params).scalar()
+
+
+def signed_policies_installed(op: Any) -> bool:
+    return bool(_scalar(op, "SELECT to_regprocedure('samvirke_rls_tenant()') IS NOT NULL"))
+
+
+def create_tenant_policies(op: Any, table: str) -> None:
+    """The policies of ``table`` by its kind (see the module docstring); RLS must be enabled."""
+    t = _quote(table)
+    if table == "user_sessions":
+        op.execute(f"CREATE POLICY {POLICY}_read ON {t} FOR SELECT USING ({_OWN_SESSION})")
+        op.execute(f"CREATE POLICY {POLICY}_insert ON {t} FOR INSERT WITH CHECK ({_TENANT_OR_PLATFORM})")
+        op.execute(f"CREATE POLICY {POLICY}_update ON {t} FOR UPDATE USING ({_OWN_SESSION}) WITH CHECK ({_OWN_SESSION})")
+        op.execute(f"CREATE POLICY {POLICY}_delete ON {t} FOR DELETE USING ({_OWN_SESSION})")
+    else:
+        nullable = _scalar(
+            op,
+            "SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname = 'tenant_id'",
+            t=t,
+        )
+        condition = _TENANT_OR_PLATFORM if nullable else _TENANT
+        op.execute(f"CREATE POLICY {POLICY} ON {t} USING ({condition}) WITH CHECK ({condition})")
+        if table == "tenant_programmes":
+            op.execute(f"CREATE POLICY {DIRECTORY_POLICY} ON {t} FOR SELECT USING (true)")
+    op.execute(f"CREATE POLICY {CROSS_POLICY} ON {t} TO {CROSS_ROLE} USING (true) WITH CHECK (true)")
+
+
+def drop_tenant_policies(op: Any, table: str) -> None:
+    names = op.get_bind().execute(
+        text("SELECT polname FROM pg_policy WHERE polrelid = to_regclass(:t)"), {"t": _quote(table)}
+    ).scalars().all()
+    for name in names:
+        op.execute(f"DROP POLICY {_quote(name)} ON {_quote(table)}")
+
+
 def enable_tenant_rls(op: Any, table: str) -> None:
-    """In a migration: enable and force RLS on ``table`` with the tenant policy."""
+    """In a migration: enable and force RLS on ``table`` with the tenant policies."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-    op.execute(f'CREATE POLICY {POLICY} ON "{table}" USING ({_CONDITION}) WITH CHECK ({_CONDITION})')
+    if signed_policies_installed(op):
+        create_tenant_policies(op, table)
+    else:  # a revision before 0009 on a fresh database; 0009 replaces it
+        op.execute(f'CREATE POLICY {POLICY} ON "{table}" USING ({_LEGACY_CONDITION}) WITH CHECK ({_LEGACY_CONDITION})')
 
 
 def disable_tenant_rls(op: Any, table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
+    drop_tenant_policies(op, table)
     op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')

@@ -11,6 +11,12 @@ Scoping lives here, in one place, so no view or job has to remember it:
 - Before every flush, new rows are stamped with the tenant and any row whose
   tenant differs from the context is refused.
 
+Inside ``cross_tenant(reason)`` the session sends its statements to the
+cross-tenant bind (``CROSS_TENANT_DATABASE_URL``, a role of its own), so the
+wall in PostgreSQL does not rest on anything the application role can set.
+A unit of work that mixes both holds two connections: commit what the other
+side must see before switching.
+
 Known limit: statements run on the engine or a Core connection bypass the ORM;
 PostgreSQL row-level security is the second wall for those.
 """
@@ -31,8 +37,20 @@ from core.tenancy.context import (
 from core.tenancy.rls import install_session_hooks
 from core.tenancy.scoped import TenantScoped
 
+# The bind key of the cross-tenant engine (core.db adds it; core.db imports this module).
+CROSS_TENANT_BIND = "cross_tenant"
+
 
 class TenantSession(FlaskSQLAlchemySession):
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        # Inside cross_tenant() every statement goes to the cross-tenant bind
+        # (its own database role, see core.tenancy.rls) when one is configured.
+        if bind is None and cross_tenant_reason() is not None:
+            engine = self._db.engines.get(CROSS_TENANT_BIND)
+            if engine is not None:
+                return engine
+        return super().get_bind(mapper, clause, bind, **kwargs)
+
     def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
         obj = super().get(entity, ident, **kwargs)
         return _visible_or_none(obj)
@@ -93,7 +111,10 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 def _stamp_and_check_tenant(session: TenantSession, flush_context: Any, instances: Any) -> None:
     crossing = cross_tenant_reason() is not None
     tenant_id = current_tenant_id()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    # ``session.new`` builds a new set on every access: read it once, so a
+    # flush of n new rows is linear, not n x n (tests/test_bad_input.py).
+    new = session.new
+    for obj in list(new) + list(session.dirty) + list(session.deleted):
         if not isinstance(obj, TenantScoped):
             continue
         if crossing:
@@ -104,7 +125,7 @@ def _stamp_and_check_tenant(session: TenantSession, flush_context: Any, instance
             continue
         if tenant_id is None:
             require_tenant_id()
-        if obj.tenant_id is None and obj in session.new:
+        if obj.tenant_id is None and obj in new:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
             raise CrossTenantWrite(

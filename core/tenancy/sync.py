@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.db import db
 from core.partnerships.files import check_agreements, read_organisation_files, uncovered_programmes
 from core.partnerships.sync import apply_agreements, apply_organisations
+from core.tenancy.context import tenant_context
 from core.tenancy.files import TenantFile, TenantFileError, read_tenant_files
 from core.tenancy.models import Tenant, TenantProgramme, utcnow
 
@@ -63,6 +64,11 @@ def _apply(tenant: Tenant, tf: TenantFile) -> None:
     tenant.source_digest = tf.digest
     tenant.active = True
     tenant.updated_at = utcnow()
+
+
+def _apply_programmes(tenant: Tenant, tf: TenantFile) -> None:
+    """The tenant's programmes; written in its own context (row-level security on PostgreSQL)."""
+    data = tf.data
     wanted = set(data["programmes"]["enabled"])
     settings = data["programmes"].get("settings", {})
     kept = [p for p in tenant.programmes if p.programme_key in wanted]
@@ -141,6 +147,9 @@ def sync_tenants(
             else:
                 report.unchanged.append(tenant.slug)
                 continue
+            with tenant_context(tenant.id):
+                _apply_programmes(tenant, tf)
+                db.session.flush()
             apply_agreements(tenant, tf.data["agreements"], organisations)
         for tenant in existing.values():
             if tenant.active:

@@ -369,9 +369,11 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
             user = User(issuer=issuer, subject=subject, display_name=subject)
             db.session.add(user)
             db.session.flush()
-        db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant_id(app, slug),
-                                   roles=[role], organisation_id=organisation_id(app, organisation)))
-        db.session.commit()
+        tid = tenant_id(app, slug)
+        with tenant_context(tid):  # a tenant's session is opened in its context
+            db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
+                                       roles=[role], organisation_id=organisation_id(app, organisation)))
+            db.session.commit()
     with client.session_transaction() as session:
         session["sid"] = key
 

@@ -256,11 +256,14 @@ def _statements(app):
             seen.append(statement)
 
         with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", before)
+            engines = list(db.engines.values())  # the cross-tenant bind too
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", before)
             try:
                 yield seen
             finally:
-                event.remove(db.engine, "before_cursor_execute", before)
+                for engine in engines:
+                    event.remove(engine, "before_cursor_execute", before)
 
     return counting()
 

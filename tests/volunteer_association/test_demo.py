@@ -52,9 +52,10 @@ def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation:
             db.session.add(user)
             db.session.flush()
         org_id = db.session.scalar(select(Organisation.id).where(Organisation.slug == organisation))
-        db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant.id,
-                                   roles=[role], organisation_id=org_id))
-        db.session.commit()
+        with tenant_context(tenant.id):  # a tenant's session is opened in its context
+            db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant.id,
+                                       roles=[role], organisation_id=org_id))
+            db.session.commit()
     with client.session_transaction() as session:
         session["sid"] = key
 
