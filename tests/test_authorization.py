@@ -39,6 +39,9 @@ NARROWED = {
     "/<tenant>/agreements/<int:agreement_id>": {"partner_staff/andenforening"},
     "/<tenant>/agreements/<int:agreement_id>/notice": {"partner_staff/andenforening"},
     "/<tenant>/agreements/reminders/<int:reminder_id>/acknowledge": {"partner_staff/andenforening"},
+    # The API's twins of the opening-hours page's delete routes: the walk has deleted the sample row through the page.
+    "/<tenant>/api/v1/open_counselling/hours/<int:hours_id>": {"partner_staff", "tenant_admin", "platform_admin"},
+    "/<tenant>/api/v1/open_counselling/closures/<int:closure_id>": {"partner_staff", "tenant_admin", "platform_admin"},
 }
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 

@@ -40,25 +40,33 @@ def samvirke_blueprints():
 
 @hookimpl
 def samvirke_api_blueprints():
-    from plugins.open_counselling.api import blp
+    from plugins.open_counselling import api, notification_api, schedule_api
 
-    return [blp]
+    return [api.blp, notification_api.blp, schedule_api.blp]
 
 
 @hookimpl
 def samvirke_schemas():
+    from plugins.open_counselling import notification_schemas as notes
+    from plugins.open_counselling import schedule_schemas as schedule
     from plugins.open_counselling import schemas
 
-    return {"OpenCounsellingContact": schemas.ContactSchema, "OpenCounsellingFamily": schemas.FamilySchema}
+    return {
+        "OpenCounsellingContact": schemas.ContactSchema, "OpenCounsellingFamily": schemas.FamilySchema,
+        "OpenCounsellingNotification": notes.NotificationApiSchema, "OpenCounsellingNotificationSummary": notes.NotificationSummarySchema,
+        "OpenCounsellingOpeningHours": schedule.OpeningHoursApiSchema, "OpenCounsellingOffice": schedule.OfficeApiSchema,
+        "OpenCounsellingClosure": schedule.ClosureApiSchema, "OpenCounsellingUpcomingClosure": schedule.UpcomingClosureSchema,
+    }
 
 
 @hookimpl
 def samvirke_authorization():
-    from plugins.open_counselling import api, governance, notifications, schedule_views, views
+    from plugins.open_counselling import api, governance, notification_api, notifications, schedule_api, schedule_views, views
 
     return {
         **views.AUTHORIZATION, **api.AUTHORIZATION, **schedule_views.AUTHORIZATION,
         **notifications.AUTHORIZATION, **governance.AUTHORIZATION,
+        **notification_api.AUTHORIZATION, **schedule_api.AUTHORIZATION,
     }
 
 

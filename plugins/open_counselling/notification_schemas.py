@@ -54,3 +54,30 @@ class NotificationSchema(Schema):
         confirmed = data.get("receipt_confirmed_on")
         if day and confirmed and confirmed < day:
             raise ValidationError(N_("Receipt cannot be confirmed before the notification was made."), "receipt_confirmed_on")
+
+
+# --- the JSON API -----------------------------------------------------------------------------
+
+MAX_ID = 2_147_483_647  # an id is a PostgreSQL integer
+
+
+class NotificationApiSchema(NotificationSchema):
+    """A notification of concern in the JSON API: the form's fields, the family by its id.
+
+    The ground stays ``partner_only``: dumped only for the running
+    organisation's staff (and under break-the-glass), like the page.
+    """
+
+    id = fields.Integer(dump_only=True)
+    family_id = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"label": N_("Family"), "description": "The id of one of the tenant's families, or null."},
+    )
+    family_number = fields.String(dump_only=True, allow_none=True, metadata={"description": "The family's number (never its name)."})
+
+
+class NotificationSummarySchema(NotificationApiSchema):
+    """A notification in a list: no ground, as on the list page (the ground is read one notification at a time)."""
+
+    class Meta:
+        exclude = ("ground",)

@@ -55,3 +55,38 @@ class ClosureSchema(Schema):
         allow_none=True, load_default=None, validate=validate.Length(max=300),
         metadata={"label": N_("Notice to citizens"), "hint": N_("For example: Call the telephone counselling instead")},
     )
+
+
+# --- the JSON API: one resource per form, the office by its id -------------------------------
+
+MAX_ID = 2_147_483_647  # an id is a PostgreSQL integer
+
+
+def _office_id() -> fields.Integer:
+    return fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID), metadata={"label": N_("Office")})
+
+
+class OpeningHoursApiSchema(OpeningHoursSchema):
+    id = fields.Integer(dump_only=True)
+    office_id = _office_id()
+
+
+class OfficeApiSchema(OfficeSchema):
+    id = fields.Integer(dump_only=True)
+    hours = fields.List(fields.Nested(OpeningHoursApiSchema), dump_only=True, metadata={"description": "The office's weekly hours."})
+
+
+class ClosureApiSchema(ClosureSchema):
+    id = fields.Integer(dump_only=True)
+    office_id = _office_id()
+
+
+class UpcomingClosureSchema(Schema):
+    """A closed day from today on: one of the agreement's fixed closures (every office) or an ad-hoc one."""
+
+    day = fields.Date()
+    reason = fields.String()
+    notice = fields.String(allow_none=True)
+    fixed = fields.Boolean(metadata={"description": "One of the agreement's closures, for every office."})
+    office_id = fields.Integer(allow_none=True, metadata={"description": "null for a fixed closure."})
+    closure_id = fields.Integer(allow_none=True, metadata={"description": "The ad-hoc closure's id (null for a fixed one)."})

@@ -37,23 +37,29 @@ def samvirke_blueprints():
 
 @hookimpl
 def samvirke_api_blueprints():
-    from plugins.volunteer_association.api import blp
+    from plugins.volunteer_association import activity_api, api
 
-    return [blp]
+    return [api.blp, activity_api.blp]
 
 
 @hookimpl
 def samvirke_schemas():
-    from plugins.volunteer_association import shift_schemas
+    from plugins.volunteer_association import activity_schemas, shift_schemas
 
-    return {"VolunteerAssociationShift": shift_schemas.ShiftSchema, "VolunteerAssociationTakings": shift_schemas.TakingsSchema}
+    return {
+        "VolunteerAssociationShift": shift_schemas.ShiftSchema, "VolunteerAssociationTakings": shift_schemas.TakingsSchema,
+        "VolunteerAssociationActivity": activity_schemas.ActivityApiSchema, "VolunteerAssociationGrant": activity_schemas.GrantApiSchema,
+    }
 
 
 @hookimpl
 def samvirke_authorization():
-    from plugins.volunteer_association import activities, api, shifts, shop_admin
+    from plugins.volunteer_association import activities, activity_api, api, shifts, shop_admin
 
-    return {**shifts.AUTHORIZATION, **api.AUTHORIZATION, **shop_admin.AUTHORIZATION, **activities.AUTHORIZATION}
+    return {
+        **shifts.AUTHORIZATION, **api.AUTHORIZATION, **shop_admin.AUTHORIZATION, **activities.AUTHORIZATION,
+        **activity_api.AUTHORIZATION,
+    }
 
 
 @hookimpl

@@ -116,3 +116,45 @@ class GrantSchema(Schema):
     def _amount_when_granted(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("status") in GRANTED_STATUSES and data.get("amount_granted") is None:
             raise ValidationError(REQUIRED, "amount_granted")
+
+
+# --- the JSON API: the forms' fields, references by id, amounts as strings ----------------------
+
+MAX_ID = 2_147_483_647  # an id is a PostgreSQL integer
+DEADLINE_STATUSES = ("overdue", "due_soon")
+
+
+def _reference(label: Any, description: str | None = None, **kwargs: Any) -> fields.Integer:
+    metadata = {"label": label, **({"description": description} if description else {})}
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata=metadata, **kwargs)
+
+
+class ActivityApiSchema(ActivitySchema):
+    """An activity: counts of families and children, never who they were; the volunteers involved only as a count."""
+
+    id = fields.Integer(dump_only=True)
+    grant_id = _reference(
+        N_("Grant"), "A granted grant of the tenant's: required when funded by a grant, ignored otherwise.",
+        allow_none=True, load_default=None,
+    )
+    cost = Amount(load_default=Decimal("0.00"), as_string=True, metadata={"label": N_("Cost (DKK)")})
+    volunteer_ids = fields.List(
+        _reference(N_("Volunteer")), load_default=list, load_only=True, validate=validate.Length(max=1000),
+        metadata={"label": N_("Volunteers involved"), "description": "Ids of the running organisation's volunteers."},
+    )
+    volunteer_count = fields.Integer(dump_only=True, metadata={"description": "How many volunteers were involved."})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _grant_when_funded_by_one(self, data: dict[str, Any], **kwargs: Any) -> None:  # the form's rule, on this field name
+        if data.get("funding") == "grant" and data.get("grant_id") is None:
+            raise ValidationError(REQUIRED, "grant_id")
+
+
+class GrantApiSchema(GrantSchema):
+    id = fields.Integer(dump_only=True)
+    amount_applied = Amount(required=True, as_string=True, metadata={"label": N_("Amount applied for (DKK)")})
+    amount_granted = Amount(allow_none=True, load_default=None, as_string=True, metadata={"label": N_("Amount granted (DKK)")})
+    deadline_status = fields.String(
+        dump_only=True, allow_none=True, validate=validate.OneOf(DEADLINE_STATUSES),
+        metadata={"description": "overdue, due_soon (within 30 days) or null, as flagged on the grants page."},
+    )

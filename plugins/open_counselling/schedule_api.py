@@ -1,0 +1,167 @@
+"""JSON API: offices, opening hours and closures. Under /<tenant>/api/v1/open_counselling/.
+
+The same rules as the opening-hours page (``schedule_views.py``): read by
+whoever reads that page (the municipality too: there is no personal data
+here, so nothing is audited), written by its managers. The same checks as
+the page's forms: the office must be the tenant's own, hours may not overlap
+hours of the same office and day, an office is closed at most once a day;
+each refusal is a 422 naming the field. ``/closures`` lists what the page
+lists: the next 12 months' closed days, the agreement's fixed ones (every
+office) and the ad-hoc ones. An item route looks the row up before anything
+else, so another tenant's id answers 404 exactly like a missing one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from flask_smorest import abort as smorest_abort
+from sqlalchemy import select
+
+from core.db import db
+from core.schemas import N_
+from core.tenancy.web import get_or_404
+from plugins.open_counselling import schedule_views as page
+from plugins.open_counselling.models import Closure, Office, OpeningHours
+from plugins.open_counselling.schedule import next_closures
+from plugins.open_counselling.schedule_schemas import (
+    ClosureApiSchema,
+    OfficeApiSchema,
+    OpeningHoursApiSchema,
+    UpcomingClosureSchema,
+)
+
+blp = Blueprint("open_counselling_schedule_api", __name__, description="Opening hours and closures of the open counselling")
+PREFIX = "/<tenant>/api/v1/open_counselling"
+READERS, MANAGERS = page.READERS, page.MANAGERS
+AUTHORIZATION = {
+    f"{PREFIX}/offices": {"GET": READERS, "POST": MANAGERS},
+    f"{PREFIX}/offices/<int:office_id>": {"GET": READERS},
+    f"{PREFIX}/hours": {"GET": READERS, "POST": MANAGERS},
+    f"{PREFIX}/hours/<int:hours_id>": {"DELETE": MANAGERS},
+    f"{PREFIX}/closures": {"GET": READERS, "POST": MANAGERS},
+    f"{PREFIX}/closures/<int:closure_id>": {"DELETE": MANAGERS},
+}
+OVERLAPPING_HOURS = N_("These hours overlap hours already recorded for that day.")
+ALREADY_CLOSED = N_("The office is already closed that day.")
+_ITEMS = {"office_id": Office, "hours_id": OpeningHours, "closure_id": Closure}
+
+
+@blp.before_request
+def _find_item() -> None:
+    for name, value in (request.view_args or {}).items():
+        if name in _ITEMS:
+            get_or_404(_ITEMS[name], value)
+
+
+def _refuse(field: str, message: Any) -> None:
+    smorest_abort(422, errors={"json": {field: [str(message)]}})
+
+
+def _own_office(data: dict[str, Any]) -> None:
+    if db.session.get(Office, data["office_id"]) is None:
+        _refuse("office_id", page.NOT_AN_OFFICE)
+
+
+def _office_out(office: Office, hours: list[OpeningHours]) -> dict[str, Any]:
+    return {"id": office.id, "name": office.name, "address": office.address, "phone": office.phone,
+            "phone_counselling": office.phone_counselling, "hours": hours}
+
+
+# --- offices -----------------------------------------------------------------------------------
+
+
+@blp.route("/offices")
+@blp.response(200, OfficeApiSchema(many=True))
+def list_offices():
+    """The offices with their weekly hours."""
+    hours = page._hours_by_office()
+    return [_office_out(o, hours.get(o.id, [])) for o in page._offices()]
+
+
+@blp.route("/offices", methods=["POST"])
+@blp.arguments(OfficeApiSchema)
+@blp.response(201, OfficeApiSchema)
+def create_office(data):
+    office = Office(**data)
+    db.session.add(office)
+    db.session.commit()
+    return _office_out(office, [])
+
+
+@blp.route("/offices/<int:office_id>")
+@blp.response(200, OfficeApiSchema)
+@blp.alt_response(404, description="No such office in this tenant")
+def get_office(office_id: int):
+    office = get_or_404(Office, office_id)
+    return _office_out(office, page._hours_by_office().get(office.id, []))
+
+
+# --- weekly hours --------------------------------------------------------------------------------
+
+
+@blp.route("/hours")
+@blp.response(200, OpeningHoursApiSchema(many=True))
+def list_hours():
+    """Every office's weekly hours, by weekday and time."""
+    return list(db.session.scalars(select(OpeningHours).order_by(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.id)))
+
+
+@blp.route("/hours", methods=["POST"])
+@blp.arguments(OpeningHoursApiSchema)
+@blp.response(201, OpeningHoursApiSchema)
+def add_hours(data):
+    """Add weekly hours to an office; they may not overlap its hours that day."""
+    _own_office(data)
+    if page._overlaps(data["office_id"], data["weekday"], data["opens"], data["closes"]):
+        _refuse("opens", OVERLAPPING_HOURS)
+    hours = OpeningHours(**data)
+    db.session.add(hours)
+    db.session.commit()
+    return hours
+
+
+@blp.route("/hours/<int:hours_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, description="No such opening hours in this tenant")
+def delete_hours(hours_id: int):
+    db.session.delete(get_or_404(OpeningHours, hours_id))
+    db.session.commit()
+
+
+# --- closures ------------------------------------------------------------------------------------
+
+
+@blp.route("/closures")
+@blp.response(200, UpcomingClosureSchema(many=True))
+def list_closures():
+    """The closed days of the next 12 months, soonest first: the agreement's (every office) and the ad-hoc ones."""
+    today = page._today()
+    upcoming = next_closures(page._fixed(today), page._adhoc_from(today), today)
+    return [
+        {"day": c.day, "reason": c.reason, "notice": c.notice, "fixed": c.fixed, "office_id": c.office_id, "closure_id": c.closure_id}
+        for c in upcoming if c.day < today + page.HORIZON
+    ]
+
+
+@blp.route("/closures", methods=["POST"])
+@blp.arguments(ClosureApiSchema)
+@blp.response(201, ClosureApiSchema)
+def add_closure(data):
+    """Close an office for a day (shown on the public page and in the calendar feed)."""
+    _own_office(data)
+    if db.session.scalar(select(Closure.id).where(Closure.office_id == data["office_id"], Closure.day == data["day"]).limit(1)) is not None:
+        _refuse("day", ALREADY_CLOSED)
+    closure = Closure(**data)
+    db.session.add(closure)
+    db.session.commit()
+    return closure
+
+
+@blp.route("/closures/<int:closure_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, description="No such closure in this tenant")
+def delete_closure(closure_id: int):
+    db.session.delete(get_or_404(Closure, closure_id))
+    db.session.commit()
