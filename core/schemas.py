@@ -1,16 +1,24 @@
 """The marshmallow base schema plugins build forms and API input on.
 
-Its only addition: field and validator error messages go through Flask-Babel,
-so a form shows "Feltet skal udfyldes." in Danish and the same key gives
-"This field is required." in English.
+- Field and validator error messages go through Flask-Babel, so a form shows
+  "Feltet skal udfyldes." in Danish and the same key gives "This field is
+  required." in English; also in the JSON API.
+- Input the database cannot hold is refused here, for every field of every
+  schema (list items and nested schemas too), with a field error instead of a
+  database error: text with a NUL byte (PostgreSQL refuses it), integers
+  beyond the 32-bit INTEGER columns, times with a UTC offset (the columns are
+  local times without a zone).
+- ``Reference(Model)`` is an id of a row of the tenant in context: a missing
+  id or another tenant's is a field error, never a foreign-key violation.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext
 from marshmallow import Schema as _Schema
-from marshmallow import fields, post_dump, validate
+from marshmallow import ValidationError, fields, post_dump, validate
 
 
 class _Translated(str):
@@ -43,6 +51,7 @@ TYPE_MESSAGES: dict[type, Any] = {
     fields.Boolean: N_("Choose yes or no."),
     fields.Date: N_("Enter a date as YYYY-MM-DD."),
     fields.DateTime: N_("Enter a date and time."),
+    fields.Time: N_("Enter a time as HH:MM."),
     fields.Email: N_("Enter a valid e-mail address."),
     fields.Url: N_("Enter a valid web address."),
     fields.List: N_("Enter a list."),
@@ -67,6 +76,108 @@ VALIDATOR_MESSAGES: dict[type, dict[str, Any]] = {
     validate.Regexp: {"default_message": N_("The value has the wrong format.")},
     validate.Email: {"default_message": N_("Enter a valid e-mail address.")},
 }
+
+
+# The range of an INTEGER column (ids, counts) on PostgreSQL; SQLite's is wider.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+NUL_MESSAGE = N_("The text contains an invalid character (NUL).")
+INTEGER_RANGE_MESSAGE = N_("The number is too large or too small.")
+TIME_ZONE_MESSAGE = N_("Enter the time without a time zone, e.g. 10:00.")
+
+
+def refuse_nul(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(NUL_MESSAGE)
+
+
+def refuse_time_zone(value: Any) -> None:
+    if getattr(value, "tzinfo", None) is not None:
+        raise ValidationError(TIME_ZONE_MESSAGE)
+
+
+class _IntegerColumnRange(validate.Range):
+    """The range of an INTEGER column (a class of its own, so a field's own Range is told apart)."""
+
+
+REFERENCE_MESSAGE = N_("Does not exist.")
+
+
+class Reference(fields.Integer):
+    """The id of a row of ``model`` in the tenant in context.
+
+    ``model`` is the class or a function returning it (for models defined
+    later). The row is looked up through the tenant-scoped session, so another
+    tenant's id is refused exactly like a missing one. ``where`` narrows the
+    rows that may be chosen (e.g. courses not completed).
+    """
+
+    def __init__(self, model: type | Callable[[], type], *, where: Callable[[type], Any] | None = None, **kwargs: Any):
+        super().__init__(strict=False, **kwargs)
+        self.model, self.where = model, where
+        self.validators.append(self._exists)
+
+    def _exists(self, value: int) -> None:
+        if not INTEGER_MIN <= value <= INTEGER_MAX:
+            return  # the range check reports it
+        from sqlalchemy import select
+
+        from core.db import db
+
+        model = self.model if isinstance(self.model, type) else self.model()
+        query = select(model.id).where(model.id == value)
+        if self.where is not None:
+            query = query.where(self.where(model))
+        if db.session.scalar(query) is None:
+            raise ValidationError(REFERENCE_MESSAGE)
+
+
+def _within_integer_column(field_obj: fields.Field) -> bool:
+    """Whether the field's own Range already keeps it inside an INTEGER column."""
+    return any(
+        isinstance(v, validate.Range) and v.min is not None and v.max is not None
+        and v.min >= INTEGER_MIN and v.max <= INTEGER_MAX
+        for v in field_obj.validators
+    )
+
+
+def _storable_input_checks(field_obj: fields.Field) -> list[Any]:
+    """The validators that keep a field's value storable (see the module docstring)."""
+    if field_obj.dump_only:
+        return []
+    if isinstance(field_obj, fields.String):
+        return [refuse_nul]
+    if isinstance(field_obj, fields.Integer):
+        if not _within_integer_column(field_obj):
+            return [_IntegerColumnRange(min=INTEGER_MIN, max=INTEGER_MAX, error=INTEGER_RANGE_MESSAGE)]
+    if isinstance(field_obj, fields.Time):
+        return [refuse_time_zone]
+    return []
+
+
+def _inner_fields(field_obj: fields.Field) -> list[fields.Field]:
+    """Fields inside a container field, which marshmallow does not pass to ``on_bind_field``."""
+    if isinstance(field_obj, fields.List):
+        return [field_obj.inner]
+    if isinstance(field_obj, fields.Tuple):
+        return list(field_obj.tuple_fields)
+    if isinstance(field_obj, fields.Mapping):
+        return [f for f in (field_obj.key_field, field_obj.value_field) if f is not None]
+    return []
+
+
+def _as_text(messages: Any) -> Any:
+    """Error messages with every lazily translated text rendered in the UI language.
+
+    Needed for JSON: a ``_Translated`` is a ``str``, so the JSON encoder would
+    write its English message id without asking it to translate.
+    """
+    if isinstance(messages, dict):
+        return {key: _as_text(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_as_text(value) for value in messages]
+    if isinstance(messages, _Translated):
+        return str(messages)
+    return messages
 
 
 def may_see_partner_only() -> bool:
@@ -95,11 +206,14 @@ class Schema(_Schema):
     """Base for every form and API schema.
 
     - Error messages follow the UI language.
+    - Values the database cannot store are field errors (``_storable_input_checks``).
     - Fields with ``metadata={"partner_only": True}`` (the partner's
       "authority-free room", e.g. a counsellor's notes) are left out of every
       dump for anyone but partner staff and the tenant administrator, and
       of the forms they see.
     """
+
+    error_messages = {"unknown": N_("This field is not known."), "type": N_("The input has the wrong type.")}
 
     @post_dump
     def _hide_partner_only(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -109,25 +223,46 @@ class Schema(_Schema):
                     data.pop(field_obj.data_key or name, None)
         return data
 
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
+        if isinstance(error.messages, dict):
+            translated = _as_text(error.messages)
+            error.messages.clear()
+            error.messages.update(translated)
+        elif isinstance(error.messages, list):
+            error.messages[:] = _as_text(error.messages)
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        messages = dict(field_obj.error_messages)
-        for key, text in FIELD_MESSAGES.items():
-            if key in messages:
-                messages[key] = text
-        for cls in type(field_obj).__mro__:
-            if cls in TYPE_MESSAGES and "invalid" in messages:
-                messages["invalid"] = TYPE_MESSAGES[cls]
-                break
-        field_obj.error_messages = messages
-        for validator in field_obj.validators:
-            for cls, attributes in VALIDATOR_MESSAGES.items():
-                if not isinstance(validator, cls):
-                    continue
-                for attribute, text in attributes.items():
-                    if attribute == "default_message":
-                        # OneOf, Regexp, Email copy their default into .error at
-                        # init; replace only that default, never an author's text.
-                        if validator.error == cls.default_message:  # type: ignore[attr-defined]
-                            validator.error = text  # type: ignore[attr-defined]
-                    elif getattr(validator, "error", None) is None:
-                        setattr(validator, attribute, text)
+        _prepare_field(field_obj)
+
+
+def _prepare_field(field_obj: fields.Field) -> None:
+    """Translated messages and the storable-input checks, for a field and the fields inside it."""
+    for inner in _inner_fields(field_obj):
+        _prepare_field(inner)
+    messages = dict(field_obj.error_messages)
+    for key, text in FIELD_MESSAGES.items():
+        if key in messages:
+            messages[key] = text
+    for cls in type(field_obj).__mro__:
+        if cls in TYPE_MESSAGES and "invalid" in messages:
+            messages["invalid"] = TYPE_MESSAGES[cls]
+            break
+    field_obj.error_messages = messages
+    for validator in field_obj.validators:
+        for cls, attributes in VALIDATOR_MESSAGES.items():
+            if not isinstance(validator, cls):
+                continue
+            for attribute, text in attributes.items():
+                if attribute == "default_message":
+                    # OneOf, Regexp, Email copy their default into .error at
+                    # init; replace only that default, never an author's text.
+                    if validator.error == cls.default_message:  # type: ignore[attr-defined]
+                        validator.error = text  # type: ignore[attr-defined]
+                elif getattr(validator, "error", None) is None:
+                    setattr(validator, attribute, text)
+    # marshmallow copies fields shallowly per schema instance: the validators
+    # list is shared, so each check is added once.
+    present = [type(v) if isinstance(v, _IntegerColumnRange) else v for v in field_obj.validators]
+    for check in _storable_input_checks(field_obj):
+        if (type(check) if isinstance(check, _IntegerColumnRange) else check) not in present:
+            field_obj.validators.append(check)

@@ -5,12 +5,25 @@ registered endpoint; ``openapi.tenant_document`` cuts from it the document of
 one tenant: its own server URL and only the programmes it has enabled.
 Invalid input gets 422 with the errors per field, before a view runs, so
 nothing is written.
+
+Every error is an RFC 9457 problem (``application/problem+json``): ``type``,
+``title``, ``status``, a Danish ``detail``, and, for invalid input,
+``errors`` per location and field (``{"json": {"name": [...]}}``). A JSON body
+nested deeper than ``MAX_JSON_DEPTH`` or not JSON at all is a 400 before it is
+parsed for a view.
 """
 from __future__ import annotations
 
-from flask import Flask
+import json
+import re
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext
 from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
 
 from core.api import openapi, views
 from core.plugins.host import plugin_host
@@ -18,6 +31,29 @@ from core.tenancy.web import TENANT_URL_PREFIX
 from core.web.forms import csrf
 
 API_PREFIX = f"{TENANT_URL_PREFIX}/api/v1"
+# Far deeper than any document of the API (an attendance list nests three levels).
+MAX_JSON_DEPTH = 32
+PROBLEM_MIMETYPE = "application/problem+json"
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays and objects deeper than ``limit``.
+
+    One pass over the text without parsing it (the standard parser recurses
+    and gives up with a RecursionError, a 500, on 50,000 levels).
+    """
+    data = raw.encode() if isinstance(raw, str) else raw
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', data)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -27,10 +63,65 @@ class JSONProvider(DefaultJSONProvider):
             return str(o)
         return DefaultJSONProvider.default(o)
 
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if json_too_deep(s):
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return super().loads(s, **kwargs)
+
+
+class ProblemSchema(ma.Schema):
+    """An error of the API (RFC 9457), with the errors per field of invalid input."""
+
+    type = ma.fields.String(metadata={"description": "always about:blank: the status says what happened"})
+    title = ma.fields.String(metadata={"description": "the HTTP status phrase"})
+    status = ma.fields.Integer(metadata={"description": "the HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "what went wrong, in the UI language (Danish by default)"})
+    code = ma.fields.Integer(metadata={"description": "the HTTP status code (as before RFC 9457)"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Dict(),
+        metadata={"description": "per location (json, query, form), per field: its messages"},
+    )
+
+
+class SamvirkeApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        from core.web.errors import danish_detail
+
+        payload, code, headers = super().handle_http_exception(error)
+        problem = {
+            "type": "about:blank", "title": error.name, "status": code, "code": code,
+            "detail": str(payload.get("message") or danish_detail(error)),
+        }
+        if "errors" in payload:
+            problem["errors"] = payload["errors"]
+        response = current_app.json.response(problem)
+        response.status_code = code
+        response.mimetype = PROBLEM_MIMETYPE
+        response.headers.extend(headers or {})
+        return response
+
+
+def _refuse_unreadable_json() -> None:
+    """A JSON body too deep, or no JSON at all, is a 400 before a view or webargs parses it."""
+    if not request.is_json:
+        return
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return  # an empty body: the schema says which fields are missing
+    if json_too_deep(raw):
+        abort(400, description=gettext("The JSON document is nested more than %(levels)s levels deep.", levels=MAX_JSON_DEPTH))
+    try:
+        json.loads(raw)
+    except (ValueError, RecursionError):
+        abort(400, description=gettext("The body is not valid JSON."))
+
 
 def init_api(app: Flask) -> None:
     app.json = JSONProvider(app)
-    api = Api(app)
+    app.before_request(_refuse_unreadable_json)
+    api = SamvirkeApi(app)
     app.extensions["samvirke_api"] = api
     host = plugin_host(app)
     programmes_by_blueprint = app.extensions["samvirke_blueprint_programmes"]

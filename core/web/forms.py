@@ -140,6 +140,20 @@ def load_form(schema: Schema, formdata: Any) -> tuple[dict[str, Any] | None, dic
         return None, exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
 
 
+def parse_id(value: str | None) -> int | None:
+    """An id sent in a query or a hidden form field, or None when it cannot be one.
+
+    Only ASCII digits within an INTEGER column: ``"²".isdigit()`` is true but
+    ``int("²")`` fails, and 99999999999999999999 is no row's id.
+    """
+    from core.schemas import INTEGER_MAX
+
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= INTEGER_MAX else None
+
+
 def init_forms(app: Flask) -> None:
     csrf.init_app(app)
     app.jinja_env.globals["form_fields"] = form_fields

@@ -1,20 +1,27 @@
 """Marshmallow schemas for every create and update (forms and API)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError as StdnumError
 
+from flask_babel import gettext
+
 from core.crypto import mask_cpr
-from core.schemas import N_, Schema
+from core.schemas import N_, Reference, Schema
 from plugins.mother_groups.models import (
     ACTIVITY_TYPES,
     ATTENDANCE_STATUSES,
     BACKGROUNDS,
     COURSE_STATUSES,
     REFERRAL_SOURCES,
+    Course,
+    HousingArea,
+    Mother,
 )
 
 ACTIVITY_LABELS = {
@@ -35,6 +42,16 @@ SOURCE_LABELS = {
 }
 
 
+# A course runs 9-10 months (rules.COURSE_MONTHS, a warning); beyond this it is refused, so
+# generating its weekly sessions stays bounded (about 105).
+MAX_COURSE_MONTHS = 24
+COURSE_TOO_LONG = N_("A course can last at most %(months)s months.")
+
+
+def course_too_long(start: date, end: date) -> bool:
+    return end > start + relativedelta(months=MAX_COURSE_MONTHS)
+
+
 def label(code: str | None) -> str:
     """The UI text of a stored code (status, source, activity, background)."""
     for labels in (STATE_LABELS, STATUS_LABELS, SOURCE_LABELS, ACTIVITY_LABELS, ATTENDANCE_LABELS, BACKGROUND_LABELS):
@@ -46,7 +63,7 @@ def label(code: str | None) -> str:
 class CourseSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=2, max=120), metadata={"label": N_("Name")})
-    housing_area_id = fields.Integer(allow_none=True, metadata={"label": N_("Housing area"), "widget": "housing_area"})
+    housing_area_id = Reference(HousingArea, allow_none=True, metadata={"label": N_("Housing area"), "widget": "housing_area"})
     location = fields.String(allow_none=True, validate=validate.Length(max=200), metadata={"label": N_("Place")})
     start_date = fields.Date(required=True, metadata={"label": N_("Start date")})
     end_date = fields.Date(required=True, metadata={"label": N_("End date")})
@@ -68,6 +85,8 @@ class CourseSchema(Schema):
     def _dates_and_capacity(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("start_date") and data.get("end_date") and data["end_date"] <= data["start_date"]:
             raise ValidationError(N_("The end date must be after the start date."), field_name="end_date")
+        if data.get("start_date") and data.get("end_date") and course_too_long(data["start_date"], data["end_date"]):
+            raise ValidationError(gettext(COURSE_TOO_LONG, months=MAX_COURSE_MONTHS), field_name="end_date")
         low, high = data.get("capacity_min"), data.get("capacity_max")
         if low is not None and high is not None and low > high:
             raise ValidationError(N_("The minimum cannot exceed the maximum."), field_name="capacity_min")
@@ -92,7 +111,7 @@ class MotherSchema(Schema):
     background = fields.String(
         allow_none=True, validate=validate.OneOf(BACKGROUNDS), metadata={"label": N_("Background"), "choice_labels": BACKGROUND_LABELS},
     )
-    housing_area_id = fields.Integer(allow_none=True, metadata={"label": N_("Housing area"), "widget": "housing_area"})
+    housing_area_id = Reference(HousingArea, allow_none=True, metadata={"label": N_("Housing area"), "widget": "housing_area"})
     baby_birth_date = fields.Date(load_only=True, allow_none=True, metadata={"label": N_("Baby's birth date")})
     baby_due_date = fields.Date(load_only=True, allow_none=True, metadata={"label": N_("Due date (if pregnant)")})
     consent = fields.Boolean(
@@ -135,7 +154,7 @@ class ReferralDecisionSchema(Schema):
         required=True, validate=validate.OneOf(("enrol", "waitlist", "decline")),
         metadata={"label": N_("Decision"), "choice_labels": {"enrol": N_("Enrol"), "waitlist": N_("Wait-list"), "decline": N_("Decline")}},
     )
-    course_id = fields.Integer(allow_none=True, metadata={"label": N_("Course"), "widget": "course"})
+    course_id = Reference(Course, allow_none=True, metadata={"label": N_("Course"), "widget": "course"})
     decline_reason = fields.String(allow_none=True, validate=validate.Length(max=300), metadata={"label": N_("Reason for declining")})
 
     @validates_schema
@@ -148,7 +167,7 @@ class ReferralDecisionSchema(Schema):
 
 class EnrolmentSchema(Schema):
     id = fields.Integer(dump_only=True)
-    mother_id = fields.Integer(required=True, metadata={"label": N_("Mother"), "widget": "mother"})
+    mother_id = Reference(Mother, required=True, metadata={"label": N_("Mother"), "widget": "mother"})
     course_id = fields.Integer(dump_only=True)
     status = fields.String(dump_only=True)
     joined_on = fields.Date(allow_none=True, metadata={"label": N_("Joined on")})

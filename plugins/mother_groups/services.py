@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import and_, case, func, select
 from stdnum.dk import cpr as stdnum_cpr
@@ -32,6 +33,7 @@ from plugins.mother_groups.models import (
     Referral,
     SessionActivity,
 )
+from plugins.mother_groups.schemas import COURSE_TOO_LONG, MAX_COURSE_MONTHS, course_too_long
 
 CONSENT_SCOPE = "Deltagelse i mødregruppe og registrering af oplysninger (Ny mor i Danmark)"
 
@@ -146,7 +148,14 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
 
 
 def generate_sessions(course: Course) -> tuple[int, list[date]]:
-    """Create the weekly sessions not yet there (holidays skipped); safe to run twice."""
+    """Create the weekly sessions not yet there (holidays skipped); safe to run twice.
+
+    Bounded: a course stored before the schema's maximum length (or changed
+    past it) is refused before any date is computed, not given centuries of
+    weekly sessions.
+    """
+    if course_too_long(course.start_date, course.end_date):
+        raise ValidationError({"end_date": [gettext(COURSE_TOO_LONG, months=MAX_COURSE_MONTHS)]})
     dates, skipped = rules.weekly_dates(course.start_date, course.end_date, course.weekday)
     existing = set(db.session.scalars(select(CourseSession.date).where(CourseSession.course_id == course.id)))
     existing |= set(db.session.scalars(select(CourseSession.moved_from).where(CourseSession.course_id == course.id, CourseSession.moved_from.isnot(None))))

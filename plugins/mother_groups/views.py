@@ -353,6 +353,12 @@ def referrals():
             flash("Henvisningen er sendt til projektkoordinatoren.")
             return redirect(url_for("mother_groups.referrals"))
         values = request.form
+    return _referrals_page(values, errors, 422 if errors else 200)
+
+
+def _referrals_page(values=None, errors=None, status=200):
+    p = access.principal()
+    errors = errors or {}
     manager = access.manages(p)
     if manager:
         rows = db.session.execute(
@@ -365,7 +371,7 @@ def referrals():
         "mother_groups/referrals.html", rows=rows, manager=manager,
         fields=form_fields(ReferralSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
         decision_fields=form_fields(ReferralDecisionSchema(), None, None, {"course_id": _choices(Course, where=Course.status != "completed")}),
-    ), (422 if errors else 200)
+    ), status
 
 
 @bp.post("/referrals/<int:referral_id>/decision")
@@ -380,8 +386,9 @@ def decide(referral_id: int):
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.messages
-    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
-    return redirect(url_for("mother_groups.referrals"))
+    labels = {f.name: f.label for f in form_fields(ReferralDecisionSchema())}
+    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(f"{labels.get(k, k)}: {' '.join(map(str, v))}" for k, v in errors.items()))
+    return _referrals_page(status=422)  # refused: said on the page, with a 4xx
 
 
 # --- housing areas ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.schemas import N_
 from core.volunteers.models import Volunteer
-from core.web.forms import form_errors, form_fields, load_form
+from core.web.forms import form_errors, form_fields, load_form, parse_id
 from plugins.volunteer_association.activity_schemas import (
     FUNDING_LABELS,
     GRANT_STATUS_LABELS,
@@ -252,9 +252,10 @@ def grants():
     edit = request.args.get("edit", "")
     editing = None
     if edit:
-        if not edit.isdigit():
+        grant_id = parse_id(edit)
+        if grant_id is None:
             abort(404)
-        editing = _get_grant_or_404(int(edit))
+        editing = _get_grant_or_404(grant_id)
     return _render_grants(editing=editing)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.db import db
 from core.volunteers import current_volunteer
 from plugins.volunteer_association import shifts as shift_views
-from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
+from plugins.volunteer_association.models import Shift, Takings
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
 
 blp = Blueprint("volunteer_association_api", __name__, description="Local association and shop")
@@ -35,10 +35,15 @@ def list_shifts():
 @blp.route("/shifts", methods=["POST"])
 @blp.arguments(ShiftSchema)
 @blp.response(201, ShiftSchema)
+@blp.alt_response(409, description="A shift already starts at that day and time")
 def create_shift(data):
-    shift = Shift(**data)
-    db.session.add(shift)
-    db.session.commit()
+    from flask_smorest import abort as smorest_abort
+    from marshmallow import ValidationError
+
+    try:
+        shift = shift_views.add_shift(data)
+    except ValidationError as exc:  # the day and time are taken, also by a concurrent request
+        smorest_abort(409, errors={"json": exc.messages}, message=shift_views.SLOT_TAKEN)
     return _out(shift, {})
 
 
@@ -49,10 +54,8 @@ def sign_up(shift_id: int):
     shift = shift_views.get_or_404(Shift, shift_id)
     me = current_volunteer()
     if me is None:
-        abort(400, description="Only a volunteer in the registry can sign up.")
-    if db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id)) is None:
-        db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=me.id))
-        db.session.commit()
+        abort(400, description="Kun en frivillig i registret kan skrive sig op.")
+    shift_views.sign_up(shift, me)  # idempotent, also for two requests at once
     return _out(shift, shift_views.staffing([shift.id]))
 
 

@@ -3,6 +3,12 @@
 Volunteers sign themselves up and record the takings of their own shift;
 partner staff manage the roster. A shift in the next few days without enough
 volunteers is flagged.
+
+Two submissions at once (a double click, two staff, the page and the API) are
+decided by the database's UNIQUE constraints in the same transaction, never by
+a look-up first: one shift per day and start time (the other submission gets a
+field error), one sign-up per volunteer and shift (signing up twice is the same
+as once), and an offered slot goes to one taker.
 """
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
 from core.db import db
@@ -20,7 +27,7 @@ from core.identity import roles as R
 from core.identity.sessions import current_principal
 from core.volunteers import current_volunteer
 from core.volunteers.models import Volunteer
-from core.web.forms import form_errors, form_fields, load_form
+from core.web.forms import form_errors, form_fields, load_form, parse_id
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
 from plugins.volunteer_association.organisation import of_running_organisation
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
@@ -63,6 +70,35 @@ def short_handed(today: date, days: int = FLAG_DAYS) -> list[tuple[Shift, int]]:
     return [(s, counts.get(s.id, 0)) for s in shifts if counts.get(s.id, 0) < s.needed]
 
 
+SLOT_TAKEN = "Der er allerede en vagt på det tidspunkt."
+
+
+def add_shift(data: dict) -> Shift:
+    """A new shift, or ``ValidationError`` on ``starts`` when the day and time are taken (also by a concurrent submission)."""
+    shift = Shift(**data)
+    db.session.add(shift)
+    try:
+        db.session.commit()  # UNIQUE (tenant_id, day, starts) decides
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationError({"starts": [SLOT_TAKEN]}) from None
+    return shift
+
+
+def sign_up(shift: Shift, volunteer: Volunteer) -> bool:
+    """Sign her up; False when she already is (also when a concurrent submission got there first)."""
+    exists = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
+    if exists is not None:
+        return False
+    db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
+    try:
+        db.session.commit()  # UNIQUE (shift_id, volunteer_id) decides
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def _me() -> Volunteer | None:
     return current_volunteer()
 
@@ -93,12 +129,13 @@ def index(values=None, errors=None, status=200):
 @bp.post("/shifts")
 def create_shift():
     data, errors = load_form(ShiftSchema(), request.form)
-    if data is not None and db.session.scalar(select(Shift.id).where(Shift.day == data["day"], Shift.starts == data["starts"])):
-        data, errors = None, {"starts": ["Der er allerede en vagt på det tidspunkt."]}
+    if data is not None:
+        try:
+            add_shift(data)
+        except ValidationError as exc:
+            data, errors = None, exc.messages
     if data is None:
         return index(request.form, errors, 422)
-    db.session.add(Shift(**data))
-    db.session.commit()
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -106,10 +143,10 @@ def _volunteer_for_action() -> Volunteer:
     """The volunteer an action is for: herself, or (for staff) the one chosen in the form."""
     if manages() and request.form.get("volunteer_id"):
         # Staff choose among the running organisation's volunteers only (the covering agreement's parties).
-        chosen = request.form["volunteer_id"]
+        chosen = parse_id(request.form["volunteer_id"])
         volunteer = db.session.scalar(
-            select(Volunteer).where(Volunteer.id == int(chosen), of_running_organisation())
-        ) if chosen.isdigit() else None
+            select(Volunteer).where(Volunteer.id == chosen, of_running_organisation())
+        ) if chosen is not None else None
     else:
         volunteer = _me()
     if volunteer is None:
@@ -122,10 +159,7 @@ def _volunteer_for_action() -> Volunteer:
 def signup(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     volunteer = _volunteer_for_action()
-    exists = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
-    if exists is None:
-        db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
-        db.session.commit()
+    if sign_up(shift, volunteer):
         flash("Du er skrevet op til vagten.")
     return redirect(url_for("volunteer_association.index"))
 
@@ -156,8 +190,19 @@ def take(shift_id: int):
     if offered is None or already is not None:
         flash("Der er ingen vagt at overtage.")
         return redirect(url_for("volunteer_association.index"))
-    offered.volunteer_id, offered.status = volunteer.id, "signed_up"
-    db.session.commit()
+    # Only while it is still offered: of two takers at once, one gets it.
+    taken = db.session.execute(
+        update(ShiftSignup).where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
+        .values(volunteer_id=volunteer.id, status="signed_up").execution_options(synchronize_session=False)
+    ).rowcount
+    try:
+        db.session.commit()
+    except IntegrityError:  # she signed up for it meanwhile
+        db.session.rollback()
+        taken = 0
+    if not taken:
+        flash("Der er ingen vagt at overtage.")
+        return redirect(url_for("volunteer_association.index"))
     flash("Du har overtaget vagten.")
     return redirect(url_for("volunteer_association.index"))
 
