@@ -39,6 +39,14 @@ class BaseConfig:
     # The development OpenID provider under /dev-idp/ (off in production).
     DEV_IDP_ENABLED = False
     DEV_IDP_KEY_FILE = str(ROOT / "instance" / "dev-idp-key.json")
+    # Field encryption of CPR numbers (core/crypto.py): FIELD_ENCRYPTION_KEYS,
+    # newest first, or FIELD_ENCRYPTION_KEY + FIELD_ENCRYPTION_OLD_KEYS. Unset in
+    # development and tests: a DEVELOPMENT key derived from SECRET_KEY, which
+    # production refuses.
+    FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+    FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+    FIELD_ENCRYPTION_OLD_KEYS = os.environ.get("FIELD_ENCRYPTION_OLD_KEYS", "")
+    FIELD_ENCRYPTION_DEV_KEY_ALLOWED = True
     # The provider platform administrators and national coordinators sign in
     # with (tenants name theirs in their tenant files).
     PLATFORM_IDENTITY_PROVIDER = {
@@ -48,12 +56,30 @@ class BaseConfig:
     }
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=10)
+    # Log-in (docs/identity.md): seconds before any call to a provider gives up,
+    # how long a person may take at the provider, how long failed log-ins are kept.
+    OIDC_HTTP_TIMEOUT = float(os.environ.get("SAMVIRKE_OIDC_HTTP_TIMEOUT", "10"))
+    LOGIN_FLOW_MAX_AGE = timedelta(minutes=10)
+    LOGIN_FAILURE_RETENTION = timedelta(days=30)
+    # Flask-Limiter, per (client address, realm); stored in REDIS_URL's Redis, else in memory.
+    LOGIN_FAILURE_LIMIT = os.environ.get("SAMVIRKE_LOGIN_FAILURE_LIMIT", "20 per 15 minutes")
+    LOGIN_START_LIMIT = os.environ.get("SAMVIRKE_LOGIN_START_LIMIT", "600 per minute")
+    # Behind reverse proxies: how many of them set each X-Forwarded-* header
+    # (werkzeug ProxyFix). 0, the default, trusts none of those headers.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
     # Audit rows are kept at least 6 months; the purge job never goes below that.
     AUDIT_RETENTION = timedelta(days=int(os.environ.get("SAMVIRKE_AUDIT_RETENTION_DAYS", "365")))
     # Migrations run as the owner of the tables; the app connects as a role
     # that owns none (PostgreSQL row-level security binds it). Unset: same URL.
     MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+    # Cross-tenant work (national aggregates, platform jobs) on PostgreSQL connects
+    # as this role of its own; the app's role cannot cross tenants (core/tenancy/rls.py).
+    CROSS_TENANT_DATABASE_URL = os.environ.get("CROSS_TENANT_DATABASE_URL", "")
     # Runs the periodic jobs in a thread of the web process (embedded default only).
     EMBEDDED_SCHEDULER = False
     BABEL_DEFAULT_LOCALE = "da"
@@ -91,12 +117,15 @@ class TestConfig(BaseConfig):
     REDIS_URL = ""
     DEV_IDP_ENABLED = True
     WTF_CSRF_ENABLED = True
+    # The derived development key, whatever the shell has set.
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_OLD_KEYS = ""
 
 
 class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    FIELD_ENCRYPTION_DEV_KEY_ALLOWED = False
 
     @classmethod
     def validate(cls) -> None:
@@ -114,6 +143,15 @@ class ProductionConfig(BaseConfig):
             )
         if not os.environ.get("REDIS_URL"):
             problems.append("REDIS_URL: set it to the Redis URL, e.g. redis://redis:6379/0")
+        if os.environ.get("MIGRATION_DATABASE_URL") and not os.environ.get("CROSS_TENANT_DATABASE_URL"):
+            problems.append(
+                "CROSS_TENANT_DATABASE_URL: set it to the cross-tenant role's URL, "
+                "e.g. postgresql+psycopg://samvirke_cross:…@db:5432/samvirke"
+            )
+        platform_issuer = os.environ.get("SAMVIRKE_PLATFORM_OIDC_ISSUER", "")
+        if platform_issuer and not platform_issuer.startswith("https://"):
+            problems.append("SAMVIRKE_PLATFORM_OIDC_ISSUER: must be an https URL (http is for a development provider only)")
+        problems += _production_key_and_provider_problems()
         if problems:
             raise ConfigurationError(
                 "Production configuration is incomplete:\n  - " + "\n  - ".join(problems)
@@ -124,6 +162,61 @@ class ProductionConfig(BaseConfig):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+        for name in ("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_OLD_KEYS"):
+            setattr(self, name, os.environ.get(name, ""))
+        self.TENANTS_DIR = os.environ.get("SAMVIRKE_TENANTS_DIR", str(ROOT / "tenants"))
+        # No development URL as a default: validate() refuses an unset issuer.
+        self.PLATFORM_IDENTITY_PROVIDER = {
+            **BaseConfig.PLATFORM_IDENTITY_PROVIDER,
+            "issuer": os.environ.get("SAMVIRKE_PLATFORM_OIDC_ISSUER", ""),
+            "client_id": os.environ.get("SAMVIRKE_PLATFORM_OIDC_CLIENT_ID", "samvirke-platform"),
+        }
+        self.CROSS_TENANT_DATABASE_URL = os.environ.get("CROSS_TENANT_DATABASE_URL", "")
+
+
+def tenant_client_secret_names(folder: str | Path) -> list[tuple[str, str]]:
+    """(tenant file, NAME of its client-secret variable) for every tenant file in ``folder``.
+
+    Read from the files, not the database: they are what ``samvirke tenants
+    sync`` applies, and start-up needs no database. A file that does not parse
+    is left to the sync, which reports it field by field.
+    """
+    import tomllib
+
+    found = []
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            name = tomllib.loads(path.read_text(encoding="utf-8"))["identity_provider"]["client_secret_env"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(name, str) and name:
+            found.append((path.name, name))
+    return found
+
+
+def _production_key_and_provider_problems() -> list[str]:
+    """The field-encryption key, the platform provider and every tenant's client secret."""
+    from core.crypto import key_problems
+
+    env = os.environ
+    names = ("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_OLD_KEYS", "SECRET_KEY")
+    problems = key_problems({name: env.get(name, "") for name in names}, production=True)
+    issuer = env.get("SAMVIRKE_PLATFORM_OIDC_ISSUER", "")
+    if not issuer:
+        problems.append(
+            "SAMVIRKE_PLATFORM_OIDC_ISSUER: set it to the https issuer of the provider platform administrators "
+            "and national coordinators sign in with (there is no default in production)"
+        )
+    elif "/dev-idp/" in issuer:
+        problems.append("SAMVIRKE_PLATFORM_OIDC_ISSUER: the development provider is not available in production")
+    secret = BaseConfig.PLATFORM_IDENTITY_PROVIDER["client_secret_env"]
+    if not env.get(secret):
+        problems.append(f"{secret}: set it to the platform provider's client secret")
+    folder = env.get("SAMVIRKE_TENANTS_DIR", str(ROOT / "tenants"))
+    for file, name in tenant_client_secret_names(folder):
+        if not env.get(name):
+            problems.append(f"{name}: set it to the client secret of the tenant in {file} (its identity_provider.client_secret_env)")
+    return problems
 
 
 CONFIGS = {

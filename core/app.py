@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from config import BaseConfig, config_from_env
+from core import logsafe
 
 
 def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = None) -> Flask:
@@ -23,6 +24,11 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     config.validate()
     app.config.from_object(config)
     app.config.update(overrides)
+    # No personal data in logs: SQLAlchemy never puts bound values in an error
+    # (every config, every bind), and the text of database errors is redacted
+    # in every log record of the process (core/logsafe.py).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
+    logsafe.install()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

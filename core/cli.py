@@ -30,7 +30,7 @@ def main() -> None:
 
 
 def register_cli(app) -> None:
-    for command in (tenants, agreements, db_group, demo, plugins, jobs, worker, scheduler, serve):
+    for command in (tenants, agreements, db_group, demo, plugins, jobs, worker, scheduler, serve, crypto):
         app.cli.add_command(command)
 
 
@@ -189,6 +189,54 @@ def db_heads() -> None:
     for lineage in lineages():
         for head in script.get_revisions(f"{lineage.branch}@head"):
             click.echo(f"{lineage.branch:<24} {head.revision}  {head.doc}")
+
+
+# --- field encryption -------------------------------------------------------
+
+
+@click.group(cls=AppGroup)
+def crypto() -> None:
+    """Encrypted columns (CPR numbers) and their keys (FIELD_ENCRYPTION_KEY)."""
+
+
+@crypto.command("rotate")
+def crypto_rotate() -> None:
+    """Re-encrypt every encrypted column under the newest key: one transaction per tenant.
+
+    Run it after putting a new key first (FIELD_ENCRYPTION_KEYS, or
+    FIELD_ENCRYPTION_KEY with the previous one in FIELD_ENCRYPTION_OLD_KEYS);
+    when it reports no failures, the old keys can be removed. Safe to run again.
+    """
+    from cryptography.fernet import InvalidToken
+
+    from core.crypto import encrypted_columns, rotate_rows
+    from core.tenancy.context import tenant_context
+
+    columns = encrypted_columns(db.metadata)
+    click.echo("encrypted columns: " + (", ".join(str(c) for c in columns) or "none"))
+    failed = []
+    # Every tenant, deactivated ones too: their rows are still stored.
+    scopes = [(tid, slug) for tid, slug in db.session.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug))]
+    db.session.commit()
+    for tenant_id, label in [*scopes, (None, "(tables without tenant)")]:
+        try:
+            if tenant_id is None:
+                counts = list(rotate_rows(db.session, columns, None))
+            else:
+                with tenant_context(tenant_id):
+                    counts = list(rotate_rows(db.session, columns, tenant_id))
+            db.session.commit()
+        except InvalidToken:
+            db.session.rollback()
+            failed.append(label)
+            click.echo(f"{label}: a value opens with none of the configured keys; nothing changed for it", err=True)
+            continue
+        if tenant_id is not None or any(n for _, n in counts):
+            click.echo(f"{label}: {sum(n for _, n in counts)} values re-encrypted")
+    if failed:
+        click.echo(f"failed: {', '.join(failed)} (add the key they were written with to the old keys and run again)", err=True)
+        sys.exit(1)
+    click.echo("done: every value is encrypted under the newest key")
 
 
 # --- demo data, plugins, jobs ------------------------------------------------

@@ -110,7 +110,14 @@ DANISH = {
     "Sign-in request refused": "Login-anmodningen blev afvist",
     "You are signed out": "Du er logget ud",
     "Sign-in failed": "Login mislykkedes",
-    "Too many failed attempts. Wait 15 minutes and try again.": "For mange mislykkede forsøg. Vent 15 minutter, og prøv igen.",
+    "Too many failed attempts from your network. Wait a quarter of an hour and try again.":
+        "For mange mislykkede forsøg fra dit netværk. Vent et kvarter, og prøv igen.",
+    "The log-in service does not answer right now. Try again in a few minutes, or contact your administrator if it keeps failing.":
+        "Log-in-tjenesten svarer ikke lige nu. Prøv igen om nogle minutter, eller kontakt din administrator, hvis det bliver ved.",
+    "Signing out": "Du logges ud",
+    "You are signed out of Samvirke. You are now being signed out at your log-in provider too.":
+        "Du er logget ud af Samvirke. Nu logges du også ud hos din log-in-udbyder.",
+    "Continue to sign out at the log-in provider": "Fortsæt til log-ud hos log-in-udbyderen",
     "We could not sign you in. Try again, or contact your administrator if it keeps failing.":
         "Vi kunne ikke logge dig ind. Prøv igen, eller kontakt din administrator, hvis det bliver ved med at fejle.",
     "National overview": "Nationalt overblik",
@@ -707,6 +714,33 @@ DANISH = {
     "Overdue: the agreement was to be reviewed by %(day)s and no meeting of the %(group)s is recorded since 1 January.": "Overskredet: aftalen skulle gennemgås senest %(day)s, og der er ikke registreret et møde (%(group)s) siden 1. januar.",
     "Rule: the review counts as done when a meeting of the %(group)s is held between 1 January and %(day)s.": "Regel: gennemgangen tæller som udført, når der holdes et møde (%(group)s) mellem 1. januar og %(day)s.",
     "What gives rise to the concern. Seen only by the staff of the organisation running the counselling.": "Det, der giver anledning til bekymringen. Ses kun af medarbejderne i den organisation, der driver rådgivningen.",
+    # Bad input: refused with a clear 4xx in Danish (core.schemas, core.web.errors, core.api; issue 10)
+    'The text contains an invalid character (NUL).': 'Teksten indeholder et ugyldigt tegn (NUL).',
+    'The number is too large or too small.': 'Tallet er for stort eller for lille.',
+    'Enter the time without a time zone, e.g. 10:00.': 'Skriv klokkeslættet uden tidszone, f.eks. 10:00.',
+    'Does not exist.': 'Findes ikke.',
+    'This field is not known.': 'Feltet kendes ikke.',
+    'The input has the wrong type.': 'Indholdet har en forkert type.',
+    'The JSON document is nested more than %(levels)s levels deep.': 'JSON-dokumentet er indlejret mere end %(levels)s niveauer dybt.',
+    'The body is not valid JSON.': 'Indholdet er ikke gyldig JSON.',
+    'The request could not be read.': 'Forespørgslen kunne ikke læses.',
+    'Sign in, or send a valid access token.': 'Log ind, eller send et gyldigt adgangstoken.',
+    'You do not have access to this.': 'Du har ikke adgang til dette.',
+    'The page or the object does not exist.': 'Siden eller det, du leder efter, findes ikke.',
+    'This method is not allowed here.': 'Metoden er ikke tilladt her.',
+    'The change conflicts with what is already stored.': 'Ændringen strider mod det, der allerede er gemt.',
+    'The request is too large.': 'Forespørgslen er for stor.',
+    "The request's content type is not supported.": 'Forespørgslens indholdstype understøttes ikke.',
+    'The input is not valid; see the errors per field.': 'Oplysningerne er ikke gyldige; se fejlene ved hvert felt.',
+    'Too many requests; try again later.': 'For mange forespørgsler; prøv igen senere.',
+    'Something went wrong. Try again later.': 'Noget gik galt. Prøv igen senere.',
+    'This already exists.': 'Det findes allerede.',
+    'Refers to something that does not exist.': 'Henviser til noget, der ikke findes.',
+    'The value cannot be stored; it is too long or too large.': 'Værdien kan ikke gemmes; den er for lang eller for stor.',
+    'The request contains an invalid character (NUL). Remove it and try again.': 'Forespørgslen indeholder et ugyldigt tegn (NUL). Fjern det, og prøv igen.',
+    'The input could not be used': 'Oplysningerne kunne ikke bruges',
+    'It could not be saved': 'Det kunne ikke gemmes',
+    'A course can last at most %(months)s months.': 'Et forløb kan højst vare %(months)s måneder.',
 }
 
 

@@ -2,11 +2,15 @@
 
 Plugins call ``record("view", subject="mother_groups.mother:42")`` whenever a
 person's data is viewed, searched (``criterion=``), exported or changed, and
-pass ``purpose=`` where the UI asks for one. Rows are written in their own
-transaction so a refused or failed request still leaves its trace.
+pass ``purpose=`` where the UI asks for one. A list or search that shows
+several persons names each of them (``subjects=[...]``): one row per person
+shown, so every person's own trail says who saw them in which list. Rows are
+written in their own transaction so a refused or failed request still leaves
+its trace.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request
@@ -23,18 +27,34 @@ ACTIONS = frozenset(
 MINIMUM_RETENTION = timedelta(days=183)  # at least 6 months (Danish public-sector logging terms)
 
 
+def _text(value: object, length: int) -> str | None:
+    """A column value: empty is None, cut to the column's length, no NUL (PostgreSQL refuses it)."""
+    if value is None or value == "":
+        return None
+    return str(value).replace("\x00", "")[:length] or None
+
+
 def record(
     action: str,
     *,
     subject: str | None = None,
+    subjects: Iterable[str] | None = None,
     criterion: str | None = None,
     purpose: str | None = None,
     actor: str | None = None,
     tenant_id: int | None = None,
 ) -> None:
-    """Write one audit row now, independent of the request's own transaction."""
+    """Write the audit row(s) now, independent of the request's own transaction.
+
+    ``subjects``: every person a list or search showed; one row each (in one
+    statement), or a single row without a subject when it showed nobody.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    if subject is not None and subjects is not None:
+        raise ValueError("give subject or subjects, not both")
+    # Ordered and without repeats: a person shown twice in a list is one row.
+    shown = list(dict.fromkeys(subjects)) if subjects is not None else [subject]
     tenant_id = tenant_id if tenant_id is not None else current_tenant_id()
     if has_request_context():
         from core.identity.sessions import current_principal
@@ -52,18 +72,18 @@ def record(
         "tenant_id": tenant_id,
         "actor": actor,
         "action": action,
-        "subject": subject,
-        "criterion": (criterion or None) and criterion[:200],
-        "purpose": (purpose or None) and purpose[:200],
-        "route": request.url_rule.rule[:200] if has_request_context() and request.url_rule else None,
+        "criterion": _text(criterion, 200),
+        "purpose": _text(purpose, 200),
+        "route": _text(request.url_rule.rule, 200) if has_request_context() and request.url_rule else None,
     }
+    rows = [{**event, "subject": _text(s, 120)} for s in shown or [None]]
     # A separate connection and transaction: the trace survives a rollback of
     # the request, and the request's unit of work is not flushed early.
     with db.engine.begin() as connection:
         from core.tenancy.rls import set_rls_context
 
-        set_rls_context(connection, event["tenant_id"], cross=event["tenant_id"] is None)
-        connection.execute(AuditEvent.__table__.insert().values(**event))
+        set_rls_context(connection, event["tenant_id"])  # None: the platform scope
+        connection.execute(AuditEvent.__table__.insert(), rows)
 
 
 def events_for_subject(tenant_id: int, subject: str) -> list[AuditEvent]:

@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, Response, g, render_template, request
 
 from core.audit import events_for_subject, record
+from core.csvsafe import safe_row
 
 bp = Blueprint("audit", __name__)
 
@@ -17,7 +18,7 @@ def person():
     subject = request.args.get("subject", "").strip()
     events = events_for_subject(g.tenant.id, subject) if subject else []
     if subject:
-        record("search", criterion=f"audit trail of {subject}")
+        record("search", subject=subject, criterion="audit trail")
     return render_template("audit/person.html", subject=subject, events=events)
 
 
@@ -30,7 +31,8 @@ def export():
     writer = csv.writer(out)
     writer.writerow(["at_utc", "actor", "action", "subject", "criterion", "purpose", "route"])
     for e in events:
-        writer.writerow([e.at.isoformat(), e.actor, e.action, e.subject or "", e.criterion or "", e.purpose or "", e.route or ""])
+        # Purposes, criteria and references are typed by people: never a formula (core/csvsafe.py).
+        writer.writerow(safe_row([e.at.isoformat(), e.actor, e.action, e.subject, e.criterion, e.purpose, e.route]))
     return Response(
         out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-{g.tenant.slug}.csv"'},

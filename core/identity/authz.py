@@ -89,7 +89,11 @@ def allowed_roles(rule: str, method: str, app: Flask | None = None) -> frozenset
 def _refuse(status: int, reason: str) -> None:
     from core.audit import record
 
-    record("refused", criterion=f"{request.method} {reason}")
+    # The refusal names what was asked for: the rule and its arguments
+    # (ids, the tenant), never a query string or a body.
+    rule = request.url_rule.rule if request.url_rule else request.path
+    arguments = " ".join(f"{key}={value}" for key, value in (request.view_args or {}).items())
+    record("refused", criterion=f"{request.method} {reason}: {rule}" + (f" {arguments}" if arguments else ""))
     abort(status)
 
 

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
 from core.audit import record
+from core.csvsafe import safe_row
 from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.plugins.types import Programme, ReportDefinition, ReportResult
 
 bp = Blueprint("reports", __name__)
-
-# A cell starting with one of these is a formula to spreadsheet programs
-# (CSV injection); names typed by users must not become formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _available() -> list[tuple[Programme | None, ReportDefinition]]:
@@ -50,14 +46,6 @@ def _build(report: ReportDefinition) -> tuple[dict[str, str], ReportResult]:
         abort(400)
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 @bp.get("/<tenant>/reports/")
 def index():
     return render_template("reports/index.html", reports=_available())
@@ -82,7 +70,7 @@ def export(key: str):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(result.columns)
-    writer.writerows([_cell(v) for v in row] for row in result.rows)
+    writer.writerows(safe_row(row) for row in result.rows)  # no cell becomes a formula (core/csvsafe.py)
     return Response(
         out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{key}-{g.tenant.slug}.csv"'},

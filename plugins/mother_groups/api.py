@@ -77,8 +77,9 @@ def get_course(course_id: int):
 @blp.response(200, EnrolmentSchema(many=True))
 def list_enrolments(course_id: int):
     _get_or_404(Course, course_id)
-    record("search", criterion=f"course {course_id} participants")
-    return db.session.scalars(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.id)).all()
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.id)).all()
+    record("search", criterion=f"course {course_id} participants", subjects=[f"mother_groups.mother:{e.mother_id}" for e in enrolments])
+    return enrolments
 
 
 @blp.route("/courses/<int:course_id>/enrolments", methods=["POST"])
@@ -135,7 +136,10 @@ def update_session(data, session_id: int):
 def get_attendance(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
     access.require_course_access(meeting.course_id)
-    return db.session.scalars(select(Attendance).where(Attendance.session_id == meeting.id).order_by(Attendance.enrolment_id)).all()
+    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == meeting.id).order_by(Attendance.enrolment_id)).all()
+    mothers = db.session.scalars(select(Enrolment.mother_id).where(Enrolment.id.in_([a.enrolment_id for a in rows])).order_by(Enrolment.id))
+    record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for m in mothers])
+    return rows
 
 
 @blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
@@ -161,7 +165,10 @@ def list_referrals():
     query = select(Referral).order_by(Referral.referred_on.desc(), Referral.id.desc())
     if not access.manages(p):
         query = query.where(Referral.referred_by == p.audit_label)
-    return db.session.scalars(query).all()
+    rows = db.session.scalars(query).all()
+    record("search", criterion="referral queue" if access.manages(p) else "own referrals",
+           subjects=[f"mother_groups.mother:{r.mother_id}" for r in rows])
+    return rows
 
 
 @blp.route("/referrals", methods=["POST"])
@@ -178,6 +185,7 @@ def get_referral(referral_id: int):
     p = access.principal()
     if not access.manages(p) and referral.referred_by != p.audit_label:
         abort(404)  # someone else's referral looks missing
+    record("view", subject=f"mother_groups.mother:{referral.mother_id}", criterion=f"referral {referral.id}")
     return referral
 
 
