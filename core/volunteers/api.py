@@ -36,8 +36,9 @@ def _find_volunteer() -> None:
 @blp.response(200, VolunteerSchema(many=True))
 def list_volunteers():
     """The tenant's volunteers (an organisation's staff and API clients: only their organisation's)."""
-    record("search", criterion="volunteer list")
-    return db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
+    volunteers = db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
+    record("search", criterion="volunteer list", subjects=[f"volunteer:{v.id}" for v in volunteers])
+    return volunteers
 
 
 @blp.route("/volunteers", methods=["POST"])

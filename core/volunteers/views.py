@@ -111,7 +111,7 @@ def _form(values: Any, errors: dict[str, Any] | None, keep: int | None = None) -
 def _render_index(values: Any = None, errors: dict[str, Any] | None = None):
     today = date.today()
     volunteers = db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
-    record("search", criterion="volunteer list")
+    record("search", criterion="volunteer list", subjects=[f"volunteer:{v.id}" for v in volunteers])
     fields, general_errors = _form(values, errors)
     return render_template(
         "volunteers/index.html",

@@ -301,7 +301,7 @@ def mothers():
             return redirect(url_for("mother_groups.mother", mother_id=mother.id))
         values = request.form
     rows = db.session.scalars(select(Mother).where(Mother.anonymised_at.is_(None)).order_by(Mother.name)).all()
-    record("search", criterion="mother list")
+    record("search", criterion="mother list", subjects=[f"mother_groups.mother:{m.id}" for m in rows])
     return render_template(
         "mother_groups/mothers.html", mothers=rows,
         fields=form_fields(MotherSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
@@ -364,7 +364,7 @@ def _referrals_page(values=None, errors=None, status=200):
         rows = db.session.execute(
             select(Referral, Mother.name).join(Mother, Mother.id == Referral.mother_id).order_by(Referral.status != "pending", Referral.referred_on.desc())
         ).all()
-        record("search", criterion="referral queue")
+        record("search", criterion="referral queue", subjects=sorted({f"mother_groups.mother:{r.mother_id}" for r, _ in rows}))
     else:  # a health visitor: her own referrals' status, never the group's content
         rows = [(r, None) for r in db.session.scalars(select(Referral).where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc()))]
     return render_template(

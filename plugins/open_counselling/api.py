@@ -36,8 +36,8 @@ def _contact_out(c: Contact) -> dict:
 @blp.route("/contacts")
 @blp.response(200, ContactSchema(many=True))
 def list_contacts():
-    record("search", criterion="contacts")
     contacts = db.session.scalars(select(Contact).order_by(Contact.day.desc(), Contact.id.desc()).limit(500)).all()
+    record("search", criterion="contacts", subjects=sorted({f"open_counselling.family:{c.family_id}" for c in contacts}))
     return [_contact_out(c) for c in contacts]
 
 
@@ -61,8 +61,9 @@ def get_contact(contact_id: int):
 @blp.route("/families")
 @blp.response(200, FamilySchema(many=True))
 def list_families():
-    record("search", criterion="families")
-    return db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
+    families = db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
+    record("search", criterion="families", subjects=[f"open_counselling.family:{f.id}" for f in families])
+    return families
 
 
 @blp.route("/families/<int:family_id>")

@@ -44,7 +44,7 @@ def index(values=None, errors=None, status=200):
     recent = db.session.execute(
         select(Contact, Family.family_number).join(Family, Family.id == Contact.family_id).order_by(Contact.day.desc(), Contact.id.desc()).limit(50)
     ).all()
-    record("search", criterion="recent contacts")
+    record("search", criterion="recent contacts", subjects=sorted({f"open_counselling.family:{c.family_id}" for c, _ in recent}))
     return render_template(
         "open_counselling/index.html", recent=recent, need_labels=NEED_LEVEL_LABELS,
         fields=form_fields(ContactSchema(), values or {"day": date.today().isoformat()}, errors), general_errors=form_errors(errors or {}),
@@ -72,7 +72,7 @@ def contact(contact_id: int):
 @bp.get("/families/")
 def families():
     rows = db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
-    record("search", criterion="family list")
+    record("search", criterion="family list", subjects=[f"open_counselling.family:{f.id}" for f in rows])
     return render_template("open_counselling/families.html", families=rows)
 
 
