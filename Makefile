@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install translations clean
+.PHONY: run test lint install translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 ## PostgreSQL and Redis (as .ci/run does); otherwise SQLite and in-process jobs.
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## ruff: lint and format check of the whole tree (configured in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Extract the UI texts and rebuild the Danish catalogue (core/translations).
 translations: install

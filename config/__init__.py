@@ -5,6 +5,7 @@ the development log-in); ``TestConfig`` is what the test-suite builds on;
 ``ProductionConfig`` reads everything from the environment and refuses to
 start with anything missing or left at a default.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,9 +22,7 @@ class ConfigurationError(RuntimeError):
 
 class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'samvirke.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'samvirke.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Empty: jobs run in-process through the same job functions RQ would call.
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -137,10 +136,7 @@ class ProductionConfig(BaseConfig):
                 "e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`"
             )
         if not os.environ.get("DATABASE_URL"):
-            problems.append(
-                "DATABASE_URL: set it to the PostgreSQL URL, "
-                "e.g. postgresql+psycopg://samvirke:…@db:5432/samvirke"
-            )
+            problems.append("DATABASE_URL: set it to the PostgreSQL URL, e.g. postgresql+psycopg://samvirke:…@db:5432/samvirke")
         if not os.environ.get("REDIS_URL"):
             problems.append("REDIS_URL: set it to the Redis URL, e.g. redis://redis:6379/0")
         if os.environ.get("MIGRATION_DATABASE_URL") and not os.environ.get("CROSS_TENANT_DATABASE_URL"):
@@ -153,9 +149,7 @@ class ProductionConfig(BaseConfig):
             problems.append("SAMVIRKE_PLATFORM_OIDC_ISSUER: must be an https URL (http is for a development provider only)")
         problems += _production_key_and_provider_problems()
         if problems:
-            raise ConfigurationError(
-                "Production configuration is incomplete:\n  - " + "\n  - ".join(problems)
-            )
+            raise ConfigurationError("Production configuration is incomplete:\n  - " + "\n  - ".join(problems))
 
     def __init__(self) -> None:  # read the environment at start-up, not at import
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -232,7 +226,5 @@ def config_from_env() -> type[BaseConfig] | BaseConfig:
     try:
         cls = CONFIGS[name]
     except KeyError:
-        raise ConfigurationError(
-            f"SAMVIRKE_CONFIG={name!r} is unknown; use one of {', '.join(CONFIGS)}"
-        ) from None
+        raise ConfigurationError(f"SAMVIRKE_CONFIG={name!r} is unknown; use one of {', '.join(CONFIGS)}") from None
     return cls() if cls is ProductionConfig else cls

@@ -1,4 +1,5 @@
 """The application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -35,9 +36,9 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
 
     from core import builtin
     from core.api import init_api
-    from core.identity import init_identity
     from core.db import db
     from core.i18n import init_i18n
+    from core.identity import init_identity
     from core.migrations import init_migrations
     from core.plugins.host import init_plugins
     from core.tenancy.web import init_tenant_routing

@@ -1,4 +1,5 @@
 """Core's own features, registered as a plugin: core uses the hooks it offers."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,8 +29,18 @@ def samvirke_models() -> Iterable[type]:
     from core.volunteers.models import Volunteer, VolunteerReminder
 
     return [
-        Tenant, TenantProgramme, JobRun, User, UserSession, LoginFailure, AuditEvent, ApiClient, ApiToken,
-        Volunteer, VolunteerReminder, *PARTNERSHIP_MODELS,
+        Tenant,
+        TenantProgramme,
+        JobRun,
+        User,
+        UserSession,
+        LoginFailure,
+        AuditEvent,
+        ApiClient,
+        ApiToken,
+        Volunteer,
+        VolunteerReminder,
+        *PARTNERSHIP_MODELS,
     ]
 
 
@@ -81,7 +92,15 @@ def samvirke_personal_data():
         PersonalDataField("Volunteer", "name", "The volunteer's name", "ordinary", basis, retention, erase),
         PersonalDataField("Volunteer", "phone", "Phone number", "ordinary", basis, retention, erase),
         PersonalDataField("Volunteer", "email", "E-mail address", "ordinary", basis, retention, erase),
-        PersonalDataField("Volunteer", "certificate_result", "Assessment of the child-protection certificate (never the document)", "confidential", basis, retention, erase),
+        PersonalDataField(
+            "Volunteer",
+            "certificate_result",
+            "Assessment of the child-protection certificate (never the document)",
+            "confidential",
+            basis,
+            retention,
+            erase,
+        ),
     ]
 
 
@@ -116,9 +135,9 @@ def purge_audit_events(tenant_id: None) -> None:
 
 @hookimpl(trylast=True)
 def samvirke_jobs() -> Iterable[JobDefinition]:
+    from core.identity.sessions import purge_login_records
     from core.partnerships.reminders import record_agreement_reminders
     from core.volunteers.reminders import send_volunteer_reminders
-    from core.identity.sessions import purge_login_records
 
     return [
         JobDefinition(
@@ -152,5 +171,5 @@ def samvirke_jobs() -> Iterable[JobDefinition]:
             func=prune_job_runs,
             cron="17 3 * * *",
             description="Delete job records older than 90 days",
-        )
+        ),
     ]

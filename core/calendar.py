@@ -16,6 +16,7 @@ A declared day off (``DayOff``) is a string: ``"MM-DD"`` for the same date every
 Names are always asked for in Danish (``language="da"``): without it the package picks the
 language from the process locale (``LANG=C.UTF-8`` gives English names).
 """
+
 from __future__ import annotations
 
 import re
@@ -82,16 +83,12 @@ def validate_days_off(values: list[str]) -> list[str]:
 
 @lru_cache(maxsize=64)
 def _public(year: int) -> dict[date, str]:
-    return dict(
-        holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,), language="da")
-    )
+    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,), language="da"))
 
 
 @lru_cache(maxsize=64)
 def _optional(year: int) -> dict[date, str]:
-    return dict(
-        holidays.country_holidays("DK", years=year, categories=(holidays.OPTIONAL,), language="da")
-    )
+    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.OPTIONAL,), language="da"))
 
 
 def _ascension(year: int) -> date:

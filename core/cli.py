@@ -1,11 +1,12 @@
 """The ``samvirke`` command: a Flask CLI group around ``create_app``."""
+
 from __future__ import annotations
 
 import json
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -175,9 +176,7 @@ def db_revision(message: str, branch: str, autogenerate: bool) -> None:
         raise click.BadParameter(f"no lineage {branch!r}; known: {', '.join(found)}", param_hint="--plugin")
     config = alembic_config()
     config.cmd_opts = type("Opts", (), {"x": [f"lineage={branch}"]})()
-    command.revision(
-        config, message=message, autogenerate=autogenerate, head=f"{branch}@head", version_path=str(found[branch].path)
-    )
+    command.revision(config, message=message, autogenerate=autogenerate, head=f"{branch}@head", version_path=str(found[branch].path))
 
 
 @db_group.command("heads")
@@ -308,7 +307,13 @@ def jobs_failed(as_json: bool) -> None:
     from core.jobs.runner import failed_runs
 
     rows = [
-        {"id": r.id, "job": r.job_name, "tenant_id": r.tenant_id, "finished_at": r.finished_at.isoformat() if r.finished_at else None, "error": r.error}
+        {
+            "id": r.id,
+            "job": r.job_name,
+            "tenant_id": r.tenant_id,
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "error": r.error,
+        }
         for r in failed_runs()
     ]
     if as_json:
@@ -372,10 +377,10 @@ def _embedded_scheduler(app) -> None:
     from core.jobs.runner import EMBEDDED_TICK, run_due_periodic_jobs
 
     def loop() -> None:
-        since = datetime.now(timezone.utc)
+        since = datetime.now(UTC)
         while True:
             time.sleep(EMBEDDED_TICK.total_seconds())
-            until = datetime.now(timezone.utc)
+            until = datetime.now(UTC)
             with app.app_context():
                 try:
                     run_due_periodic_jobs(since, until)

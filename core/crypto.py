@@ -17,6 +17,7 @@ Installations that ran before ``FIELD_ENCRYPTION_KEY`` was read have their
 values under exactly that derived key: give it as an old key, rotate, and drop
 it (docs in README, "Production").
 """
+
 from __future__ import annotations
 
 import base64
@@ -196,7 +197,7 @@ def rotate_rows(session: Any, columns: list[EncryptedColumn], tenant_id: int | N
         count = 0
         for *ids, token in session.execute(query).all():
             rotated = multi.rotate(token.encode()).decode()
-            condition = [column == value for column, value in zip(primary_key, ids)]
+            condition = [column == value for column, value in zip(primary_key, ids, strict=True)]
             session.execute(update(table).where(*condition).values({target.column: type_coerce(rotated, String)}))
             count += 1
         yield target, count

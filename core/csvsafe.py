@@ -7,6 +7,7 @@ the programs skip the blanks. Every CSV the platform exports (reports, the
 audit trail) writes its cells through ``safe_cell``; text typed by users must
 never become a formula on a caseworker's machine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,9 +25,7 @@ def safe_cell(value: Any) -> Any:
     """
     if value is None:
         return ""
-    if isinstance(value, str) and (
-        value.startswith(FORMULA_PREFIXES) or value.lstrip(_LEADING_BLANKS).startswith(FORMULA_PREFIXES)
-    ):
+    if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value.lstrip(_LEADING_BLANKS).startswith(FORMULA_PREFIXES)):
         return "'" + value
     return value
 

@@ -1,4 +1,5 @@
 """The database handle and the declarative base every model builds on."""
+
 from __future__ import annotations
 
 from flask_sqlalchemy import SQLAlchemy
@@ -40,6 +41,7 @@ class SamvirkeSQLAlchemy(SQLAlchemy):
         super().init_app(app)
         cross = self._app_engines.get(app, {}).get(CROSS_TENANT_BIND)
         if cross is not None:
+
             @event.listens_for(cross, "connect")
             def _mark_cross(dbapi_connection, connection_record):
                 connection_record.info["samvirke_cross"] = True

@@ -1,4 +1,5 @@
 """Demo data: every plugin fills every active tenant that enabled it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Danish first, English switchable (Flask-Babel)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -15,6 +15,7 @@ class, SQLSTATE, constraint/table/column names and the SQL with placeholders,
 never a value. ``safe_exception_text`` gives the same for stored error texts
 (e.g. a failed job's record).
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,9 +59,15 @@ def _dbapi_message(exc: BaseException) -> str:
     # message; DETAIL (never used here) quotes keys and whole rows.
     if sqlstate.startswith("22"):
         primary = WITHHELD
-    named = [f"{label} {value}" for label, value in (
-        ("constraint", diag.constraint_name), ("table", diag.table_name), ("column", diag.column_name),
-    ) if value]
+    named = [
+        f"{label} {value}"
+        for label, value in (
+            ("constraint", diag.constraint_name),
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+        )
+        if value
+    ]
     return " ".join(part for part in (primary, f"[SQLSTATE {sqlstate}]" if sqlstate else "", ", ".join(named)) if part)
 
 
@@ -109,7 +116,7 @@ def _replacements(exceptions: list[BaseException]) -> list[tuple[str, str]]:
                 continue
             try:
                 unsafe, safe = str(link), safe_exception_message(link)
-            except Exception:  # noqa: BLE001, S112 - a broken __str__ must not break logging
+            except Exception:
                 continue
             if unsafe and unsafe != safe:
                 pairs[unsafe] = safe
@@ -140,7 +147,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         return record
     try:
         message = record.getMessage()
-    except Exception:  # noqa: BLE001 - a malformed call is logging's to report, as it would
+    except Exception:
         return record
     record.msg, record.args = redact(message, replacements), ()
     if record.exc_info and record.exc_info[1] is not None:

@@ -7,6 +7,7 @@ A plugin's first revision ``depends_on`` the core revision it needs, so a
 plugin can be added to a running installation and migrated on its own.
 Core never refers to plugin tables.
 """
+
 from __future__ import annotations
 
 import os
@@ -103,9 +104,7 @@ def grant_app_role() -> str | None:
 
     engine = create_engine(owner_url, poolclass=pool.NullPool)
     with engine.begin() as connection:
-        connection.execute(text(
-            "DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$"
-        ))
+        connection.execute(text("DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$"))
         connection.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
         for role in (quoted(app_role), CROSS_ROLE):
             for statement in (

@@ -11,6 +11,7 @@
 - ``Reference(Model)`` is an id of a row of the tenant in context: a missing
   id or another tenant's is a field error, never a foreign-key violation.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,8 +36,9 @@ class _Translated(str):
         return gettext(str.__str__(self))
 
 
-def N_(message: str) -> _Translated:  # noqa: N802 (the gettext marker pybabel extracts)
+def N_(message: str) -> _Translated:
     return _Translated(message)
+
 
 FIELD_MESSAGES: dict[str, Any] = {
     "required": N_("This field is required."),
@@ -134,8 +136,7 @@ class Reference(fields.Integer):
 def _within_integer_column(field_obj: fields.Field) -> bool:
     """Whether the field's own Range already keeps it inside an INTEGER column."""
     return any(
-        isinstance(v, validate.Range) and v.min is not None and v.max is not None
-        and v.min >= INTEGER_MIN and v.max <= INTEGER_MAX
+        isinstance(v, validate.Range) and v.min is not None and v.max is not None and v.min >= INTEGER_MIN and v.max <= INTEGER_MAX
         for v in field_obj.validators
     )
 
@@ -191,7 +192,6 @@ def may_see_partner_only() -> bool:
     if not has_request_context():
         return False
     from core.identity.sessions import current_principal
-
     from core.tenancy.context import current_tenant_id
 
     principal = current_principal()

@@ -4,14 +4,15 @@
 to that lineage's tables: a plugin's tables start with its key and an
 underscore; core's are the rest.
 """
+
 from __future__ import annotations
 
 import logging
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool
 from flask import current_app
+from sqlalchemy import create_engine, pool
 
 from core.migrations import CORE_BRANCH, plugin_table_prefixes
 

@@ -11,6 +11,7 @@ tables, so row-level security binds it as in production. Without it, SQLite.
 The session's app is also served on 127.0.0.1 (``live_url``), because the
 log-in flow has the relying party call the development provider over HTTP.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,8 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -47,8 +48,14 @@ CROSS_ROLE = "samvirke_cross"  # CROSS_TENANT_DATABASE_URL's role; `samvirke db 
 PLACEHOLDER_URL = "http://127.0.0.1:5000"
 # Tenants, organisations and agreements come from the files; the audit trail is append-only.
 KEPT_BETWEEN_TESTS = {
-    "tenants", "tenant_programmes", "organisations", "agreements", "agreement_parties", "agreement_programmes",
-    "audit_events", "alembic_version",
+    "tenants",
+    "tenant_programmes",
+    "organisations",
+    "agreements",
+    "agreement_parties",
+    "agreement_programmes",
+    "audit_events",
+    "alembic_version",
 }
 
 
@@ -131,8 +138,7 @@ def create_app_for_tests(database: tuple[str, str], **overrides) -> Flask:
         SQLALCHEMY_DATABASE_URI = app_url
         MIGRATION_DATABASE_URL = owner_url
         CROSS_TENANT_DATABASE_URL = (
-            make_url(owner_url).set(username=CROSS_ROLE, password=None).render_as_string(hide_password=False)
-            if owner_url else ""
+            make_url(owner_url).set(username=CROSS_ROLE, password=None).render_as_string(hide_password=False) if owner_url else ""
         )
         TENANTS_DIR = str(TEST_TENANTS)
         ORGANISATIONS_DIR = str(TEST_ORGANISATIONS)
@@ -297,10 +303,15 @@ def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str |
         from contextlib import nullcontext
 
         with tenant_context(tid) if tid is not None else nullcontext():
-            db.session.add(UserSession(
-                id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
-                roles=[role], organisation_id=org_id,
-            ))
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(key.encode()).hexdigest(),
+                    user_id=user.id,
+                    tenant_id=tid,
+                    roles=[role],
+                    organisation_id=org_id,
+                )
+            )
             db.session.commit()
         user_id = user.id
     with client.session_transaction() as session:
@@ -333,8 +344,9 @@ def csrf_from(html: str) -> str:
 
 
 @contextmanager
-def agreement_says(app, tenant_id: int, programme: str, *, terms: dict[str, Any] | None = None,
-                   targets: dict[str, int] | None = None, draft: bool = False) -> Iterator[None]:
+def agreement_says(
+    app, tenant_id: int, programme: str, *, terms: dict[str, Any] | None = None, targets: dict[str, int] | None = None, draft: bool = False
+) -> Iterator[None]:
     """The agreement covering ``programme`` in the tenant with ``terms`` merged into its terms,
     ``targets`` as the programme's targets, or (``draft``) not in force, for the block's duration."""
     from core.partnerships import agreement_covering

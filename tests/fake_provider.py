@@ -44,12 +44,8 @@ class FakeProvider:
             "name": "Fake Person",
             "roles": ["municipal_staff"],
         }
-        self.userinfo_claims: dict[str, Any] | None = (
-            None  # None: userinfo answers ``claims``
-        )
-        self.id_token_claims: dict[str, Any] | None = (
-            None  # None: the ID token carries ``claims``
-        )
+        self.userinfo_claims: dict[str, Any] | None = None  # None: userinfo answers ``claims``
+        self.id_token_claims: dict[str, Any] | None = None  # None: the ID token carries ``claims``
         self.iss_parameter: str | None = None  # sent as RFC 9207 ``iss`` when set
         self.metadata_extra: dict[str, Any] = {}
         self.stall: set[str] = set()  # endpoints that do not answer until the test ends
@@ -103,19 +99,10 @@ class FakeProvider:
             )
             method = "client_secret_post"
         elif "client_assertion" in form and self.client_public_key is not None:
-            assertion = jwt.decode(
-                form["client_assertion"], RSAKey.import_key(self.client_public_key)
-            )
+            assertion = jwt.decode(form["client_assertion"], RSAKey.import_key(self.client_public_key))
             claims = assertion.claims
-            ok = (
-                claims.get("iss") == claims.get("sub") == self.client_id
-                and claims.get("aud") == f"{self.issuer}/token"
-            )
-            ok = (
-                ok
-                and form.get("client_assertion_type")
-                == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-            )
+            ok = claims.get("iss") == claims.get("sub") == self.client_id and claims.get("aud") == f"{self.issuer}/token"
+            ok = ok and form.get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
             method = "private_key_jwt"
         else:
             ok, method = False, "none"
@@ -154,10 +141,7 @@ class FakeProvider:
             self._hold("authorize")
             args = request.args.to_dict()
             self.authorize_requests.append(args)
-            if (
-                args.get("client_id") != self.client_id
-                or args.get("response_type") != "code"
-            ):
+            if args.get("client_id") != self.client_id or args.get("response_type") != "code":
                 abort(400)
             code = secrets.token_urlsafe(16)
             self.codes[code] = {
@@ -175,23 +159,13 @@ class FakeProvider:
             self._hold("token")
             self.token_auth.append(self._client_authentication())
             form = request.form
-            grant = (
-                self.codes.get(form.get("code", ""))
-                if self.honour_codes_twice
-                else self.codes.pop(form.get("code", ""), None)
-            )
+            grant = self.codes.get(form.get("code", "")) if self.honour_codes_twice else self.codes.pop(form.get("code", ""), None)
             if grant is None or form.get("redirect_uri") != grant["redirect_uri"]:
                 return jsonify({"error": "invalid_grant"}), 400
             verifier = form.get("code_verifier", "")
-            challenge = (
-                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-                .rstrip(b"=")
-                .decode()
-            )
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if challenge != grant["challenge"]:
-                return jsonify(
-                    {"error": "invalid_grant", "error_description": "PKCE"}
-                ), 400
+                return jsonify({"error": "invalid_grant", "error_description": "PKCE"}), 400
             now = int(time.time())
             body = {
                 "iss": self.issuer,
@@ -199,11 +173,7 @@ class FakeProvider:
                 "iat": now,
                 "exp": now + 300,
                 "nonce": grant["nonce"],
-                **(
-                    self.claims
-                    if self.id_token_claims is None
-                    else self.id_token_claims
-                ),
+                **(self.claims if self.id_token_claims is None else self.id_token_claims),
             }
             access = secrets.token_urlsafe(16)
             self.access_tokens.add(access)
@@ -212,9 +182,7 @@ class FakeProvider:
                     "access_token": access,
                     "token_type": "Bearer",
                     "expires_in": 300,
-                    "id_token": jwt.encode(
-                        {"alg": "RS256", "kid": "fake-1"}, body, self.key
-                    ),
+                    "id_token": jwt.encode({"alg": "RS256", "kid": "fake-1"}, body, self.key),
                 }
             )
 
@@ -226,14 +194,10 @@ class FakeProvider:
         @app.get("/userinfo")
         def userinfo():
             self._hold("userinfo")
-            bearer = (request.headers.get("Authorization") or "").removeprefix(
-                "Bearer "
-            )
+            bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
             if bearer not in self.access_tokens:
                 abort(401)
-            return jsonify(
-                self.claims if self.userinfo_claims is None else self.userinfo_claims
-            )
+            return jsonify(self.claims if self.userinfo_claims is None else self.userinfo_claims)
 
         @app.get("/logout")
         def logout():
@@ -241,9 +205,7 @@ class FakeProvider:
             self.logouts.append(request.args.to_dict())
             target = request.args.get("post_logout_redirect_uri")
             if target:
-                return redirect(
-                    f"{target}?{urlencode({'state': request.args.get('state', '')})}"
-                )
+                return redirect(f"{target}?{urlencode({'state': request.args.get('state', '')})}")
             return "<!doctype html><title>Logged out</title><h1>Logged out at the provider</h1>"
 
         return app
@@ -270,9 +232,7 @@ def tenant_uses(app, slug: str, idp: dict[str, Any]) -> Iterator[None]:
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
         saved = (dict(tenant.identity_provider), tenant.source_digest)
         tenant.identity_provider = idp
-        tenant.source_digest = secrets.token_hex(
-            32
-        )  # a fresh client for the new settings
+        tenant.source_digest = secrets.token_hex(32)  # a fresh client for the new settings
         db.session.commit()
         db.session.remove()
     try:

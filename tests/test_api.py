@@ -1,4 +1,5 @@
 """The JSON API under /<tenant>/api/v1/ and its per-tenant OpenAPI document."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -18,7 +19,13 @@ def test_openapi_is_public_and_generated_from_the_schemas(client):
     post = doc["paths"]["/example/households"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ExampleHousehold"}
     assert "422" in post["responses"]
-    assert all(p.get("name") != "tenant" for path in doc["paths"].values() for op in path.values() if isinstance(op, dict) for p in op.get("parameters", []))
+    assert all(
+        p.get("name") != "tenant"
+        for path in doc["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+    )
 
 
 def test_openapi_lists_only_enabled_programmes(client):

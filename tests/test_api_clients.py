@@ -1,4 +1,5 @@
 """API clients: client credentials per tenant, read or write, revocable, last use shown."""
+
 from __future__ import annotations
 
 import re
@@ -47,10 +48,14 @@ def test_read_only_client_cannot_write_and_write_client_can(app, client_for):
     admin = client_for("alpha", "partner_staff")
     anonymous = app.test_client()
     read_token = bearer(anonymous, *create_client(admin, "read"))
-    refused = anonymous.post("/alpha/api/v1/example/households", json={"name": "Familien Berg"}, headers={"Authorization": f"Bearer {read_token}"})
+    refused = anonymous.post(
+        "/alpha/api/v1/example/households", json={"name": "Familien Berg"}, headers={"Authorization": f"Bearer {read_token}"}
+    )
     assert refused.status_code == 403
     write_token = bearer(anonymous, *create_client(admin, "write"))
-    created = anonymous.post("/alpha/api/v1/example/households", json={"name": "Familien Berg"}, headers={"Authorization": f"Bearer {write_token}"})
+    created = anonymous.post(
+        "/alpha/api/v1/example/households", json={"name": "Familien Berg"}, headers={"Authorization": f"Bearer {write_token}"}
+    )
     assert created.status_code == 201
 
 
@@ -60,8 +65,13 @@ def test_token_is_worthless_in_another_tenant_and_secret_is_checked(app, client_
     anonymous = app.test_client()
     token = bearer(anonymous, client_id, secret)
     assert anonymous.get("/beta/api/v1/example/households", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert anonymous.post("/beta/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)).status_code in (400, 401)
-    assert anonymous.post("/alpha/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, "wrong")).status_code in (400, 401)
+    assert anonymous.post("/beta/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)).status_code in (
+        400,
+        401,
+    )
+    assert anonymous.post(
+        "/alpha/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, "wrong")
+    ).status_code in (400, 401)
     assert anonymous.get("/alpha/", headers={"Authorization": f"Bearer {token}"}).status_code == 401  # API only
 
 
@@ -75,7 +85,10 @@ def test_revoked_client_loses_access(app, client_for):
     page = admin.get("/alpha/admin/api-clients").get_data(as_text=True)
     assert admin.post(f"/alpha/admin/api-clients/{pk}/revoke", data={"csrf_token": csrf_from(page)}).status_code == 302
     assert anonymous.get("/alpha/api/v1/example/households", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert anonymous.post("/alpha/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)).status_code in (400, 401)
+    assert anonymous.post("/alpha/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)).status_code in (
+        400,
+        401,
+    )
     assert "Tilbagekaldt" in admin.get("/alpha/admin/api-clients").get_data(as_text=True)
 
 

@@ -1,4 +1,5 @@
 """The audit trail: written for every use of personal data, append-only, retained, exported."""
+
 from __future__ import annotations
 
 import csv
@@ -52,7 +53,9 @@ def test_no_sensitive_values_in_the_row(app, client_for, since):
 def test_refused_access_is_recorded(app, client_for):
     client_for("alpha", "volunteer").get("/alpha/admin/audit")
     with app.app_context(), cross_tenant("test: read the audit trail"):
-        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused", AuditEvent.route == "/<tenant>/admin/audit")).all()
+        refused = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "refused", AuditEvent.route == "/<tenant>/admin/audit")
+        ).all()
     assert refused and refused[-1].criterion == "GET role: /<tenant>/admin/audit"  # names what was asked for
 
 

@@ -1,4 +1,5 @@
 """A list page or API list records every person it shows, so each person's audit report has it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,9 +13,9 @@ from core.tenancy.context import tenant_context
 
 def _subjects(app, tenant_id: int, route_part: str) -> set[str]:
     with app.app_context(), tenant_context(tenant_id):  # the audit trail is under RLS on PostgreSQL
-        return set(db.session.scalars(
-            select(AuditEvent.subject).where(AuditEvent.action == "search", AuditEvent.route.contains(route_part))
-        ))
+        return set(
+            db.session.scalars(select(AuditEvent.subject).where(AuditEvent.action == "search", AuditEvent.route.contains(route_part)))
+        )
 
 
 def test_counselling_lists_record_each_family_shown(app, client_for, tenant_a):
@@ -22,8 +23,16 @@ def test_counselling_lists_record_each_family_shown(app, client_for, tenant_a):
 
     with app.app_context(), tenant_context(tenant_a):
         contact = register_contact(
-            {"family_number": "L-1", "day": date(2026, 11, 2), "channel": "phone", "duration_minutes": 10,
-             "reasons": ["housing"], "need_level": 1}, "test")
+            {
+                "family_number": "L-1",
+                "day": date(2026, 11, 2),
+                "channel": "phone",
+                "duration_minutes": 10,
+                "reasons": ["housing"],
+                "need_level": 1,
+            },
+            "test",
+        )
         db.session.commit()
         family = f"open_counselling.family:{contact.family_id}"
     counsellor = client_for("alpha", "partner_staff")

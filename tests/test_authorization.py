@@ -5,6 +5,7 @@ and every role, in the signed-in person's own tenant and in a foreign one,
 that the answer is what the matrix says; and that a foreign tenant's object
 id gets exactly the answer a missing id gets, with none of its data.
 """
+
 from __future__ import annotations
 
 import re
@@ -78,7 +79,7 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 milestone = mg.Milestone(title="Politisk proces", due_on=date(2025, 6, 30))
                 db.session.add_all([client, course, volunteer, milestone])
                 db.session.flush()
-                meeting = mg.CourseSession(course_id=course.id, date=date(2026, 1, 6), start_time=__import__('datetime').time(10, 0))
+                meeting = mg.CourseSession(course_id=course.id, date=date(2026, 1, 6), start_time=__import__("datetime").time(10, 0))
                 mother = create_mother({"name": f"Mor {slug}"}, "test")
                 enrolment = enrol(course, mother, date(2026, 1, 6))
                 referral = mg.Referral(mother_id=mother.id, referred_by="test", referred_on=date(2026, 1, 1))
@@ -87,14 +88,29 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 from plugins.open_counselling.services import register_contact
 
                 contact = register_contact(
-                    {"family_number": f"T-{slug}", "day": date(2026, 1, 5), "channel": "phone", "duration_minutes": 30,
-                     "reasons": ["parenthood"], "need_level": 1, "description": f"Fortroligt {slug}"}, "test")
+                    {
+                        "family_number": f"T-{slug}",
+                        "day": date(2026, 1, 5),
+                        "channel": "phone",
+                        "duration_minutes": 30,
+                        "reasons": ["parenthood"],
+                        "need_level": 1,
+                        "description": f"Fortroligt {slug}",
+                    },
+                    "test",
+                )
                 office = oc.Office(name=f"Kontor {slug}")
                 db.session.add(office)
                 db.session.flush()
                 hours = oc.OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0))
                 closure = oc.Closure(office_id=office.id, day=date(2026, 12, 1), reason="Syg")
-                notification = oc.Notification(day=date(2026, 1, 6), ground=f"Bekymringsgrund {slug}", author="R", recipient_unit="Familieafdelingen", channel="digital")
+                notification = oc.Notification(
+                    day=date(2026, 1, 6),
+                    ground=f"Bekymringsgrund {slug}",
+                    author="R",
+                    recipient_unit="Familieafdelingen",
+                    channel="digital",
+                )
                 db.session.add_all([hours, closure, notification])
                 from plugins.volunteer_association import models as va
 
@@ -114,13 +130,30 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 db.session.add(reminder)
                 db.session.commit()
                 ids[slug] = {
-                    "household_id": lookalike_data[slug]["household"], "client_id": client.id, "course_id": course.id,
-                    "session_id": meeting.id, "mother_id": mother.id, "enrolment_id": enrolment.id, "referral_id": referral.id,
-                    "volunteer_id": volunteer.id, "milestone_id": milestone.id, "consent_id": mother.consents[0].id,
-                    "contact_id": contact.id, "family_id": contact.family_id, "office_id": office.id, "hours_id": hours.id,
-                    "closure_id": closure.id, "notification_id": notification.id, "shift_id": shift.id, "expense_id": expense.id,
-                    "grant_id": grant.id, "activity_id": activity.id, "donation_id": donation.id, "shop_hours_id": shop_hours.id,
-                    "agreement_id": agreement.id, "reminder_id": reminder.id,
+                    "household_id": lookalike_data[slug]["household"],
+                    "client_id": client.id,
+                    "course_id": course.id,
+                    "session_id": meeting.id,
+                    "mother_id": mother.id,
+                    "enrolment_id": enrolment.id,
+                    "referral_id": referral.id,
+                    "volunteer_id": volunteer.id,
+                    "milestone_id": milestone.id,
+                    "consent_id": mother.consents[0].id,
+                    "contact_id": contact.id,
+                    "family_id": contact.family_id,
+                    "office_id": office.id,
+                    "hours_id": hours.id,
+                    "closure_id": closure.id,
+                    "notification_id": notification.id,
+                    "shift_id": shift.id,
+                    "expense_id": expense.id,
+                    "grant_id": grant.id,
+                    "activity_id": activity.id,
+                    "donation_id": donation.id,
+                    "shop_hours_id": shop_hours.id,
+                    "agreement_id": agreement.id,
+                    "reminder_id": reminder.id,
                 }
         db.session.remove()
     return ids
@@ -160,8 +193,14 @@ def _signed_in(app, role: str, organisation: str | None = None):
 # programme; Anden Forening is party to none of them.
 RUNNING, OTHER = "testforeningen", "andenforening"
 PERSONAS = [
-    (R.TENANT_ADMIN, None), (R.MUNICIPAL_STAFF, None), (R.FINANCE, None), (R.PLATFORM_ADMIN, None),
-    (R.PARTNER_STAFF, RUNNING), (R.PARTNER_STAFF, OTHER), (R.VOLUNTEER, RUNNING), (R.VOLUNTEER, OTHER),
+    (R.TENANT_ADMIN, None),
+    (R.MUNICIPAL_STAFF, None),
+    (R.FINANCE, None),
+    (R.PLATFORM_ADMIN, None),
+    (R.PARTNER_STAFF, RUNNING),
+    (R.PARTNER_STAFF, OTHER),
+    (R.VOLUNTEER, RUNNING),
+    (R.VOLUNTEER, OTHER),
     (R.NATIONAL_COORDINATOR, RUNNING),
 ]
 PROGRAMMES = ("example", "mother_groups", "open_counselling", "volunteer_association")
@@ -323,12 +362,24 @@ def _api_token(app, tenant_id: int, owner: str | None) -> str:
     token = secrets.token_urlsafe(24)
     org = organisation_id(app, owner) if owner else None
     with app.app_context(), tenant_context(tenant_id):
-        client = ApiClient(name=f"klient {owner}", client_id=f"matrix-{owner}-{secrets.token_hex(4)}", secret_hash="x" * 64,
-                           scope="write", created_by="test", organisation_id=org)
+        client = ApiClient(
+            name=f"klient {owner}",
+            client_id=f"matrix-{owner}-{secrets.token_hex(4)}",
+            secret_hash="x" * 64,
+            scope="write",
+            created_by="test",
+            organisation_id=org,
+        )
         db.session.add(client)
         db.session.flush()
-        db.session.add(ApiToken(api_client_id=client.id, token_hash=hashlib.sha256(token.encode()).hexdigest(), scope="write",
-                                expires_at=utcnow() + timedelta(hours=1)))
+        db.session.add(
+            ApiToken(
+                api_client_id=client.id,
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                scope="write",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
         db.session.commit()
     return token
 
@@ -355,7 +406,11 @@ def test_api_clients_go_through_the_same_checks_as_people(app, objects, tenant_a
                 else:
                     expected = expected_answer(rule.rule, method, role, owner, OWN, app)
                 narrowed = role in NARROWED.get(rule.rule, ()) or f"{role}/{owner}" in NARROWED.get(rule.rule, ())
-                ok = (response.status_code not in (401, 403) + (() if narrowed else (404,))) if expected == "allowed" else response.status_code in expected
+                ok = (
+                    (response.status_code not in (401, 403) + (() if narrowed else (404,)))
+                    if expected == "allowed"
+                    else response.status_code in expected
+                )
                 if not ok:
                     failures.append(f"{method} {url} as API client of {owner}: {response.status_code}, expected {expected}")
                 for slug in (OWN, FOREIGN):
@@ -404,15 +459,21 @@ def test_break_the_glass_is_audited_with_its_reason(app, objects, client_for):
     # The person's audit report, read by the municipality's administrator, shows the reason.
     report = client_for(OWN, R.TENANT_ADMIN).get(f"/alpha/admin/audit?subject={subject}").get_data(as_text=True)
     assert reason in report and "Fortroligt alpha" not in report
-    ended = admin.post("/alpha/admin/break-glass/end", data={"csrf_token": csrf_from(admin.get("/alpha/admin/break-glass").get_data(as_text=True))})
+    ended = admin.post(
+        "/alpha/admin/break-glass/end", data={"csrf_token": csrf_from(admin.get("/alpha/admin/break-glass").get_data(as_text=True))}
+    )
     assert ended.status_code == 302 and admin.get(contact_url).status_code == 403
 
 
 def test_tenant_administrator_never_reads_the_authority_free_room(app, objects, client_for):
     admin = client_for(OWN, R.TENANT_ADMIN)
-    for url in (f"/alpha/open_counselling/contacts/{objects[OWN]['contact_id']}", "/alpha/open_counselling/",
-                f"/alpha/open_counselling/families/{objects[OWN]['family_id']}", "/alpha/api/v1/open_counselling/contacts",
-                f"/alpha/open_counselling/notifications/{objects[OWN]['notification_id']}"):
+    for url in (
+        f"/alpha/open_counselling/contacts/{objects[OWN]['contact_id']}",
+        "/alpha/open_counselling/",
+        f"/alpha/open_counselling/families/{objects[OWN]['family_id']}",
+        "/alpha/api/v1/open_counselling/contacts",
+        f"/alpha/open_counselling/notifications/{objects[OWN]['notification_id']}",
+    ):
         response = admin.get(url)
         assert response.status_code == 403, url
         assert "Fortroligt alpha" not in response.get_data(as_text=True)

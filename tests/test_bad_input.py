@@ -19,6 +19,7 @@ new route, form or plugin is covered without being listed here:
 Each answer is a 4xx in Danish (the API: a JSON problem naming the field), and
 nothing is written: the tenant's row counts are the same before and after.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,12 +37,15 @@ from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.tenancy.context import tenant_context
 from tests.conftest import sign_in
-from tests.test_authorization import OWN, FOREIGN, SKIP_METHODS, _rules, _url, objects  # noqa: F401 (fixture)
+from tests.test_authorization import FOREIGN, OWN, SKIP_METHODS, _rules, _url, objects  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Who walks a route: the first of these the matrix admits (each signed in once).
 WALKERS = [
-    (R.PARTNER_STAFF, "testforeningen"), (R.TENANT_ADMIN, None), (R.MUNICIPAL_STAFF, None), (R.FINANCE, None),
+    (R.PARTNER_STAFF, "testforeningen"),
+    (R.TENANT_ADMIN, None),
+    (R.MUNICIPAL_STAFF, None),
+    (R.FINANCE, None),
     (R.VOLUNTEER, "testforeningen"),
 ]
 MISSING_ID = 987654
@@ -136,7 +140,7 @@ class Walkers:
 
 
 @pytest.fixture
-def sample(app, objects):
+def sample(app, objects):  # noqa: F811 (the imported fixture)
     """The authorization test's objects, plus what a valid write needs: a housing area, a mother not
     yet enrolled, a referral still pending, a granted grant."""
     from decimal import Decimal
@@ -202,10 +206,22 @@ def api_writes(app):
 
 # Values a generated payload cannot guess; keyed by field name.
 VALID = {
-    "end_date": "2026-10-20", "ends": "14:00", "closes": "16:00", "cpr": None, "children_ages": None,
-    "family_number": "F-100", "phone": "70 20 90 50", "phone_counselling": "70 20 90 50", "funding": "grant",
-    "certificate_result": None, "certificate_assessed_on": None, "certificate_valid_until": None,
-    "certificate_document_deleted_on": None, "insured_until": None, "organisation_id": None, "decline_reason": None,
+    "end_date": "2026-10-20",
+    "ends": "14:00",
+    "closes": "16:00",
+    "cpr": None,
+    "children_ages": None,
+    "family_number": "F-100",
+    "phone": "70 20 90 50",
+    "phone_counselling": "70 20 90 50",
+    "funding": "grant",
+    "certificate_result": None,
+    "certificate_assessed_on": None,
+    "certificate_valid_until": None,
+    "certificate_document_deleted_on": None,
+    "insured_until": None,
+    "organisation_id": None,
+    "decline_reason": None,
 }
 
 
@@ -435,7 +451,9 @@ def test_json_within_the_depth_limit_is_read(client_for):
     """The limit (32 levels) is far above any document of the API: 30 levels reach the schema, which names the field."""
     nested = "[" * 30 + "]" * 30
     response = client_for(OWN).post(
-        "/alpha/api/v1/example/households", data=f'{{"name": "Familien Dyb", "extra": {nested}}}', content_type="application/json",
+        "/alpha/api/v1/example/households",
+        data=f'{{"name": "Familien Dyb", "extra": {nested}}}',
+        content_type="application/json",
     )
     assert response.status_code == 422 and list(response.get_json()["errors"]["json"]) == ["extra"]
     assert untranslated(problem_messages(response.get_json())) == []
@@ -543,7 +561,7 @@ def page_messages(html: str) -> list[str]:
 
 def page_rules(app):
     for rule in _rules(app):
-        if rule.rule.startswith(f"/<tenant>/") and "/api/" not in rule.rule and "GET" in rule.methods:
+        if rule.rule.startswith("/<tenant>/") and "/api/" not in rule.rule and "GET" in rule.methods:
             if not rule.rule.endswith((".csv", ".ics", "/callback", "/login")):
                 yield rule
 
@@ -590,8 +608,9 @@ def form_value(f: dict) -> str | None:
         return f["value"] or "1"
     if f["value"]:
         return f["value"]
-    return {"number": "1", "date": "2026-03-03", "time": "10:00", "email": "test@example.dk",
-            "datetime-local": "2026-03-03T10:00"}.get(f["type"], "Prøve")
+    return {"number": "1", "date": "2026-03-03", "time": "10:00", "email": "test@example.dk", "datetime-local": "2026-03-03T10:00"}.get(
+        f["type"], "Prøve"
+    )
 
 
 def looks_numeric(f: dict) -> bool:
@@ -681,7 +700,11 @@ def test_a_nul_byte_in_any_query_parameter_is_a_danish_400(app, sample):
         body = response.get_data(as_text=True)
         if "/api/" in rule.rule:
             problem = response.get_json(silent=True) or {}
-            ok = response.status_code == 400 and response.mimetype == "application/problem+json" and "q" in problem.get("errors", {}).get("query", {})
+            ok = (
+                response.status_code == 400
+                and response.mimetype == "application/problem+json"
+                and "q" in problem.get("errors", {}).get("query", {})
+            )
             messages = problem_messages(problem)
         else:
             ok = response.status_code == 400
@@ -716,10 +739,19 @@ def test_a_nul_byte_in_a_path_is_404(client, path):
     assert client.get(path, follow_redirects=True).status_code == 404
 
 
-@pytest.mark.parametrize("path", [
-    "/finnes-ikke", "/alpha/finnes-ikke", "/alpha/api/v1/finnes-ikke", "/ukendt/api/v1/volunteers", "/ukendt/mother_groups/",
-    "/alpha/mother_groups/finnes-ikke", "/static/finnes-ikke.css", "/dev-idp/ukendt/jwks/x",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finnes-ikke",
+        "/alpha/finnes-ikke",
+        "/alpha/api/v1/finnes-ikke",
+        "/ukendt/api/v1/volunteers",
+        "/ukendt/mother_groups/",
+        "/alpha/mother_groups/finnes-ikke",
+        "/static/finnes-ikke.css",
+        "/dev-idp/ukendt/jwks/x",
+    ],
+)
 @pytest.mark.parametrize("token", ["x", "", "ikke et token", "a" * 500])
 def test_a_bearer_header_on_a_url_that_does_not_exist_is_404(client, path, token):
     response = client.get(path, headers={"Authorization": f"Bearer {token}"}, follow_redirects=True)

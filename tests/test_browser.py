@@ -6,6 +6,7 @@ critical WCAG 2.1 A/AA violations. A failing test leaves a screenshot in
 test-artifacts/. In CI the browser must be there; elsewhere, without
 Chromium, these tests are skipped and the summary says why.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,15 @@ def page(live_url, request):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         # bypass_csp only so axe can be injected; the app's own pages run under their CSP.
         context = browser.new_context(base_url=live_url, bypass_csp=True)
@@ -129,8 +137,18 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
 
     today = date.today()
     with app.app_context(), tenant_context(tenant_a):
-        course = Course(name="Forløb Strandparken", start_date=today - timedelta(days=14), end_date=today + timedelta(days=270), weekday=today.weekday(), status="running")
-        volunteer = Volunteer(name="Birgitte Holm", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer")
+        course = Course(
+            name="Forløb Strandparken",
+            start_date=today - timedelta(days=14),
+            end_date=today + timedelta(days=270),
+            weekday=today.weekday(),
+            status="running",
+        )
+        volunteer = Volunteer(
+            name="Birgitte Holm",
+            organisation_id=organisation_id(app, "testforeningen"),
+            login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer",
+        )
         db.session.add_all([course, volunteer])
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer.id))
@@ -226,10 +244,16 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     from plugins.volunteer_association.models import Shift
 
     with app.app_context(), tenant_context(tenant_a):
-        db.session.add_all([
-            Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2),
-            Volunteer(name="Grethe Nielsen", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer"),
-        ])
+        db.session.add_all(
+            [
+                Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2),
+                Volunteer(
+                    name="Grethe Nielsen",
+                    organisation_id=organisation_id(app, "testforeningen"),
+                    login_subject=f"{live_url}/dev-idp/alpha|alpha-testforeningen-volunteer",
+                ),
+            ]
+        )
         db.session.commit()
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, "Alfa Kommune", "Frivillig, Testforeningen, Alfa Kommune (demo)")

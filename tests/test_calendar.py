@@ -4,9 +4,10 @@ Every expected date below was checked by hand against a calendar (Easter 2025: 2
 2026: 5 April, 2027: 28 March, 2028: 16 April, 2029: 1 April, 2030: 21 April; Ascension is
 Easter + 39 days, Whit Monday Easter + 50) and is written literally, never computed.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -37,9 +38,7 @@ def d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-@pytest.mark.parametrize(
-    "day", [day for days in EASTER_HOLIDAYS.values() for day in days]
-)
+@pytest.mark.parametrize("day", [day for days in EASTER_HOLIDAYS.values() for day in days])
 def test_easter_ascension_and_whitsun_are_not_working_days(day):
     assert d(day).weekday() in (0, 3, 4)  # Mon, Thu or Fri: the table itself is sane
     assert not is_working_day(d(day))
@@ -51,9 +50,7 @@ def test_days_around_easter_are_working_days(day):
     assert is_working_day(d(day))
 
 
-@pytest.mark.parametrize(
-    "day", ["2025-01-01", "2025-12-25", "2025-12-26", "2026-01-01", "2029-12-26"]
-)
+@pytest.mark.parametrize("day", ["2025-01-01", "2025-12-25", "2025-12-26", "2026-01-01", "2029-12-26"])
 def test_christmas_and_new_year_are_public_holidays(day):
     assert not is_working_day(d(day))
 
@@ -180,9 +177,7 @@ def test_validate_days_off_accepts_good_declarations():
 
 
 def test_validate_days_off_reports_each_problem():
-    errors = validate_days_off(
-        ["13-40", "12-32", "02-29", "12/24", "Christmas", 5, "12-24", "12-24"]
-    )
+    errors = validate_days_off(["13-40", "12-32", "02-29", "12/24", "Christmas", 5, "12-24", "12-24"])
     assert errors == [
         "'13-40': month 13 is not 01-12",
         "'12-32': day 32 does not exist in month 12",
@@ -216,9 +211,9 @@ class _FrozenNow(datetime):
 @pytest.mark.parametrize(
     "utc, expected",
     [
-        (datetime(2025, 3, 29, 23, 30, tzinfo=timezone.utc), date(2025, 3, 30)),  # CET +1
-        (datetime(2025, 6, 30, 22, 30, tzinfo=timezone.utc), date(2025, 7, 1)),  # CEST +2
-        (datetime(2025, 6, 30, 21, 30, tzinfo=timezone.utc), date(2025, 6, 30)),
+        (datetime(2025, 3, 29, 23, 30, tzinfo=UTC), date(2025, 3, 30)),  # CET +1
+        (datetime(2025, 6, 30, 22, 30, tzinfo=UTC), date(2025, 7, 1)),  # CEST +2
+        (datetime(2025, 6, 30, 21, 30, tzinfo=UTC), date(2025, 6, 30)),
     ],
 )
 def test_copenhagen_today_uses_danish_time(monkeypatch, utc, expected):

@@ -1,4 +1,5 @@
 """Configuration: production refuses to start unsafely, and says what to set."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,13 +10,17 @@ from config import DEFAULT_SECRET, ConfigurationError, ProductionConfig, config_
 from core.app import create_app
 
 GOOD = {
-    "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://u:p@db/samvirke", "REDIS_URL": "redis://redis:6379/0",
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql+psycopg://u:p@db/samvirke",
+    "REDIS_URL": "redis://redis:6379/0",
     # tests/test_production_config.py is about these: the key, the platform provider, each tenant's secret.
     "FIELD_ENCRYPTION_KEY": "q6aTL4xnoN1mhHDVEMOmA7Wf2wHgfjqNuL-z1kY2xWk=",
     "SAMVIRKE_PLATFORM_OIDC_ISSUER": "https://login.example.dk/realms/samvirke",
     "SAMVIRKE_OIDC_SECRET_PLATFORM": "platform-secret",
     "SAMVIRKE_TENANTS_DIR": str(Path(__file__).parent / "tenants"),
-    "SAMVIRKE_OIDC_SECRET_ALPHA": "a", "SAMVIRKE_OIDC_SECRET_BETA": "b", "SAMVIRKE_OIDC_SECRET_GAMMA": "c",
+    "SAMVIRKE_OIDC_SECRET_ALPHA": "a",
+    "SAMVIRKE_OIDC_SECRET_BETA": "b",
+    "SAMVIRKE_OIDC_SECRET_GAMMA": "c",
 }
 
 

@@ -3,6 +3,7 @@ with one tenant set, no SQL statement whatever returns (or changes) a row of ano
 tenant. Cross-tenant work runs as a role of its own that the app's role cannot become.
 PostgreSQL only (SQLite has no row-level security), but for the configuration check.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,10 +47,15 @@ def beta_everywhere(app, lookalike_data, tenant_a, tenant_b):
         db.session.add(user)
         db.session.flush()
         with tenant_context(tenant_b):
-            db.session.add(UserSession(
-                id=hashlib.sha256(secrets.token_bytes(16)).hexdigest(), user_id=user.id, tenant_id=tenant_b,
-                roles=["tenant_admin"], id_token_hint=BETA_SECRET,
-            ))
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    user_id=user.id,
+                    tenant_id=tenant_b,
+                    roles=["tenant_admin"],
+                    id_token_hint=BETA_SECRET,
+                )
+            )
             db.session.add(JobRun(job_name="example.count_households", tenant_id=tenant_b, scope_key=f"tenant:{tenant_b}", kwargs={}))
             db.session.commit()
         db.session.add(JobRun(job_name="core.purge_audit", tenant_id=None, scope_key="platform", kwargs={}))
@@ -74,9 +80,7 @@ def _others_seen(tenant_a: int) -> dict[str, int]:
     for table in _tables_with_tenant_id():
         if table == "tenant_programmes":
             continue  # the public directory (the front page lists it); writes are probed below
-        seen[table] = db.session.scalar(
-            text(f'SELECT count(*) FROM "{table}" WHERE tenant_id IS DISTINCT FROM :a'), {"a": tenant_a}
-        )
+        seen[table] = db.session.scalar(text(f'SELECT count(*) FROM "{table}" WHERE tenant_id IS DISTINCT FROM :a'), {"a": tenant_a})
     secrets_seen = db.session.scalars(text("SELECT id_token_hint FROM user_sessions")).all()
     assert BETA_SECRET not in secrets_seen
     return {table: n for table, n in seen.items() if n}
@@ -115,27 +119,32 @@ def test_as_the_app_role_no_setting_opens_another_tenants_rows(app_ctx, beta_eve
 
 
 @pg_only
-@pytest.mark.parametrize("attack", [
-    "SET ROLE samvirke_cross_tenant",
-    f"SET ROLE {CROSS_ROLE}",
-    f"SET SESSION AUTHORIZATION {CROSS_ROLE}",
-    "SET ROLE postgres",
-    "SELECT key FROM samvirke_private.rls_key",
-    "ALTER TABLE example_households DISABLE ROW LEVEL SECURITY",
-    "ALTER TABLE user_sessions NO FORCE ROW LEVEL SECURITY",
-    "DROP POLICY tenant_isolation ON example_households",
-    "CREATE POLICY open ON example_households USING (true)",
-    "CREATE TEMPORARY TABLE captured (v text)",
-    "CREATE TEMPORARY VIEW example_households AS SELECT 1",
-    "CREATE TABLE public.captured (v text)",
-    "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-    "GRANT samvirke_cross_tenant TO samvirke_app",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "SET ROLE samvirke_cross_tenant",
+        f"SET ROLE {CROSS_ROLE}",
+        f"SET SESSION AUTHORIZATION {CROSS_ROLE}",
+        "SET ROLE postgres",
+        "SELECT key FROM samvirke_private.rls_key",
+        "ALTER TABLE example_households DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE user_sessions NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY tenant_isolation ON example_households",
+        "CREATE POLICY open ON example_households USING (true)",
+        "CREATE TEMPORARY TABLE captured (v text)",
+        "CREATE TEMPORARY VIEW example_households AS SELECT 1",
+        "CREATE TABLE public.captured (v text)",
+        "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "GRANT samvirke_cross_tenant TO samvirke_app",
+    ],
+)
 @pg_only
 def test_as_the_app_role_no_role_switch_or_schema_change_is_allowed(app_ctx, tenant_a, attack):
     with tenant_context(tenant_a), pytest.raises(DBAPIError) as refused:
         db.session.execute(text(attack))
-    assert any(word in str(refused.value.orig) for word in ("permission denied", "must be owner", "must have admin option")), str(refused.value.orig)
+    assert any(word in str(refused.value.orig) for word in ("permission denied", "must be owner", "must have admin option")), str(
+        refused.value.orig
+    )
     db.session.rollback()
 
 
@@ -217,10 +226,13 @@ def test_cross_tenant_work_runs_as_its_own_role_and_sees_every_tenant(app_ctx, b
         assert db.session.scalar(text("SELECT current_user")) == CROSS_ROLE
         tenants = db.session.scalars(text("SELECT DISTINCT tenant_id FROM example_households ORDER BY 1")).all()
         assert tenants == sorted([tenant_a, tenant_b])
-    assert db.session.scalar(
-        text("SELECT pg_has_role(:app, 'samvirke_cross_tenant', 'MEMBER') OR pg_has_role(:app, :cross, 'MEMBER')"),
-        {"app": APP_ROLE, "cross": CROSS_ROLE},
-    ) is False
+    assert (
+        db.session.scalar(
+            text("SELECT pg_has_role(:app, 'samvirke_cross_tenant', 'MEMBER') OR pg_has_role(:app, :cross, 'MEMBER')"),
+            {"app": APP_ROLE, "cross": CROSS_ROLE},
+        )
+        is False
+    )
     db.session.rollback()
 
 

@@ -3,6 +3,7 @@
 Two tenants hold look-alike data (same names); each test would see the other
 tenant's rows if the scoping leaked.
 """
+
 from __future__ import annotations
 
 import pytest

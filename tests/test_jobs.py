@@ -1,9 +1,10 @@
 """Background jobs: tenant context, failures, idempotency, RQ on a real Redis."""
+
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -67,8 +68,8 @@ def test_periodic_dispatch_of_the_same_tick_queues_nothing_new(app, lookalike_da
 
 
 def test_due_periodic_jobs_follow_their_cron(app, tenant_a, lookalike_data):
-    since = datetime(2026, 5, 1, 10, 1, tzinfo=timezone.utc)
-    until = datetime(2026, 5, 1, 10, 11, tzinfo=timezone.utc)
+    since = datetime(2026, 5, 1, 10, 1, tzinfo=UTC)
+    until = datetime(2026, 5, 1, 10, 11, tzinfo=UTC)
     with app.app_context():
         run_due_periodic_jobs(since, until)  # */5: 10:05 and 10:10, for alpha and beta
         with cross_tenant("test: every tenant's runs"):

@@ -4,6 +4,7 @@ These go through the real flow: the test client follows the browser's
 redirects, and the relying party calls the provider's token endpoint over
 HTTP on the session's live server.
 """
+
 from __future__ import annotations
 
 import time
@@ -149,8 +150,12 @@ def provider(app):
     issuer = "https://idp.example.test"
     oauth = OAuth(app)
     client = oauth.register(
-        "fake", client_id="samvirke-alpha", client_secret="s",
-        issuer=issuer, jwks={"keys": [key.as_dict(private=False)]}, id_token_signing_alg_values_supported=["RS256"],
+        "fake",
+        client_id="samvirke-alpha",
+        client_secret="s",
+        issuer=issuer,
+        jwks={"keys": [key.as_dict(private=False)]},
+        id_token_signing_alg_values_supported=["RS256"],
     )
     idp = {"issuer": issuer, "client_id": "samvirke-alpha"}
     return client, key, idp
@@ -211,7 +216,9 @@ def test_claims_map_to_roles_and_a_tenant_provider_cannot_grant_platform_roles()
     with pytest.raises(LoginError):
         _roles_from_claims({"roles": ["partner_staff"]}, {}, platform=False)  # partner roles name their organisation
     assert _roles_from_claims({"roles": ["national_coordinator"], "partner_organisation": "Mødrehjælpen"}, {}, platform=True) == (
-        ("national_coordinator",), "Mødrehjælpen")
+        ("national_coordinator",),
+        "Mødrehjælpen",
+    )
 
 
 def test_a_municipalitys_provider_may_name_only_organisations_party_to_its_agreements(app, tenant_a):

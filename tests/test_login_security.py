@@ -53,9 +53,7 @@ def provider(monkeypatch):
 
 def dev_idp_consent(client, tenant: str, subject: str, next_raw: str | None = None):
     """Through the development provider up to its redirect back: the callback URL (path and query)."""
-    start = client.get(
-        f"/{tenant}/auth/login" + (f"?next={next_raw}" if next_raw is not None else "")
-    )
+    start = client.get(f"/{tenant}/auth/login" + (f"?next={next_raw}" if next_raw is not None else ""))
     assert start.status_code == 302, start.get_data(as_text=True)
     page = client.get(_path(start.headers["Location"]))
     consent = client.post(
@@ -77,11 +75,7 @@ def via_provider(client, tenant: str = "gamma"):
 
 def sessions_open(app) -> int | None:
     with app.app_context(), cross_tenant("test: every open session"):
-        return db.session.scalar(
-            select(func.count())
-            .select_from(UserSession)
-            .where(UserSession.ended_at.is_(None))
-        )
+        return db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.ended_at.is_(None)))
 
 
 # --- no open redirect ---------------------------------------------------------
@@ -104,19 +98,11 @@ def sessions_open(app) -> int | None:
     ],
 )
 def test_next_never_leaves_the_site_after_a_real_log_in(app, client, raw):
-    done = client.get(
-        dev_idp_consent(client, "alpha", "alpha-health-visitor", next_raw=raw)
-    )
+    done = client.get(dev_idp_consent(client, "alpha", "alpha-health-visitor", next_raw=raw))
     assert done.status_code == 302, done.get_data(as_text=True)
     location = done.headers["Location"]
     # What a browser makes of it: tabs and line breaks dropped, backslashes as slashes.
-    seen = (
-        location.replace("\t", "")
-        .replace("\n", "")
-        .replace("\r", "")
-        .replace("\\", "/")
-        .lstrip(" ")
-    )
+    seen = location.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/").lstrip(" ")
     parts = urlsplit(seen)
     assert not parts.scheme and not parts.netloc, location
     assert seen.startswith("/") and not seen.startswith("//"), location
@@ -152,17 +138,13 @@ def test_local_path_parses_rather_than_matches():
         "/" + "a" * 2001,
     ):
         result = local_path(hostile)
-        assert result is None or (
-            result.startswith("/") and not result.startswith("//")
-        ), hostile
+        assert result is None or (result.startswith("/") and not result.startswith("//")), hostile
 
 
 # --- the flow is one-time and server-side ----------------------------------------
 
 
-def test_a_replayed_callback_with_the_earlier_cookie_opens_no_second_session(
-    app, client
-):
+def test_a_replayed_callback_with_the_earlier_cookie_opens_no_second_session(app, client):
     # The development provider's codes are signed, not stored: it honours a code twice.
     callback = dev_idp_consent(client, "alpha", "alpha-health-visitor")
     earlier = client.get_cookie("session").value
@@ -171,9 +153,7 @@ def test_a_replayed_callback_with_the_earlier_cookie_opens_no_second_session(
     attacker = app.test_client()
     attacker.set_cookie("session", earlier)
     replay = attacker.get(callback)
-    assert replay.status_code == 401 and "Login mislykkedes" in replay.get_data(
-        as_text=True
-    )
+    assert replay.status_code == 401 and "Login mislykkedes" in replay.get_data(as_text=True)
     with app.app_context(), cross_tenant("test: every session"):
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
 
@@ -189,9 +169,7 @@ def test_the_flow_lives_on_the_server_and_is_gone_after_use(app, client):
         nonce, verifier = flow.nonce, flow.code_verifier
     with client.session_transaction() as cookie:
         carried = repr(dict(cookie))
-    assert (
-        nonce not in carried and verifier not in carried
-    )  # the cookie holds only the state
+    assert nonce not in carried and verifier not in carried  # the cookie holds only the state
     client.get(callback)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoginFlow)) == 0
@@ -206,12 +184,7 @@ def test_a_callback_carried_to_another_browser_completes_nothing(app, client):
 
 def test_a_flow_begun_for_one_tenant_does_not_complete_in_another(app, client):
     callback = dev_idp_consent(client, "alpha", "alpha-health-visitor")
-    assert (
-        client.get(
-            callback.replace("/alpha/auth/callback", "/beta/auth/callback")
-        ).status_code
-        == 401
-    )
+    assert client.get(callback.replace("/alpha/auth/callback", "/beta/auth/callback")).status_code == 401
     assert sessions_open(app) == 0
 
 
@@ -254,19 +227,13 @@ def test_a_tenant_file_must_name_its_issuer_also_with_a_metadata_url():
 
 
 def test_metadata_naming_another_issuer_is_refused(app, client, provider):
-    provider.metadata_extra = {
-        "issuer": app.config["PLATFORM_IDENTITY_PROVIDER"]["issuer"]
-    }
+    provider.metadata_extra = {"issuer": app.config["PLATFORM_IDENTITY_PROVIDER"]["issuer"]}
     with tenant_uses(app, "gamma", provider.idp()):
         response = client.get("/gamma/auth/login")
-    assert response.status_code == 502 and "svarer ikke" in response.get_data(
-        as_text=True
-    )
+    assert response.status_code == 502 and "svarer ikke" in response.get_data(as_text=True)
 
 
-def test_a_tenants_provider_never_reaches_the_platforms_or_another_tenants_user(
-    app, provider
-):
+def test_a_tenants_provider_never_reaches_the_platforms_or_another_tenants_user(app, provider):
     with app.app_context():
         platform_user = User(
             realm="platform",
@@ -285,20 +252,11 @@ def test_a_tenants_provider_never_reaches_the_platforms_or_another_tenants_user(
         assert via_provider(gamma, "gamma").status_code == 302
         assert via_provider(beta, "beta").status_code == 302
     with app.app_context(), cross_tenant("test: every session"):
-        users = db.session.scalars(
-            select(User).where(
-                User.issuer == provider.issuer, User.subject == "person-1"
-            )
-        ).all()
+        users = db.session.scalars(select(User).where(User.issuer == provider.issuer, User.subject == "person-1")).all()
         by_realm = {u.realm: u for u in users}
-        gamma_id, beta_id = (
-            db.session.scalar(select(Tenant.id).where(Tenant.slug == s))
-            for s in ("gamma", "beta")
-        )
+        gamma_id, beta_id = (db.session.scalar(select(Tenant.id).where(Tenant.slug == s)) for s in ("gamma", "beta"))
         assert set(by_realm) == {"platform", f"tenant:{gamma_id}", f"tenant:{beta_id}"}
-        assert (
-            by_realm["platform"].display_name == "Platformens administrator"
-        )  # not renamed
+        assert by_realm["platform"].display_name == "Platformens administrator"  # not renamed
         session_users = set(db.session.scalars(select(UserSession.user_id)))
         assert platform_id not in session_users and len(session_users) == 2
 
@@ -308,9 +266,7 @@ def test_the_users_table_is_unique_per_realm_issuer_and_subject(app):
 
     with app.app_context():
         constraints = inspect(db.engine).get_unique_constraints("users")
-    assert [sorted(c["column_names"]) for c in constraints] == [
-        ["issuer", "realm", "subject"]
-    ]
+    assert [sorted(c["column_names"]) for c in constraints] == [["issuer", "realm", "subject"]]
 
 
 # --- http providers only on this machine, never in production ------------------------
@@ -332,9 +288,7 @@ def test_provider_urls_are_https_except_a_development_provider_on_this_machine(a
         assert provider_url_problem("https://login.example.dk") is None
         assert provider_url_problem("ftp://login.example.dk") is not None
     with _production_context().app_context():
-        assert "production" in provider_url_problem(
-            "http://127.0.0.1:5000/dev-idp/alpha"
-        )
+        assert "production" in provider_url_problem("http://127.0.0.1:5000/dev-idp/alpha")
         assert provider_url_problem("https://login.example.dk") is None
 
 
@@ -352,9 +306,7 @@ def test_production_refuses_http_issuers_and_metadata_urls_in_tenant_files():
         ):
             with pytest.raises(ValidationError, match="https"):
                 IdentityProviderSchema().load({**base, **idp})
-    with pytest.raises(
-        ValidationError, match="https"
-    ):  # http elsewhere than this machine: not even in development
+    with pytest.raises(ValidationError, match="https"):  # http elsewhere than this machine: not even in development
         IdentityProviderSchema().load({**base, "issuer": "http://login.example.dk"})
 
 
@@ -384,9 +336,7 @@ def test_production_refuses_an_http_platform_issuer(monkeypatch):
         "REDIS_URL": "redis://r:6379/0",
     }.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv(
-        "SAMVIRKE_PLATFORM_OIDC_ISSUER", "http://login.example.dk/realms/samvirke"
-    )
+    monkeypatch.setenv("SAMVIRKE_PLATFORM_OIDC_ISSUER", "http://login.example.dk/realms/samvirke")
     with pytest.raises(ConfigurationError, match="SAMVIRKE_PLATFORM_OIDC_ISSUER"):
         ProductionConfig.validate()
 
@@ -425,9 +375,7 @@ def test_a_provider_that_promises_iss_must_send_it(app, client, provider):
 
 
 @pytest.mark.parametrize("endpoint", ["metadata", "jwks", "token", "userinfo"])
-def test_a_stalled_provider_fails_the_log_in_fast_with_a_clear_page(
-    app, provider, monkeypatch, endpoint
-):
+def test_a_stalled_provider_fails_the_log_in_fast_with_a_clear_page(app, provider, monkeypatch, endpoint):
     monkeypatch.setitem(app.config, "OIDC_HTTP_TIMEOUT", 0.5)
     provider.stall = {endpoint}
     answers: list = []
@@ -465,9 +413,7 @@ def behind_proxy(app):
     return proxied
 
 
-def test_failures_behind_a_proxy_throttle_one_address_not_the_municipality(
-    app, behind_proxy
-):
+def test_failures_behind_a_proxy_throttle_one_address_not_the_municipality(app, behind_proxy):
     limit = int(behind_proxy.config["LOGIN_FAILURE_LIMIT"].split()[0])
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
     attacker = behind_proxy.test_client()
@@ -495,9 +441,7 @@ def test_failures_behind_a_proxy_throttle_one_address_not_the_municipality(
         == 302
     )
     with app.app_context():
-        assert (
-            db.session.scalar(select(func.count()).select_from(LoginFailure)) == limit
-        )  # kept for the audit
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == limit  # kept for the audit
 
 
 def test_without_proxy_settings_forwarded_headers_are_not_believed(app):
@@ -511,12 +455,7 @@ def test_without_proxy_settings_forwarded_headers_are_not_believed(app):
             ).status_code
             == 401
         )
-    assert (
-        client.get(
-            "/alpha/auth/login", headers={"X-Forwarded-For": "198.51.100.200"}
-        ).status_code
-        == 429
-    )
+    assert client.get("/alpha/auth/login", headers={"X-Forwarded-For": "198.51.100.200"}).status_code == 429
 
 
 def test_the_limiter_counts_in_redis_when_redis_url_is_set(app):
@@ -599,9 +538,7 @@ def test_a_platform_job_purges_ended_and_expired_sessions_flows_and_old_failures
         assert run is not None and run.status == "succeeded"
         db.session.expire_all()
         with cross_tenant("test: read what is left"):
-            assert db.session.scalars(select(UserSession.id)).all() == [
-                hashlib.sha256(b"live").hexdigest()
-            ]
+            assert db.session.scalars(select(UserSession.id)).all() == [hashlib.sha256(b"live").hexdigest()]
             assert db.session.scalars(select(LoginFlow.id)).all() == ["b" * 64]
             assert db.session.scalars(select(LoginFailure.reason)).all() == ["recent"]
 
@@ -609,9 +546,7 @@ def test_a_platform_job_purges_ended_and_expired_sessions_flows_and_old_failures
 # --- log-out at the provider ---------------------------------------------------------------
 
 
-def test_log_out_sends_the_browser_on_to_the_providers_end_session_endpoint(
-    app, client, provider
-):
+def test_log_out_sends_the_browser_on_to_the_providers_end_session_endpoint(app, client, provider):
     with tenant_uses(app, "gamma", provider.idp()):
         assert via_provider(client).status_code == 302
         token = csrf_from(client.get("/gamma/").get_data(as_text=True))
@@ -620,11 +555,7 @@ def test_log_out_sends_the_browser_on_to_the_providers_end_session_endpoint(
     page = out.get_data(as_text=True)
     assert f'http-equiv="refresh" content="0; url={provider.issuer}/logout?' in page
     assert f'href="{provider.issuer}/logout?' in page
-    assert (
-        "id_token_hint=" in page
-        and "post_logout_redirect_uri=" in page
-        and f"client_id={provider.client_id}" in page
-    )
+    assert "id_token_hint=" in page and "post_logout_redirect_uri=" in page and f"client_id={provider.client_id}" in page
     assert sessions_open(app) == 0
 
 
@@ -632,9 +563,7 @@ def test_log_out_sends_the_browser_on_to_the_providers_end_session_endpoint(
 
 
 def test_a_tenant_file_sets_the_scopes(app, client, provider):
-    with tenant_uses(
-        app, "gamma", provider.idp(scopes=["openid", "profile", "groups"])
-    ):
+    with tenant_uses(app, "gamma", provider.idp(scopes=["openid", "profile", "groups"])):
         assert via_provider(client).status_code == 302
     assert provider.authorize_requests[-1]["scope"] == "openid profile groups"
 
@@ -666,14 +595,10 @@ def test_roles_from_the_userinfo_endpoint_when_the_tenant_file_says_so(app, prov
     )
     with tenant_uses(app, "gamma", idp):
         assert via_provider(app.test_client()).status_code == 302
-        with tenant_uses(
-            app, "gamma", provider.idp(role_claims=idp["role_claims"])
-        ):  # from the ID token: no role
+        with tenant_uses(app, "gamma", provider.idp(role_claims=idp["role_claims"])):  # from the ID token: no role
             assert via_provider(app.test_client()).status_code == 401
     with app.app_context():
-        assert db.session.scalars(
-            select(User.display_name).where(User.issuer == provider.issuer)
-        ).all() == ["Fra Userinfo"]
+        assert db.session.scalars(select(User.display_name).where(User.issuer == provider.issuer)).all() == ["Fra Userinfo"]
 
 
 def test_userinfo_for_another_subject_is_refused(app, client, provider):
@@ -695,14 +620,10 @@ def test_client_authentication_by_private_key_jwt(app, client, provider, monkeyp
 
     from joserfc.jwk import RSAKey
 
-    key = RSAKey.generate_key(
-        2048, parameters={"kid": "samvirke-gamma-1"}, private=True
-    )
+    key = RSAKey.generate_key(2048, parameters={"kid": "samvirke-gamma-1"}, private=True)
     provider.client_public_key = key.as_dict(private=False)
     monkeypatch.setenv(provider.secret_env, json.dumps(key.as_dict(private=True)))
-    with tenant_uses(
-        app, "gamma", provider.idp(token_endpoint_auth_method="private_key_jwt")
-    ):
+    with tenant_uses(app, "gamma", provider.idp(token_endpoint_auth_method="private_key_jwt")):
         assert via_provider(client).status_code == 302
     assert provider.token_auth == ["private_key_jwt"]
 
@@ -748,9 +669,7 @@ def test_the_migration_gives_existing_users_the_realm_of_their_sessions(
                 (1, "tenant:7"),
                 (2, "platform"),
             ]
-            assert c.execute(text("SELECT id, user_id FROM user_sessions")).all() == [
-                ("x", 1)
-            ]
+            assert c.execute(text("SELECT id, user_id FROM user_sessions")).all() == [("x", 1)]
             # The same issuer and subject may now exist once per realm.
             c.execute(
                 text(

@@ -1,4 +1,5 @@
 """Migrations build the schema; the models and the migrations agree."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

@@ -1,4 +1,5 @@
 """The plugin host: specs documented and exercised, discovery, per-tenant enabling."""
+
 from __future__ import annotations
 
 import ast

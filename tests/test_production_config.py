@@ -1,5 +1,6 @@
 """Production configuration: the field-encryption key, key rotation, the identity providers'
 secrets, no development defaults, and reproducible, declared dependencies."""
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """PostgreSQL row-level security: the second wall, checked in the catalog and in use."""
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ from core.tenancy.session import TenantSession, _scope_to_tenant
 from tests.conftest import build_app, sign_in
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL)")
+
 
 def _tables_with_tenant_id() -> set[str]:
     """From the catalog, not the models: every table carrying tenant_id, whoever made it."""
@@ -69,9 +71,7 @@ def test_catalog_every_table_with_tenant_id_has_forced_rls_and_signed_policies(a
 
 
 def test_the_application_role_owns_nothing_and_cannot_bypass_rls(app_ctx):
-    row = db.session.execute(
-        text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-    ).one()
+    row = db.session.execute(text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
     assert row.rolname == "samvirke_app" and not row.rolsuper and not row.rolbypassrls
     owned = db.session.scalar(text("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = current_user"))
     assert owned == 0
@@ -121,11 +121,10 @@ def test_a_pooled_connection_carries_no_tenant_into_the_next_transaction(app_ctx
 def test_thousand_requests_alternating_tenants_over_two_pooled_connections(database_factory, orm_filter_off):
     """RLS alone (ORM filter off) over a pool of 2: never a row of the other tenant."""
     app = build_app(database_factory(), SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 0, "pool_timeout": 10})
-    from tests.example_plugin.models import Household
-
     from sqlalchemy import select
 
     from core.tenancy.models import Tenant
+    from tests.example_plugin.models import Household
 
     expected = {}
     with app.app_context():

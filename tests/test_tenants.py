@@ -1,4 +1,5 @@
 """Tenant files, `samvirke tenants sync`, and resolving a request's tenant."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,13 @@ def test_the_eleven_real_tenant_files_are_valid():
     files = read_tenant_files(REAL_TENANTS)
     by_slug = {tf.data["slug"]: tf.data for tf in files}
     assert len(files) == 11
-    expected = {"ishoj": ("183", "11931316"), "fredericia": ("607", "69116418"), "aarhus": ("751", "55133018"),
-                "esbjerg": ("561", "29189803"), "vejle": ("630", "29189900")}
+    expected = {
+        "ishoj": ("183", "11931316"),
+        "fredericia": ("607", "69116418"),
+        "aarhus": ("751", "55133018"),
+        "esbjerg": ("561", "29189803"),
+        "vejle": ("630", "29189900"),
+    }
     for slug, (code, cvr) in expected.items():
         assert (by_slug[slug]["municipality_code"], by_slug[slug]["cvr"]) == (code, cvr)
     assert "mother_groups" in by_slug["ishoj"]["programmes"]["enabled"]
@@ -66,7 +72,9 @@ def test_sync_is_idempotent(fresh, folder):
 def test_edited_file_updates_its_tenant(fresh, folder):
     _sync(fresh, folder)
     path = folder / "gamma.toml"
-    path.write_text(path.read_text().replace('name = "Gamma Kommune"', 'name = "Gamma Storkommune"').replace("enabled = []", 'enabled = ["example"]'))
+    path.write_text(
+        path.read_text().replace('name = "Gamma Kommune"', 'name = "Gamma Storkommune"').replace("enabled = []", 'enabled = ["example"]')
+    )
     report = _sync(fresh, folder)
     assert report.updated == ["gamma"]
     gamma = _tenants(fresh)["gamma"]
@@ -126,7 +134,10 @@ def test_cli_sync_reports_errors_and_lists_json(fresh, folder):
     assert "created: alpha" in result.output
     listed = json.loads(runner.invoke(args=["tenants", "list", "--json"]).output)
     assert [t["slug"] for t in listed] == ["alpha", "beta", "gamma"]
-    assert listed[0]["programmes"] == ["example", "mother_groups", "open_counselling", "volunteer_association"] and listed[0]["cvr"] == "11931316"
+    assert (
+        listed[0]["programmes"] == ["example", "mother_groups", "open_counselling", "volunteer_association"]
+        and listed[0]["cvr"] == "11931316"
+    )
     (folder / "beta.toml").write_text("slug = 'beta'\n")
     result = runner.invoke(args=["tenants", "sync", "--dir", str(folder)])
     assert result.exit_code == 1

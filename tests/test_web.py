@@ -1,4 +1,5 @@
 """The server-rendered shell: pages, sign-in, language, forms, CSRF, headers."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

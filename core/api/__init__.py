@@ -12,6 +12,7 @@ Every error is an RFC 9457 problem (``application/problem+json``): ``type``,
 nested deeper than ``MAX_JSON_DEPTH`` or not JSON at all is a 400 before it is
 parsed for a view.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,8 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "what went wrong, in the UI language (Danish by default)"})
     code = ma.fields.Integer(metadata={"description": "the HTTP status code (as before RFC 9457)"})
     errors = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.Dict(),
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(),
         metadata={"description": "per location (json, query, form), per field: its messages"},
     )
 
@@ -91,7 +93,10 @@ class SamvirkeApi(Api):
 
         payload, code, headers = super().handle_http_exception(error)
         problem = {
-            "type": "about:blank", "title": error.name, "status": code, "code": code,
+            "type": "about:blank",
+            "title": error.name,
+            "status": code,
+            "code": code,
             "detail": str(payload.get("message") or danish_detail(error)),
         }
         if "errors" in payload:

@@ -1,4 +1,5 @@
 """The OpenAPI document of one tenant, cut from the generated specification."""
+
 from __future__ import annotations
 
 import copy
@@ -6,7 +7,6 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify
-
 
 bp = Blueprint("openapi", __name__)
 TENANT_PATH_PREFIX = "/{tenant}/api/v1"
@@ -55,7 +55,7 @@ def tenant_document(full: dict[str, Any], slug: str, disabled_tags: set[str]) ->
             shared = _strip_tenant_parameter(item.get("parameters", []))
             if shared:
                 operations["parameters"] = shared
-            paths[path[len(TENANT_PATH_PREFIX):] or "/"] = operations
+            paths[path[len(TENANT_PATH_PREFIX) :] or "/"] = operations
     doc["paths"] = paths
     doc["servers"] = [{"url": f"/{slug}/api/v1"}]
     doc["tags"] = [t for t in doc.get("tags", []) if t.get("name") not in disabled_tags]
@@ -76,7 +76,5 @@ def document():
         full = json.loads(json.dumps(api.spec.to_dict(), default=str))
         current_app.extensions["samvirke_openapi_full"] = full
     enabled = g.tenant.enabled_programmes
-    disabled_tags = {
-        name for name, key in current_app.extensions["samvirke_blueprint_programmes"].items() if key not in enabled
-    }
+    disabled_tags = {name for name, key in current_app.extensions["samvirke_blueprint_programmes"].items() if key not in enabled}
     return jsonify(tenant_document(full, g.tenant.slug, disabled_tags))

@@ -1,4 +1,5 @@
 """Core's own API endpoints."""
+
 from __future__ import annotations
 
 from flask import g

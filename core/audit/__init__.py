@@ -8,6 +8,7 @@ shown, so every person's own trail says who saw them in which list. Rows are
 written in their own transaction so a refused or failed request still leaves
 its trace.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,9 +22,7 @@ from core.db import db
 from core.tenancy.context import current_tenant_id
 from core.tenancy.models import utcnow
 
-ACTIONS = frozenset(
-    {"view", "search", "export", "change", "create", "delete", "login", "login_failed", "logout", "refused", "break_glass"}
-)
+ACTIONS = frozenset({"view", "search", "export", "change", "create", "delete", "login", "login_failed", "logout", "refused", "break_glass"})
 MINIMUM_RETENTION = timedelta(days=183)  # at least 6 months (Danish public-sector logging terms)
 
 

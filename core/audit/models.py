@@ -1,4 +1,5 @@
 """The audit trail: who touched whose personal data, when and why. Append-only."""
+
 from __future__ import annotations
 
 from datetime import datetime

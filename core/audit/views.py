@@ -1,4 +1,5 @@
 """The audit trail of one person, for the tenant's administrator."""
+
 from __future__ import annotations
 
 import csv
@@ -34,6 +35,7 @@ def export():
         # Purposes, criteria and references are typed by people: never a formula (core/csvsafe.py).
         writer.writerow(safe_row([e.at.isoformat(), e.actor, e.action, e.subject, e.criterion, e.purpose, e.route]))
     return Response(
-        out.getvalue(), mimetype="text/csv",
+        out.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-{g.tenant.slug}.csv"'},
     )

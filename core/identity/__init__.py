@@ -6,6 +6,7 @@
 - ``roles``: the platform's roles; ``authz``: the authorization matrix;
 - ``api_clients``: client-credentials API access per tenant.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -8,12 +8,13 @@ once and stored only as a hash; its owner can revoke it and sees its last use. T
 endpoint is authlib's authorization server with the client-credentials grant;
 bearer tokens are stored hashed and accepted only on that tenant's JSON API.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -118,7 +119,7 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reject():
@@ -154,8 +155,12 @@ def bearer_principal():
 
     role = R.PARTNER_STAFF if client.organisation_id is not None else R.MUNICIPAL_STAFF
     return Principal(
-        name=client.name, roles=(role,), tenant_id=tenant.id, organisation_id=client.organisation_id,
-        api_client_id=client.id, api_scope=token.scope,
+        name=client.name,
+        roles=(role,),
+        tenant_id=tenant.id,
+        organisation_id=client.organisation_id,
+        api_client_id=client.id,
+        api_scope=token.scope,
     )
 
 
@@ -201,13 +206,19 @@ def create():
     clients = db.session.scalars(_owned_clients()).all()
     if data is None:
         return render_template(
-            "identity/api_clients.html", clients=clients, fields=form_fields(schema, request.form, errors),
-            general_errors=form_errors(errors), secret=None,
+            "identity/api_clients.html",
+            clients=clients,
+            fields=form_fields(schema, request.form, errors),
+            general_errors=form_errors(errors),
+            secret=None,
         ), 422
     secret = secrets.token_urlsafe(32)
     client = ApiClient(
-        name=data["name"], scope=data["scope"], client_id=f"{g.tenant.slug}-{secrets.token_hex(8)}",
-        secret_hash=_hash(secret), created_by=current_principal().audit_label,
+        name=data["name"],
+        scope=data["scope"],
+        client_id=f"{g.tenant.slug}-{secrets.token_hex(8)}",
+        secret_hash=_hash(secret),
+        created_by=current_principal().audit_label,
         organisation_id=current_principal().organisation_id,
     )
     db.session.add(client)

@@ -6,6 +6,7 @@ any view, and fails closed: a rule missing from the matrix is refused (and a
 test fails the build). For tenant URLs, someone who does not belong to the
 tenant gets 404, exactly as if the tenant did not exist.
 """
+
 from __future__ import annotations
 
 import logging

@@ -8,6 +8,7 @@ Starting it, and every access while it lasts, is in the audit trail with the
 reason (``core.audit.record`` adds it), so it shows in the audit report of
 each person whose data was opened.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,11 +48,19 @@ def start():
     schema = BreakGlassSchema()
     principal = current_principal()
     if request.method == "GET" or principal.api_client_id is not None:
-        return render_template("identity/break_glass.html", fields=form_fields(schema), active=principal.breaks_glass_in(g.tenant.id), reason=principal.break_glass_reason)
+        return render_template(
+            "identity/break_glass.html",
+            fields=form_fields(schema),
+            active=principal.breaks_glass_in(g.tenant.id),
+            reason=principal.break_glass_reason,
+        )
     data, errors = load_form(schema, request.form)
     if data is None:
         return render_template(
-            "identity/break_glass.html", fields=form_fields(schema, request.form, errors), general_errors=form_errors(errors), active=False,
+            "identity/break_glass.html",
+            fields=form_fields(schema, request.form, errors),
+            general_errors=form_errors(errors),
+            active=False,
         ), 422
     row = _session_row()
     row.break_glass = {"tenant_id": g.tenant.id, "reason": data["reason"], "until": (utcnow() + DURATION).isoformat()}

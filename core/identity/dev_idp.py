@@ -10,6 +10,7 @@ Authorization codes are signed and short-lived instead of stored, so the
 provider keeps no state of its own; that makes a code replayable within its
 two minutes, which is acceptable for a development provider only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,11 @@ def _organisations(tenant_id: int | None) -> list[Any]:
     if tenant_id is None:
         return list(db.session.scalars(query))
     with tenant_context(tenant_id):
-        party_ids = select(AgreementParty.organisation_id).join(
-            Agreement, (Agreement.id == AgreementParty.agreement_id) & (Agreement.tenant_id == AgreementParty.tenant_id)
-        ).where(Agreement.active.is_(True), Agreement.declared_status != "draft")
+        party_ids = (
+            select(AgreementParty.organisation_id)
+            .join(Agreement, (Agreement.id == AgreementParty.agreement_id) & (Agreement.tenant_id == AgreementParty.tenant_id))
+            .where(Agreement.active.is_(True), Agreement.declared_status != "draft")
+        )
         return list(db.session.scalars(query.where(Organisation.id.in_(party_ids))))
 
 
@@ -85,7 +88,9 @@ def demo_users(realm: str, tenant_name: str = "", tenant_id: int | None = None) 
     for o in _organisations(tenant_id):
         title = (o.login or {}).get("staff_title_da", "Medarbejder")
         users.append(DemoUser(f"{realm}-{o.slug}", f"{title}, {o.name}, {tenant_name} (demo)", (R.PARTNER_STAFF,), o.login_claim))
-        users.append(DemoUser(volunteer_subject(realm, o.slug), f"Frivillig, {o.name}, {tenant_name} (demo)", (R.VOLUNTEER,), o.login_claim))
+        users.append(
+            DemoUser(volunteer_subject(realm, o.slug), f"Frivillig, {o.name}, {tenant_name} (demo)", (R.VOLUNTEER,), o.login_claim)
+        )
     return users
 
 
@@ -206,7 +211,12 @@ class DevCodeGrant(grants.AuthorizationCodeGrant):
                 "code_challenge": payload.data.get("code_challenge"),
                 "code_challenge_method": payload.data.get("code_challenge_method"),
                 "auth_time": int(time.time()),
-                "user": {"subject": user.subject, "name": user.name, "roles": list(user.roles), "partner_organisation": user.partner_organisation},
+                "user": {
+                    "subject": user.subject,
+                    "name": user.name,
+                    "roles": list(user.roles),
+                    "partner_organisation": user.partner_organisation,
+                },
             }
         )
 

@@ -1,4 +1,5 @@
 """People who sign in, their server-side sessions, log-ins in progress and failed attempts."""
+
 from __future__ import annotations
 
 from datetime import datetime

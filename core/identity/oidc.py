@@ -14,6 +14,7 @@ provider never reaches another tenant's or the platform's users. Failed
 log-ins are recorded and throttled per (client address, realm) with
 Flask-Limiter. What a municipality's IT team configures: docs/identity.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -289,12 +290,18 @@ def _start(realm: str, client_factory, callback: str, tenant_id: int | None) -> 
         authorization = client.create_authorization_url(redirect_uri, state=state, nonce=nonce, code_verifier=verifier)
     except (ProviderUnavailable, OAuthError, OSError, ValueError, RuntimeError) as exc:
         return _unavailable(realm, f"{type(exc).__name__}: {exc}", tenant_id)
-    db.session.add(LoginFlow(
-        id=_flow_id(state), realm=realm_of_tenant(tenant_id), nonce=nonce, code_verifier=verifier,
-        redirect_uri=redirect_uri, next_path=local_path(request.args.get("next")),
-    ))
+    db.session.add(
+        LoginFlow(
+            id=_flow_id(state),
+            realm=realm_of_tenant(tenant_id),
+            nonce=nonce,
+            code_verifier=verifier,
+            redirect_uri=redirect_uri,
+            next_path=local_path(request.args.get("next")),
+        )
+    )
     db.session.commit()
-    session["login_states"] = [*session.get("login_states", [])[-(PENDING_STATES_KEPT - 1):], state]
+    session["login_states"] = [*session.get("login_states", [])[-(PENDING_STATES_KEPT - 1) :], state]
     return redirect(authorization["url"])
 
 

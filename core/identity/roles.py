@@ -1,4 +1,5 @@
 """Roles, and the permissions core and plugins attach to them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -7,12 +7,13 @@ new key is issued at every log-in (ending the browser's previous session).
 Ended and expired rows are purged by the platform job
 ``core.purge_login_records``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from flask import current_app, g, session
@@ -62,9 +63,7 @@ class Principal:
     @property
     def acts_for_organisation(self) -> bool:
         """Narrowed to what the organisation's agreements cover (core.partnerships.access)."""
-        return bool(R.ORGANISATION_ROLES.intersection(self.roles)) or (
-            self.api_client_id is not None and self.organisation_id is not None
-        )
+        return bool(R.ORGANISATION_ROLES.intersection(self.roles)) or (self.api_client_id is not None and self.organisation_id is not None)
 
     def breaks_glass_in(self, tenant_id: int | None) -> bool:
         return self.is_platform_admin and tenant_id is not None and self.break_glass_tenant_id == tenant_id
@@ -93,7 +92,7 @@ def _hash(key: str) -> str:
 
 def _aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def open_session(
@@ -153,11 +152,15 @@ def purge_login_records(tenant_id: None = None) -> dict[str, int]:
     config = current_app.config
     now = utcnow()
     counts = {
-        "user_sessions": _delete(delete(UserSession).where(or_(
-            UserSession.ended_at.is_not(None),
-            UserSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"],
-            UserSession.created_at < now - config["SESSION_ABSOLUTE_TIMEOUT"],
-        ))),
+        "user_sessions": _delete(
+            delete(UserSession).where(
+                or_(
+                    UserSession.ended_at.is_not(None),
+                    UserSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"],
+                    UserSession.created_at < now - config["SESSION_ABSOLUTE_TIMEOUT"],
+                )
+            )
+        ),
         "login_flows": _delete(delete(LoginFlow).where(LoginFlow.created_at < now - config["LOGIN_FLOW_MAX_AGE"])),
         "login_failures": _delete(delete(LoginFailure).where(LoginFailure.at < now - config["LOGIN_FAILURE_RETENTION"])),
     }

@@ -6,6 +6,7 @@ default) the same functions run in-process. Either way a job is called with
 its tenant id and runs inside that tenant's context, never with request
 globals; each run is recorded in ``job_runs`` so failures are visible.
 """
+
 from core.jobs.runner import enqueue, registry, run_due_periodic_jobs
 
 __all__ = ["enqueue", "registry", "run_due_periodic_jobs"]

@@ -1,4 +1,5 @@
 """The record of every job run (platform-level, read by administrators)."""
+
 from __future__ import annotations
 
 from datetime import datetime

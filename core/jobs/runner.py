@@ -1,10 +1,11 @@
 """Enqueueing, executing and scheduling jobs."""
+
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from croniter import croniter
@@ -177,7 +178,7 @@ def dispatch_periodic(job_name: str, due: str | None = None) -> int:
     with app.app_context():
         programme_key, job = registry(app)[job_name]
         if due is None:
-            now = datetime.now(timezone.utc) + timedelta(seconds=1)
+            now = datetime.now(UTC) + timedelta(seconds=1)
             due = croniter(job.cron, now).get_prev(datetime).isoformat(timespec="minutes")
         query = select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)
         if programme_key:
@@ -199,7 +200,7 @@ def run_due_periodic_jobs(since: datetime, until: datetime) -> int:
             continue
         it = croniter(job.cron, since)
         while (due := it.get_next(datetime)) <= until:
-            queued += dispatch_periodic(name, due.astimezone(timezone.utc).isoformat(timespec="minutes"))
+            queued += dispatch_periodic(name, due.astimezone(UTC).isoformat(timespec="minutes"))
     return queued
 
 
@@ -210,11 +211,7 @@ def periodic_jobs() -> list[tuple[str, str]]:
 def failed_runs(limit: int = 100) -> list[JobRun]:
     """Every tenant's failed runs, for platform administrators."""
     with cross_tenant("administration: failed job runs"):
-        return list(
-            db.session.scalars(
-                select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc()).limit(limit)
-            )
-        )
+        return list(db.session.scalars(select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc()).limit(limit)))
 
 
 EMBEDDED_TICK = timedelta(seconds=30)

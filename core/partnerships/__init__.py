@@ -6,6 +6,7 @@ organisation is party to the agreement covering that programme there
 (``core.partnerships.access``); billing rules and report targets are read from
 the agreement, never from plugin code.
 """
+
 from __future__ import annotations
 
 from core.partnerships.access import (
@@ -18,6 +19,10 @@ from core.partnerships.access import (
 )
 
 __all__ = [
-    "agreement_covering", "organisation_programmes", "organisations_of_programme", "programmes_for_request", "targets_for",
+    "agreement_covering",
+    "organisation_programmes",
+    "organisations_of_programme",
+    "programmes_for_request",
+    "targets_for",
     "visible_programmes",
 ]

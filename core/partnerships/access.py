@@ -9,6 +9,7 @@ in an organisation role without an organisation sees no programme at all.
 
 One query per request, kept on ``g``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -82,7 +83,15 @@ def organisations_of_programme(programme_key: str) -> list[Organisation]:
     return agreement.organisations if agreement else []
 
 
-__all__ = ["agreement_covering", "organisation_programmes", "organisations_of_programme", "targets_for", "programme_organisations", "programmes_for_request", "visible_programmes"]
+__all__ = [
+    "agreement_covering",
+    "organisation_programmes",
+    "organisations_of_programme",
+    "targets_for",
+    "programme_organisations",
+    "programmes_for_request",
+    "visible_programmes",
+]
 
 
 def programmes_for_request() -> frozenset[str]:

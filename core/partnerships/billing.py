@@ -5,6 +5,7 @@ installed plugins provide; its parameters are loaded through the rule's own
 schema, and it is told the agreement's start and its end (the declared end,
 or the earlier end a recorded notice brings).
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -8,6 +8,7 @@ exist and do its parameters fit) is checked by ``check_agreements``. Every
 problem is reported as (file, field, reason), and nothing is applied while any
 remains.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,7 +76,9 @@ class LoginSchema(_Strict):
 
 
 class OrganisationFileSchema(_Strict):
-    slug = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN, error="must be lowercase letters, digits and '-', 2-40 characters"))
+    slug = fields.String(
+        required=True, validate=validate.Regexp(SLUG_PATTERN, error="must be lowercase letters, digits and '-', 2-40 characters")
+    )
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     demo = fields.Boolean(load_default=False)
     cvr = fields.String(required=True, validate=check_cvr)
@@ -128,7 +131,10 @@ class AgreementFileSchema(_Strict):
     key = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN, error="must be lowercase letters, digits and '-'"))
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
     demo = fields.Boolean(load_default=False)
-    status = fields.String(required=True, validate=validate.OneOf(DECLARED_STATUSES, error="must be draft or approved (the rest follows from dates and notices)"))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(DECLARED_STATUSES, error="must be draft or approved (the rest follows from dates and notices)"),
+    )
     partners = fields.List(fields.String(validate=validate.Regexp(SLUG_PATTERN)), required=True, validate=validate.Length(min=1))
     programmes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     signed = fields.Nested(SignaturesSchema, load_default=lambda: {"municipality": None, "partner": None})
@@ -140,7 +146,9 @@ class AgreementFileSchema(_Strict):
     review = fields.Dict(load_default=None, validate=_terms_field(terms.ReviewSchedule.from_dict))
     governance = fields.List(fields.Dict(validate=_terms_field(terms.GovernanceRhythm.from_dict)), load_default=list)
     days_off = fields.List(fields.String(), load_default=list)
-    targets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer(strict=True)), load_default=dict)
+    targets = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer(strict=True)), load_default=dict
+    )
     billing = fields.Nested(BillingSchema, required=True)
     payer = fields.Nested(PayerSchema, required=True)
 
@@ -235,10 +243,7 @@ def check_agreements(
         try:
             rule.parameters().load(agreement["billing"]["parameters"])
         except ValidationError as exc:
-            problems += [
-                (file_name, f"{where}.billing.parameters.{field}", reason)
-                for field, reason in flatten_messages(exc.messages)
-            ]
+            problems += [(file_name, f"{where}.billing.parameters.{field}", reason) for field, reason in flatten_messages(exc.messages)]
     return problems
 
 
@@ -249,6 +254,13 @@ def uncovered_programmes(agreements: list[dict[str, Any]], enabled: set[str]) ->
 
 
 __all__ = [
-    "AgreementFileSchema", "OrganisationFile", "agreement_terms", "check_agreements", "check_cvr", "check_ean",
-    "digest_of", "read_organisation_files", "uncovered_programmes",
+    "AgreementFileSchema",
+    "OrganisationFile",
+    "agreement_terms",
+    "check_agreements",
+    "check_cvr",
+    "check_ean",
+    "digest_of",
+    "read_organisation_files",
+    "uncovered_programmes",
 ]

@@ -1,4 +1,5 @@
 """UI labels for an agreement's status (English message ids, translated at render time)."""
+
 from __future__ import annotations
 
 from flask_babel import gettext

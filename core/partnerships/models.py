@@ -6,6 +6,7 @@ only by ``samvirke tenants sync``. What people record about an agreement
 afterwards (a notice given, a reminder acknowledged) lives in tables of its
 own, so a sync never overwrites it.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -76,15 +77,27 @@ class Agreement(TenantScoped, db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     parties: Mapped[list[AgreementParty]] = tenant_one_to_many(
-        "Agreement", "AgreementParty", "agreement_id", lazy="selectin", cascade="all, delete-orphan",
+        "Agreement",
+        "AgreementParty",
+        "agreement_id",
+        lazy="selectin",
+        cascade="all, delete-orphan",
         order_by="AgreementParty.id",
     )
     programmes: Mapped[list[AgreementProgramme]] = tenant_one_to_many(
-        "Agreement", "AgreementProgramme", "agreement_id", lazy="selectin", cascade="all, delete-orphan",
+        "Agreement",
+        "AgreementProgramme",
+        "agreement_id",
+        lazy="selectin",
+        cascade="all, delete-orphan",
         order_by="AgreementProgramme.programme_key",
     )
     notices: Mapped[list[AgreementNotice]] = tenant_one_to_many(
-        "Agreement", "AgreementNotice", "agreement_id", lazy="selectin", order_by="AgreementNotice.id",
+        "Agreement",
+        "AgreementNotice",
+        "agreement_id",
+        lazy="selectin",
+        order_by="AgreementNotice.id",
     )
 
     @property

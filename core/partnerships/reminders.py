@@ -11,6 +11,7 @@ Who is concerned by an agreement's reminders: the municipality's
 administrators and staff, platform administrators, and the staff of the
 organisations party to it; never another organisation's staff.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -5,6 +5,7 @@ been validated. Organisations are matched by slug, agreements by (tenant,
 key); one that is gone from its file is deactivated, never deleted, so what
 people recorded about it (notices, acknowledged reminders) stays.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -14,6 +14,7 @@ is at fault, so a file loader can report ``"notice.months: ..."``. Working days 
 :mod:`core.calendar`; calendar months from ``dateutil.relativedelta`` (31 August plus
 6 months is 28/29 February).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -43,8 +44,18 @@ GOVERNANCE_EVERY_MONTHS = {
     12: "årligt",
 }
 _MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
 )
 
 
@@ -53,9 +64,7 @@ def _mapping(d: Any, keys: Iterable[str], example: str) -> Mapping[str, Any]:
         raise ValueError(f"must be a table like {example}, not {type(d).__name__}")
     unknown = sorted(set(d) - set(keys))
     if unknown:
-        raise ValueError(
-            f"unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(keys)}"
-        )
+        raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(keys)}")
     return d
 
 
@@ -77,6 +86,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # --- Notice (opsigelsesvarsel) -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NoticeTerms:
@@ -145,9 +155,7 @@ def earliest_end(
     return end
 
 
-def remedy_deadline(
-    breach_notice_on: date, working_days: int, declared_days_off: Iterable[str] = ()
-) -> date:
+def remedy_deadline(breach_notice_on: date, working_days: int, declared_days_off: Iterable[str] = ()) -> date:
     """The last day to remedy a material breach: the ``working_days``-th working day after
     the written notice of it (14 in the Ishøj–DRC agreement)."""
     _check_date("breach_notice_on", breach_notice_on)
@@ -155,6 +163,7 @@ def remedy_deadline(
 
 
 # --- Review (aftalen drøftes) -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReviewSchedule:
@@ -165,9 +174,7 @@ class ReviewSchedule:
 
     def __post_init__(self) -> None:
         if self.every not in REVIEW_EVERY:
-            raise ValueError(
-                f"every: must be one of {', '.join(REVIEW_EVERY)}, not {self.every!r}"
-            )
+            raise ValueError(f"every: must be one of {', '.join(REVIEW_EVERY)}, not {self.every!r}")
         try:
             parse_month_day(self.by)
         except ValueError as exc:
@@ -195,6 +202,7 @@ class ReviewSchedule:
 
 # --- Governance rhythm (mødekadence) ----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GovernanceRhythm:
     """A governance ``body`` meets every ``every_months`` months, periods cut from 1 January."""
@@ -204,9 +212,7 @@ class GovernanceRhythm:
 
     def __post_init__(self) -> None:
         if self.body not in GOVERNANCE_BODIES:
-            raise ValueError(
-                f"body: must be one of {', '.join(GOVERNANCE_BODIES)}, not {self.body!r}"
-            )
+            raise ValueError(f"body: must be one of {', '.join(GOVERNANCE_BODIES)}, not {self.body!r}")
         value = self.every_months
         if isinstance(value, bool) or value not in GOVERNANCE_EVERY_MONTHS:
             allowed = ", ".join(map(str, GOVERNANCE_EVERY_MONTHS))

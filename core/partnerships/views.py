@@ -11,6 +11,7 @@ administrators for any party, partner staff for their own organisation); the
 earliest end is computed from the agreement's terms and stored with it. The
 calculator on the page (``?given=YYYY-MM-DD``) computes without writing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,9 +108,7 @@ def reminder_text(reminder: AgreementReminder) -> str:
         return _("The agreement ends on %(day)s.", day=day)
     if kind == "notice_deadline":
         end = earliest_end(notice_terms(reminder.agreement), reminder.due_on)
-        return _(
-            "Last day to give notice for the agreement to end on %(end)s: %(day)s.", end=format_day(end), day=day
-        )
+        return _("Last day to give notice for the agreement to end on %(end)s: %(day)s.", end=format_day(end), day=day)
     if kind.startswith("governance:"):
         return _("%(body)s: the next meeting is due by %(day)s.", body=body_label(kind.split(":", 1)[1]), day=day)
     return f"{kind}: {day}"
@@ -133,9 +132,7 @@ def may_see(agreement: Agreement, principal) -> bool:
     if not agreement.active:
         return False
     if principal is not None and principal.acts_for_organisation:
-        return principal.organisation_id is not None and any(
-            p.organisation_id == principal.organisation_id for p in agreement.parties
-        )
+        return principal.organisation_id is not None and any(p.organisation_id == principal.organisation_id for p in agreement.parties)
     return True
 
 
@@ -171,9 +168,7 @@ def party_name(agreement: Agreement, given_by: str) -> str:
 
 
 class NoticeSchema(Schema):
-    given_on = fields.Date(
-        required=True, metadata={"label": N_("Notice given on"), "hint": N_("The date the written notice was given.")}
-    )
+    given_on = fields.Date(required=True, metadata={"label": N_("Notice given on"), "hint": N_("The date the written notice was given.")})
     given_by = fields.String(required=True, metadata={"label": N_("Given by")})
 
 
@@ -295,8 +290,7 @@ def _terms(agreement: Agreement) -> dict[str, Any]:
         "remedy": remedy,
         "review": ReviewSchedule.from_dict(terms["review"]).describe_da() if terms.get("review") else None,
         "governance": [
-            {"label": body_label(r.body), "rhythm": r.describe_da()}
-            for r in GovernanceRhythm.from_list(terms.get("governance") or [])
+            {"label": body_label(r.body), "rhythm": r.describe_da()} for r in GovernanceRhythm.from_list(terms.get("governance") or [])
         ],
         "days_off": [_day_off_label(value) for value in terms.get("days_off") or []],
     }
@@ -315,10 +309,12 @@ def _day_off_label(value: str) -> str:
 def _targets(agreement: Agreement) -> list[dict[str, Any]]:
     out = []
     for key, targets in sorted((agreement.targets or {}).items()):
-        out.append({
-            "programme": _programme_names([key])[0],
-            "targets": [(str(TARGET_LABELS.get(name, name)), value) for name, value in targets.items()],
-        })
+        out.append(
+            {
+                "programme": _programme_names([key])[0],
+                "targets": [(str(TARGET_LABELS.get(name, name)), value) for name, value in targets.items()],
+            }
+        )
     return out
 
 
@@ -341,14 +337,10 @@ def _render_show(
     )
     fields_ = []
     if may_record:
-        fields_ = form_fields(
-            NoticeSchema(), values or {}, errors, choices={"given_by": notice_parties(agreement, principal)}
-        )
+        fields_ = form_fields(NoticeSchema(), values or {}, errors, choices={"given_by": notice_parties(agreement, principal)})
     reminders = []
     if concerned(principal):
-        reminders = db.session.scalars(
-            open_reminders_query(principal).where(AgreementReminder.agreement_id == agreement.id)
-        ).all()
+        reminders = db.session.scalars(open_reminders_query(principal).where(AgreementReminder.agreement_id == agreement.id)).all()
     return render_template(
         "partnerships/show.html",
         agreement=agreement,
@@ -460,4 +452,3 @@ def acknowledge(reminder_id: int):
     if request.form.get("back") == "agreement":
         return redirect(url_for("agreements.show", agreement_id=reminder.agreement_id), 303)
     return redirect(url_for("tenant.home"), 303)
-

@@ -1,4 +1,5 @@
 """The plugin host: hook specifications, the values plugins return, the manager."""
+
 from core.plugins.hookspecs import hookimpl
 from core.plugins.host import PluginHost, plugin_host
 

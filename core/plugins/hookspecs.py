@@ -8,6 +8,7 @@ Contributions that belong to a programme (pages, API, menu entries, widgets,
 jobs, reports) exist only for tenants whose tenant file enables that
 programme: core enforces it, plugins need not check.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -262,9 +263,7 @@ def samvirke_demo_data(tenant: Tenant) -> None:
     """
 
 
-SPEC_NAMES: tuple[str, ...] = tuple(
-    name for name, value in list(globals().items()) if name.startswith("samvirke_") and callable(value)
-)
+SPEC_NAMES: tuple[str, ...] = tuple(name for name, value in list(globals().items()) if name.startswith("samvirke_") and callable(value))
 
 
 def spec_functions() -> dict[str, Any]:

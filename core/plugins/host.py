@@ -5,6 +5,7 @@ plugins in ``plugins/`` declare themselves there too), plus, for tests, the
 import paths in ``SAMVIRKE_EXTRA_PLUGINS``. Core's own features register as a
 plugin as well (``core.builtin``), so core uses the hooks it offers.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -67,10 +68,7 @@ class PluginHost:
             programme = self._call_one(plugin, "samvirke_programme")
             if programme is not None:
                 if programme.key in seen:
-                    raise PluginError(
-                        f"Programme key {programme.key!r} is provided by both "
-                        f"{seen[programme.key]} and {name}"
-                    )
+                    raise PluginError(f"Programme key {programme.key!r} is provided by both {seen[programme.key]} and {name}")
                 seen[programme.key] = name
             self._programme_of[name] = programme
 
@@ -97,9 +95,7 @@ class PluginHost:
                 return impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
         return None
 
-    def call_each(
-        self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any
-    ) -> list[tuple[Programme | None, Any]]:
+    def call_each(self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any) -> list[tuple[Programme | None, Any]]:
         """Call a hook plugin by plugin, returning (programme, result) pairs.
 
         ``enabled``: when given, only core's plugin, library plugins and the

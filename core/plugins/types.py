@@ -4,6 +4,7 @@ Plain frozen dataclasses: easy to build in a plugin, easy to check in core.
 Everything a plugin contributes that belongs to a programme is enabled or
 disabled per tenant by core, never by the plugin.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

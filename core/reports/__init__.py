@@ -1,4 +1,5 @@
 """The generic report viewer: every enabled programme's reports for a tenant, as a table or CSV."""
+
 from __future__ import annotations
 
 from flask import Flask

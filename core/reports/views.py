@@ -6,6 +6,7 @@ one. Views run in the request's tenant context (the ORM filters to it); the
 report's ``build`` aggregates, so no person is viewed here, but an export is
 recorded in the audit trail.
 """
+
 from __future__ import annotations
 
 import csv
@@ -72,6 +73,7 @@ def export(key: str):
     writer.writerow(result.columns)
     writer.writerows(safe_row(row) for row in result.rows)  # no cell becomes a formula (core/csvsafe.py)
     return Response(
-        out.getvalue(), mimetype="text/csv",
+        out.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{key}-{g.tenant.slug}.csv"'},
     )

@@ -5,6 +5,7 @@
 - ``session``/``scoping``: the ORM filter and the insert stamp, in one place.
 - ``files``/``sync``: the declarative tenant files and how they are applied.
 """
+
 from core.tenancy.context import (
     TenantContextMissing,
     cross_tenant,

@@ -10,6 +10,7 @@ commands use it. On PostgreSQL the session then runs its statements as the
 cross-tenant database role (``CROSS_TENANT_DATABASE_URL``): the application's
 own role cannot cross tenants at all (core/tenancy/rls.py).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,12 +20,8 @@ from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
-_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "samvirke_tenant_id", default=None
-)
-_cross_tenant_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "samvirke_cross_tenant", default=None
-)
+_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("samvirke_tenant_id", default=None)
+_cross_tenant_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("samvirke_cross_tenant", default=None)
 
 
 class TenantContextMissing(RuntimeError):
@@ -44,8 +41,7 @@ def require_tenant_id() -> int:
     tenant_id = _tenant_id.get()
     if tenant_id is None:
         raise TenantContextMissing(
-            "No tenant in context. Enter one with tenant_context(tenant_id), "
-            "or opt out explicitly with cross_tenant(reason)."
+            "No tenant in context. Enter one with tenant_context(tenant_id), or opt out explicitly with cross_tenant(reason)."
         )
     return tenant_id
 

@@ -4,6 +4,7 @@ All or nothing, with every problem reported as (file, field, reason): a
 syntax error, a field the schema refuses, a slug that is not the file name, a
 value two files claim that must be unique.
 """
+
 from __future__ import annotations
 
 import tomllib

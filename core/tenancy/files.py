@@ -4,6 +4,7 @@ One TOML file per municipality. Validation is strict and complete before
 anything is applied: a malformed file is reported with the file, the field
 and the reason (``TenantFileError``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,9 +44,7 @@ class ProgrammesSchema(Schema):
         unknown = RAISE
 
     demo = fields.Boolean(load_default=False)
-    enabled = fields.List(
-        fields.String(validate=validate.Regexp(PROGRAMME_KEY_PATTERN)), load_default=list
-    )
+    enabled = fields.List(fields.String(validate=validate.Regexp(PROGRAMME_KEY_PATTERN)), load_default=list)
     # Per-programme settings of this tenant, e.g. [programmes.settings.mother_groups]
     # retention_days = 730. Each plugin documents and validates its own keys.
     settings = fields.Dict(keys=fields.String(validate=validate.Regexp(PROGRAMME_KEY_PATTERN)), values=fields.Dict(), load_default=dict)
@@ -71,9 +70,7 @@ class IdentityProviderSchema(Schema):
     )
     # How the client authenticates at the token endpoint (docs/identity.md);
     # for private_key_jwt the environment variable holds the private key (PEM or JWK).
-    token_endpoint_auth_method = fields.String(
-        validate=validate.OneOf(["client_secret_basic", "client_secret_post", "private_key_jwt"])
-    )
+    token_endpoint_auth_method = fields.String(validate=validate.OneOf(["client_secret_basic", "client_secret_post", "private_key_jwt"]))
     # The scopes asked for (default: openid profile); openid must be one of them.
     scopes = fields.List(
         fields.String(validate=validate.Regexp(r"^[\x21\x23-\x5B\x5D-\x7E]{1,100}$", error="is not a valid scope")),
@@ -103,11 +100,12 @@ class TenantFileSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    slug = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN, error="must be lowercase letters, digits and '-', 2-40 characters, starting with a letter"))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    municipality_code = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{3}$", error="must be the 3-digit kommunekode")
+    slug = fields.String(
+        required=True,
+        validate=validate.Regexp(SLUG_PATTERN, error="must be lowercase letters, digits and '-', 2-40 characters, starting with a letter"),
     )
+    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    municipality_code = fields.String(required=True, validate=validate.Regexp(r"^\d{3}$", error="must be the 3-digit kommunekode"))
     cvr = fields.String(required=True)
     invoice_ean = fields.String(required=True)
     agreements = fields.List(fields.Nested(AgreementFileSchema), load_default=list)

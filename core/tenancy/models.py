@@ -1,19 +1,20 @@
 """The tenant table and the base for every tenant-scoped model."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
-from core.tenancy.scoped import TenantScoped, tenant_reference  # noqa: F401 (re-export)
+from core.tenancy.scoped import TenantScoped, tenant_reference
 
 __all__ = ["Tenant", "TenantProgramme", "TenantScoped", "tenant_reference"]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Tenant(db.Model):

@@ -38,6 +38,7 @@ request. The session keeps them in step with the context at the start of
 each transaction, before each statement and before each flush. On SQLite
 (the embedded default) all of this is a no-op.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,7 @@ _OWN_SESSION = "id = current_setting('app.session_id', true)"
 # What revisions before 0009 created; kept so they still run on a fresh database
 # (0009 replaces every such policy).
 _LEGACY_CONDITION = (
-    "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer "
-    "OR current_setting('app.cross_tenant', true) = 'on'"
+    "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer OR current_setting('app.cross_tenant', true) = 'on'"
 )
 
 
@@ -223,9 +223,9 @@ def create_tenant_policies(op: Any, table: str) -> None:
 
 
 def drop_tenant_policies(op: Any, table: str) -> None:
-    names = op.get_bind().execute(
-        text("SELECT polname FROM pg_policy WHERE polrelid = to_regclass(:t)"), {"t": _quote(table)}
-    ).scalars().all()
+    names = (
+        op.get_bind().execute(text("SELECT polname FROM pg_policy WHERE polrelid = to_regclass(:t)"), {"t": _quote(table)}).scalars().all()
+    )
     for name in names:
         op.execute(f"DROP POLICY {_quote(name)} ON {_quote(table)}")
 

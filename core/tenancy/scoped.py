@@ -1,4 +1,5 @@
 """The base for tenant-scoped models (no database handle needed here)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,9 +32,7 @@ class TenantScoped:
         return (*extra, UniqueConstraint("tenant_id", "id"))
 
 
-def tenant_reference(
-    column: str, target_table: str, *, ondelete: str | None = None
-) -> ForeignKeyConstraint:
+def tenant_reference(column: str, target_table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
     """A foreign key from ``column`` to ``target_table`` that includes the tenant.
 
     (tenant_id, column) -> target_table(tenant_id, id): the database itself

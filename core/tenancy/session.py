@@ -20,6 +20,7 @@ side must see before switching.
 Known limit: statements run on the engine or a Core connection bypass the ORM;
 PostgreSQL row-level security is the second wall for those.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -119,16 +120,11 @@ def _stamp_and_check_tenant(session: TenantSession, flush_context: Any, instance
             continue
         if crossing:
             if obj.tenant_id is None:
-                raise CrossTenantWrite(
-                    f"{type(obj).__name__} needs an explicit tenant_id inside cross_tenant()"
-                )
+                raise CrossTenantWrite(f"{type(obj).__name__} needs an explicit tenant_id inside cross_tenant()")
             continue
         if tenant_id is None:
             require_tenant_id()
         if obj.tenant_id is None and obj in new:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
-            raise CrossTenantWrite(
-                f"Refusing to write {type(obj).__name__} of tenant {obj.tenant_id} "
-                f"while acting for tenant {tenant_id}"
-            )
+            raise CrossTenantWrite(f"Refusing to write {type(obj).__name__} of tenant {obj.tenant_id} while acting for tenant {tenant_id}")

@@ -8,6 +8,7 @@ matched by its municipality code, so renaming a slug updates it. A tenant
 whose file is gone is deactivated; nothing is ever deleted. Every file is
 validated before anything is written, and the writes share one transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -75,8 +76,7 @@ def _apply_programmes(tenant: Tenant, tf: TenantFile) -> None:
     for programme in kept:
         programme.settings = settings.get(programme.programme_key, {})
     tenant.programmes = kept + [
-        TenantProgramme(programme_key=key, settings=settings.get(key, {}))
-        for key in sorted(wanted - tenant.enabled_programmes)
+        TenantProgramme(programme_key=key, settings=settings.get(key, {})) for key in sorted(wanted - tenant.enabled_programmes)
     ]
 
 
@@ -86,9 +86,7 @@ def _installed_billing_rules() -> dict[str, Any]:
     return {rule.key: rule for rule in plugin_host(current_app).collect("samvirke_billing_rules")}
 
 
-def read_all(
-    folder: Path | str, organisations_dir: Path | str, billing_rules: Mapping[str, Any]
-) -> tuple[list[TenantFile], list]:
+def read_all(folder: Path | str, organisations_dir: Path | str, billing_rules: Mapping[str, Any]) -> tuple[list[TenantFile], list]:
     """Every tenant and organisation file, validated together; raises TenantFileError listing all problems."""
     organisations, problems = read_organisation_files(organisations_dir)
     try:
@@ -98,8 +96,11 @@ def read_all(
     slugs = {o.data["slug"] for o in organisations}
     for tf in files:
         problems += check_agreements(
-            tf.path.name, tf.data["agreements"], enabled=set(tf.data["programmes"]["enabled"]),
-            organisations=slugs, billing_rules=billing_rules,
+            tf.path.name,
+            tf.data["agreements"],
+            enabled=set(tf.data["programmes"]["enabled"]),
+            organisations=slugs,
+            billing_rules=billing_rules,
         )
     if problems:
         raise TenantFileError(problems)
@@ -132,9 +133,7 @@ def sync_tenants(
                 report.warnings.append(f"{tf.path.name}: programme {key!r} is enabled but no approved agreement covers it")
             for key in tf.data["programmes"]["enabled"]:
                 if key not in installed:
-                    report.warnings.append(
-                        f"{tf.path.name}: programme {key!r} is enabled but no installed plugin provides it"
-                    )
+                    report.warnings.append(f"{tf.path.name}: programme {key!r} is enabled but no installed plugin provides it")
             if tenant is None:
                 tenant = Tenant()
                 _apply(tenant, tf)

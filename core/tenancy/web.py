@@ -5,6 +5,7 @@ any view runs; an unknown or inactive slug is a 404. There is no default
 tenant: a URL without a slug never acts for one. Blueprints of a programme
 the tenant has not enabled answer 404 as if they did not exist.
 """
+
 from __future__ import annotations
 
 import contextlib

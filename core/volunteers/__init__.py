@@ -9,6 +9,7 @@ certificate (børneattest) life cycle: requested (with consent), assessed
 It stores the assessment, never the document. A daily job warns 60 and 30
 days before a certificate or the insurance runs out.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

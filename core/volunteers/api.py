@@ -10,10 +10,12 @@ A volunteer is shown with ``organisation_id`` and ``organisation`` (slug
 and name). Partner staff leave ``organisation_id`` out (it is their own);
 the municipality names one of the organisations party to its agreements.
 """
+
 from __future__ import annotations
 
 from flask import abort, request
 from flask_smorest import Blueprint
+
 from core.audit import record
 from core.db import db
 from core.volunteers import find_volunteer, visible_volunteers

@@ -1,4 +1,5 @@
 """Volunteers and the reminders sent about them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -45,18 +46,10 @@ class Volunteer(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def certificate_valid_on(self, day: date) -> bool:
-        return (
-            self.certificate_result == "approved"
-            and self.certificate_valid_until is not None
-            and self.certificate_valid_until >= day
-        )
+        return self.certificate_result == "approved" and self.certificate_valid_until is not None and self.certificate_valid_until >= day
 
     def insured_on(self, day: date) -> bool:
-        return (
-            self.insured_from is not None
-            and self.insured_from <= day
-            and (self.insured_until is None or self.insured_until >= day)
-        )
+        return self.insured_from is not None and self.insured_from <= day and (self.insured_until is None or self.insured_until >= day)
 
     def ready_on(self, day: date) -> bool:
         """May work with children on ``day``: valid certificate and insurance."""

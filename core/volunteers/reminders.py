@@ -1,4 +1,5 @@
 """The daily job: warn 60 and 30 days before a certificate or insurance runs out."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -36,8 +37,5 @@ def due_reminders(today: date) -> list[tuple[int, str, int, date]]:
 def send_volunteer_reminders(tenant_id: int, today: str | None = None) -> int:
     """Record each due warning once (safe to run twice: UNIQUE + ON CONFLICT DO NOTHING)."""
     day = date.fromisoformat(today) if today else date.today()
-    rows = [
-        {"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e}
-        for v, k, d, e in due_reminders(day)
-    ]
+    rows = [{"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e} for v, k, d, e in due_reminders(day)]
     return insert_once(VolunteerReminder, rows, ["volunteer_id", "kind", "days_before", "expires_on"])

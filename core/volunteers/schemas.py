@@ -12,6 +12,7 @@ platform administrator (or a municipal API client) chooses one of the
 organisations party to the tenant's agreements (``organisation_choices``);
 an unknown or foreign id is a field error, nothing is written.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -125,7 +126,9 @@ class VolunteerSchema(Schema):
         if chosen is None:
             raise ValidationError(N_("Choose the volunteer's organisation."), field_name="organisation_id")
         if chosen not in {i for i, _ in organisation_choices(keep=_kept_organisation())}:
-            raise ValidationError(N_("Choose one of the organisations party to the municipality's agreements."), field_name="organisation_id")
+            raise ValidationError(
+                N_("Choose one of the organisations party to the municipality's agreements."), field_name="organisation_id"
+            )
 
     @post_load
     def _own_organisation(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

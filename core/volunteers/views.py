@@ -8,6 +8,7 @@ goes through ``core.volunteers.visible_volunteers`` on the tenant-scoped
 session. An organisation's staff see no organisation field (the volunteer is
 their organisation's); administrators choose one from a select.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Someone acting for an organisation counts only that organisation's
 volunteers (``core.volunteers.visible_criterion``), the municipality all of
 the tenant's.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,9 +26,7 @@ def reminder_counts(today: date) -> tuple[int, int]:
         .join(Volunteer, (Volunteer.id == VolunteerReminder.volunteer_id) & (Volunteer.tenant_id == VolunteerReminder.tenant_id))
         .where(VolunteerReminder.acknowledged_at.is_(None), visible)
     )
-    expired = db.session.scalar(
-        select(func.count(Volunteer.id)).where(Volunteer.certificate_valid_until < today, visible)
-    )
+    expired = db.session.scalar(select(func.count(Volunteer.id)).where(Volunteer.certificate_valid_until < today, visible))
     return open_reminders or 0, expired or 0
 
 

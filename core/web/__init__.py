@@ -1,4 +1,5 @@
 """The server-rendered user interface shell."""
+
 from __future__ import annotations
 
 from flask import Flask, g
@@ -75,8 +76,7 @@ def init_web(app: Flask) -> None:
         # Assets are vendored, never from a CDN: everything is same-origin.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -16,6 +16,7 @@ Bad input is a 4xx with a Danish message, never a 500, and nothing is written:
 - An error page never fails on who is signed in (an ``Authorization: Bearer``
   header on a URL that does not exist is still a 404).
 """
+
 from __future__ import annotations
 
 import logging
@@ -117,10 +118,7 @@ def _constraint_of(exc: IntegrityError | DataError) -> tuple[str, str | None]:
         columns = [c.strip() for c in found.group(1).split(",")] if found else []
     else:
         text = str(orig)
-        kind = (
-            "unique" if "UNIQUE" in text else "foreign_key" if "FOREIGN KEY" in text
-            else "not_null" if "NOT NULL" in text else "check"
-        )
+        kind = "unique" if "UNIQUE" in text else "foreign_key" if "FOREIGN KEY" in text else "not_null" if "NOT NULL" in text else "check"
         listed = text.split(" failed: ", 1)[1] if " failed: " in text else ""
         columns = [c.strip().rsplit(".", 1)[-1] for c in listed.split(",") if c.strip()]
     columns = [c for c in columns if c not in ("tenant_id", "id")] or columns

@@ -5,6 +5,7 @@ renders the same template again with ``form_fields(schema, values, errors)``
 and the ``form`` macro in ``templates/macros/forms.html`` shows each field's
 errors next to it (in the UI language, see ``core.schemas``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ What a coordinator sees follows the agreements: a tenant appears for a
 programme only where the coordinator's organisation is party to the
 agreement covering it there (platform administrators see all). Counts only.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -25,7 +26,10 @@ def _agreements(organisation_id: int | None) -> list:
         select(Agreement, Tenant.name, AgreementProgramme.programme_key)
         .join(Tenant, Tenant.id == Agreement.tenant_id)
         .join(AgreementProgramme, (AgreementProgramme.agreement_id == Agreement.id) & (AgreementProgramme.tenant_id == Agreement.tenant_id))
-        .join(TenantProgramme, (TenantProgramme.tenant_id == Agreement.tenant_id) & (TenantProgramme.programme_key == AgreementProgramme.programme_key))
+        .join(
+            TenantProgramme,
+            (TenantProgramme.tenant_id == Agreement.tenant_id) & (TenantProgramme.programme_key == AgreementProgramme.programme_key),
+        )
         .where(Tenant.active.is_(True), Agreement.active.is_(True), Agreement.declared_status != "draft")
         .order_by(Tenant.name, Agreement.key)
     )
@@ -65,6 +69,11 @@ def index():
             reports.append((report, result, enabled))
     today = copenhagen_today()
     return render_template(
-        "national/index.html", programmes=programmes, tenants_by_programme=tenants_by_programme, reports=reports,
-        tenant_names=names, agreements=list(agreements.values()), today=today,
+        "national/index.html",
+        programmes=programmes,
+        tenants_by_programme=tenants_by_programme,
+        reports=reports,
+        tenant_names=names,
+        agreements=list(agreements.values()),
+        today=today,
     )

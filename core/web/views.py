@@ -1,4 +1,5 @@
 """Core pages: the platform's list of tenants, a tenant's home, administration."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session

@@ -11,6 +11,7 @@ the grants are applied by `samvirke db upgrade`, see core/migrations.py).
 SQLite: triggers refuse UPDATE of audit rows and DELETE of rows younger
 than six months.
 """
+
 from alembic import op
 
 from core.tenancy.rls import disable_tenant_rls, enable_tenant_rls

@@ -34,9 +34,7 @@ def _users_rebuilt():
     """
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
-        op.execute(
-            "CREATE TEMPORARY TABLE _sessions_aside AS SELECT * FROM user_sessions"
-        )
+        op.execute("CREATE TEMPORARY TABLE _sessions_aside AS SELECT * FROM user_sessions")
         op.execute("DELETE FROM user_sessions")
     yield
     if sqlite:
@@ -53,13 +51,9 @@ def upgrade():
         " WHERE s.user_id = users.id AND s.tenant_id IS NOT NULL), 'platform')"
     )
     with _users_rebuilt(), op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.alter_column(
-            "realm", existing_type=sa.String(length=30), nullable=False
-        )
+        batch_op.alter_column("realm", existing_type=sa.String(length=30), nullable=False)
         batch_op.drop_constraint("uq_users_issuer_subject", type_="unique")
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_users_realm_issuer_subject"), ["realm", "issuer", "subject"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_users_realm_issuer_subject"), ["realm", "issuer", "subject"])
 
     op.create_table(
         "login_flows",
@@ -73,9 +67,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_flows")),
     )
     with op.batch_alter_table("login_flows", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_login_flows_created_at"), ["created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_login_flows_created_at"), ["created_at"], unique=False)
 
 
 def downgrade():
@@ -88,12 +80,8 @@ def downgrade():
         "UPDATE user_sessions SET user_id = (SELECT MIN(u2.id) FROM users u1 JOIN users u2"
         " ON u2.issuer = u1.issuer AND u2.subject = u1.subject WHERE u1.id = user_sessions.user_id)"
     )
-    op.execute(
-        "DELETE FROM users WHERE id NOT IN (SELECT MIN(id) FROM users GROUP BY issuer, subject)"
-    )
+    op.execute("DELETE FROM users WHERE id NOT IN (SELECT MIN(id) FROM users GROUP BY issuer, subject)")
     with _users_rebuilt(), op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint("uq_users_realm_issuer_subject", type_="unique")
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_users_issuer_subject"), ["issuer", "subject"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_users_issuer_subject"), ["issuer", "subject"])
         batch_op.drop_column("realm")

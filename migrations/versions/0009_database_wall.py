@@ -20,6 +20,7 @@ Revision ID: 0009_database_wall
 Revises: 0008_login_hardening
 Create Date: 2026-12-08 12:00:00.000000
 """
+
 import secrets
 
 from alembic import op
@@ -36,12 +37,12 @@ from core.tenancy.rls import (
     key_rows,
 )
 
-revision = '0009_database_wall'
-down_revision = '0008_login_hardening'
+revision = "0009_database_wall"
+down_revision = "0008_login_hardening"
 branch_labels = None
 depends_on = None
 
-NEW_RLS_TABLES = ('user_sessions', 'job_runs', 'tenant_programmes')
+NEW_RLS_TABLES = ("user_sessions", "job_runs", "tenant_programmes")
 
 FUNCTIONS = """
 CREATE FUNCTION samvirke_rls_scope() RETURNS text
@@ -82,15 +83,23 @@ CREATE TRIGGER user_sessions_identity_is_fixed BEFORE UPDATE ON user_sessions
 
 
 def _tables_with_tenant_policy():
-    return op.get_bind().execute(text(
-        "SELECT DISTINCT c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND p.polname = :name "
-        "ORDER BY c.relname"
-    ), {"name": POLICY}).scalars().all()
+    return (
+        op.get_bind()
+        .execute(
+            text(
+                "SELECT DISTINCT c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND p.polname = :name "
+                "ORDER BY c.relname"
+            ),
+            {"name": POLICY},
+        )
+        .scalars()
+        .all()
+    )
 
 
 def upgrade():
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{CROSS_ROLE}') THEN "
@@ -120,7 +129,7 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER user_sessions_identity_is_fixed ON user_sessions")
     op.execute("DROP FUNCTION samvirke_session_identity_is_fixed()")

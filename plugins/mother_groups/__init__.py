@@ -4,6 +4,7 @@ runs it in a tenant, and its targets, is the covering agreement's business).
 
 Thin hook implementations; the work is in the modules beside this one.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,7 +25,9 @@ DEFAULT_RETENTION_DAYS = 730  # after her last course ends; tenant files may set
 @hookimpl
 def samvirke_programme() -> Programme:
     return Programme(
-        key=KEY, name_da="Ny mor i Danmark (mødregrupper)", name_en="New mother in Denmark (mother groups)",
+        key=KEY,
+        name_da="Ny mor i Danmark (mødregrupper)",
+        name_en="New mother in Denmark (mother groups)",
     )
 
 
@@ -122,7 +125,9 @@ def _volunteer_widget(principal) -> str:
         .join(models.Course, models.Course.id == models.CourseSession.course_id)
         .where(
             models.CourseSession.course_id.in_(volunteer_course_ids(principal) or {-1}),
-            models.CourseSession.status != "cancelled", models.CourseSession.date <= today, models.Course.status != "completed",
+            models.CourseSession.status != "cancelled",
+            models.CourseSession.date <= today,
+            models.Course.status != "completed",
         )
         .order_by(models.CourseSession.date.desc(), models.CourseSession.id.desc())
         .limit(1)
@@ -132,7 +137,9 @@ def _volunteer_widget(principal) -> str:
         meeting, name = found
         when = "i dag" if meeting.date == today else meeting.date.isoformat()
         text += Markup('<p><a class="button button-primary" href="{}">Registrér fremmøde: {}, {}</a></p>').format(
-            url_for("mother_groups.attendance", session_id=meeting.id), name, when,
+            url_for("mother_groups.attendance", session_id=meeting.id),
+            name,
+            when,
         )
     else:
         text += Markup("<p>Ingen mødegange at registrere fremmøde for.</p>")
@@ -179,8 +186,14 @@ def apply_retention(tenant_id: int) -> None:
 
 @hookimpl
 def samvirke_jobs():
-    return [JobDefinition(name="mother_groups.retention", func=apply_retention, cron="30 3 * * *",
-                          description="Anonymise mothers past the retention period after their course")]
+    return [
+        JobDefinition(
+            name="mother_groups.retention",
+            func=apply_retention,
+            cron="30 3 * * *",
+            description="Anonymise mothers past the retention period after their course",
+        )
+    ]
 
 
 @hookimpl
@@ -190,13 +203,39 @@ def samvirke_personal_data():
     erase = "anonymised by the retention job or on request; enrolments and attendance stay as statistics"
     return [
         PersonalDataField("Mother", "name", "Her name", "confidential", consent, retention, erase),
-        PersonalDataField("Mother", "cpr", "CPR number (optional; stored encrypted, shown masked, never logged)", "confidential", consent, retention, erase),
+        PersonalDataField(
+            "Mother",
+            "cpr",
+            "CPR number (optional; stored encrypted, shown masked, never logged)",
+            "confidential",
+            consent,
+            retention,
+            erase,
+        ),
         PersonalDataField("Mother", "phone", "Phone number", "ordinary", consent, retention, erase),
         PersonalDataField("Mother", "languages", "Languages she speaks", "ordinary", consent, retention, erase),
-        PersonalDataField("Mother", "background", "Refugee or immigrant background (ethnic origin)", "sensitive", consent, retention, "kept only as part of the anonymous statistics"),
-        PersonalDataField("Baby", "birth_date", "Baby's birth date or due date (health)", "sensitive", consent, retention, "reduced to the month"),
+        PersonalDataField(
+            "Mother",
+            "background",
+            "Refugee or immigrant background (ethnic origin)",
+            "sensitive",
+            consent,
+            retention,
+            "kept only as part of the anonymous statistics",
+        ),
+        PersonalDataField(
+            "Baby", "birth_date", "Baby's birth date or due date (health)", "sensitive", consent, retention, "reduced to the month"
+        ),
         PersonalDataField("Attendance", "status", "Attendance at sessions", "ordinary", consent, retention, "kept without identity"),
-        PersonalDataField("Referral", "referred_by", "Which health visitor referred her", "ordinary", "GDPR art. 6(1)(e)", retention, "kept with the anonymised record"),
+        PersonalDataField(
+            "Referral",
+            "referred_by",
+            "Which health visitor referred her",
+            "ordinary",
+            "GDPR art. 6(1)(e)",
+            retention,
+            "kept with the anonymised record",
+        ),
     ]
 
 

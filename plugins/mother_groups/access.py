@@ -4,6 +4,7 @@ The matrix decides which roles reach a route; these helpers narrow the rows:
 a volunteer sees only the courses she is assigned to, a health visitor only
 the referrals she made.
 """
+
 from __future__ import annotations
 
 from flask import abort

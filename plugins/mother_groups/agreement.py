@@ -6,6 +6,7 @@ plugin code: ``targets()`` returns the keys below that the agreement sets; a
 missing key means the agreement sets no such target (show "–", skip the
 check). Who runs the programme is the agreement's parties.
 """
+
 from __future__ import annotations
 
 from core.partnerships import organisations_of_programme, targets_for

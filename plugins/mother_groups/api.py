@@ -4,6 +4,7 @@ Mounted by core under /<tenant>/api/v1/mother_groups/ and documented in the
 tenant's OpenAPI document from these schemas. Invalid input is refused with
 422 per field before anything is written.
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -108,8 +109,16 @@ def list_sessions(course_id: int):
 
 
 def _session_out(s: CourseSession) -> dict:
-    return {"id": s.id, "course_id": s.course_id, "date": s.date, "start_time": s.start_time, "status": s.status,
-            "activities": [a.activity for a in s.activities], "note": s.note, "moved_from": s.moved_from}
+    return {
+        "id": s.id,
+        "course_id": s.course_id,
+        "date": s.date,
+        "start_time": s.start_time,
+        "status": s.status,
+        "activities": [a.activity for a in s.activities],
+        "note": s.note,
+        "moved_from": s.moved_from,
+    }
 
 
 @blp.route("/courses/<int:course_id>/sessions", methods=["POST"])
@@ -166,8 +175,11 @@ def list_referrals():
     if not access.manages(p):
         query = query.where(Referral.referred_by == p.audit_label)
     rows = db.session.scalars(query).all()
-    record("search", criterion="referral queue" if access.manages(p) else "own referrals",
-           subjects=[f"mother_groups.mother:{r.mother_id}" for r in rows])
+    record(
+        "search",
+        criterion="referral queue" if access.manages(p) else "own referrals",
+        subjects=[f"mother_groups.mother:{r.mother_id}" for r in rows],
+    )
     return rows
 
 

@@ -26,6 +26,7 @@ How a billing period becomes invoice lines:
 - A period wholly outside the agreement gives no lines; a year missing from
   ``amounts`` gives no line (the agreement does not finance it).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -52,9 +53,7 @@ def _whole_months(start: date, end: date) -> int:
     """Calendar months of ``start``'s year lying entirely within [start, end]."""
     year = start.year
     return sum(
-        1
-        for month in range(1, 13)
-        if start <= date(year, month, 1) and date(year, month, calendar.monthrange(year, month)[1]) <= end
+        1 for month in range(1, 13) if start <= date(year, month, 1) and date(year, month, calendar.monthrange(year, month)[1]) <= end
     )
 
 
@@ -62,7 +61,7 @@ class StaircaseParameters(Schema):
     """``amounts = { "2023" = 14000, "2024" = 28000, "2025" = 42000 }``: DKK per calendar year."""
 
     amounts = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^\d{4}$", error="a year must be four digits, e.g. \"2024\"")),
+        keys=fields.String(validate=validate.Regexp(r"^\d{4}$", error='a year must be four digits, e.g. "2024"')),
         values=fields.Decimal(validate=validate.Range(min=0, error="an amount cannot be negative"), as_string=False),
         required=True,
     )

@@ -8,6 +8,7 @@ development provider's volunteer of that organisation) serves a running
 course with a session on the day the data is loaded, so she can record its
 attendance at once.
 """
+
 from __future__ import annotations
 
 import random
@@ -37,8 +38,30 @@ from plugins.mother_groups.models import (
 )
 
 FIRST_NAMES = [
-    "Amina", "Fatima", "Hodan", "Sahra", "Leila", "Mariam", "Nour", "Rania", "Yasmin", "Zainab", "Hawa", "Ayaan",
-    "Shukri", "Khadija", "Rukia", "Samira", "Asma", "Dunia", "Huda", "Iman", "Jamila", "Lina", "Malak", "Salma",
+    "Amina",
+    "Fatima",
+    "Hodan",
+    "Sahra",
+    "Leila",
+    "Mariam",
+    "Nour",
+    "Rania",
+    "Yasmin",
+    "Zainab",
+    "Hawa",
+    "Ayaan",
+    "Shukri",
+    "Khadija",
+    "Rukia",
+    "Samira",
+    "Asma",
+    "Dunia",
+    "Huda",
+    "Iman",
+    "Jamila",
+    "Lina",
+    "Malak",
+    "Salma",
 ]
 LAST_NAMES = ["Ahmed", "Ali", "Hassan", "Mohamed", "Yusuf", "Abdi", "Omar", "Haddad", "Nasser", "Karimi", "Rahimi", "Saleh"]
 LANGUAGES = ["arabisk", "somali", "tigrinya", "dari", "farsi", "ukrainsk", "kurdisk", "urdu"]
@@ -71,12 +94,21 @@ def load(tenant: Tenant) -> None:
         ("Forløb 1", today - timedelta(days=330), today - timedelta(days=40), "completed", 1),
         ("Forløb 2", today - timedelta(days=260), today + timedelta(days=25), "running", 2),
         ("Forløb 3", today - timedelta(days=60), today + timedelta(days=230), "running", today.weekday() if today.weekday() < 5 else 3),
-    ][-max(1, min(3, agreed.get("courses", DEMO_COURSES))):]
+    ][-max(1, min(3, agreed.get("courses", DEMO_COURSES))) :]
     names = iter(rng.sample([f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES], 3 * high + 10))
     for index, (name, start, end, status, weekday) in enumerate(plans):
         area = areas[index % len(areas)]
-        course = Course(name=f"{name}, {area.name}", housing_area_id=area.id, location=f"Beboerhuset, {area.name}",
-                        start_date=start, end_date=end, weekday=weekday, status=status, capacity_min=low, capacity_max=high)
+        course = Course(
+            name=f"{name}, {area.name}",
+            housing_area_id=area.id,
+            location=f"Beboerhuset, {area.name}",
+            start_date=start,
+            end_date=end,
+            weekday=weekday,
+            status=status,
+            capacity_min=low,
+            capacity_max=high,
+        )
         db.session.add(course)
         db.session.flush()
         # The demo volunteer (volunteers[0]) serves the last course, which runs and meets today.
@@ -94,9 +126,12 @@ def load(tenant: Tenant) -> None:
         for n in range(rng.randint(low, max(low, high - 1)) if index == len(plans) - 1 else rng.randint(low, high)):
             mother = services.create_mother(
                 {
-                    "name": next(names), "phone": f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-                    "languages": ", ".join(rng.sample(LANGUAGES, 2)), "background": rng.choice(["refugee", "immigrant"]),
-                    "housing_area_id": area.id, "baby_birth_date": start - timedelta(days=rng.randint(10, 150)),
+                    "name": next(names),
+                    "phone": f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    "languages": ", ".join(rng.sample(LANGUAGES, 2)),
+                    "background": rng.choice(["refugee", "immigrant"]),
+                    "housing_area_id": area.id,
+                    "baby_birth_date": start - timedelta(days=rng.randint(10, 150)),
                 },
                 recorded_by="demo",
             )
@@ -104,7 +139,11 @@ def load(tenant: Tenant) -> None:
             enrolment = services.enrol(course, mother, joined)
             mothers.append(enrolment)
             if n == 0 and status == "completed":
-                enrolment.status, enrolment.left_on, enrolment.leave_reason = "left", start + timedelta(days=120), "Flyttet til anden kommune"
+                enrolment.status, enrolment.left_on, enrolment.leave_reason = (
+                    "left",
+                    start + timedelta(days=120),
+                    "Flyttet til anden kommune",
+                )
         sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
         for number, meeting in enumerate(sessions):
             meeting.activities.append(SessionActivity(activity="language_wellbeing"))
@@ -116,11 +155,22 @@ def load(tenant: Tenant) -> None:
                 meeting.status = "held" if rng.random() > 0.04 else "cancelled"
                 if meeting.status == "held":
                     for enrolment in mothers:
-                        if enrolment.joined_on and enrolment.joined_on <= meeting.date and not (enrolment.left_on and enrolment.left_on < meeting.date):
+                        if (
+                            enrolment.joined_on
+                            and enrolment.joined_on <= meeting.date
+                            and not (enrolment.left_on and enrolment.left_on < meeting.date)
+                        ):
                             roll = rng.random()
                             status = "present" if roll < 0.78 else ("excused" if roll < 0.9 else "absent")
-                            db.session.add(Attendance(session_id=meeting.id, enrolment_id=enrolment.id, status=status,
-                                                      baby_present=status == "present" and rng.random() < 0.85, recorded_by="demo"))
+                            db.session.add(
+                                Attendance(
+                                    session_id=meeting.id,
+                                    enrolment_id=enrolment.id,
+                                    status=status,
+                                    baby_present=status == "present" and rng.random() < 0.85,
+                                    recorded_by="demo",
+                                )
+                            )
     db.session.flush()
     _referrals(rng, today, areas)
     _governance(today, tenant, organisation)
@@ -145,18 +195,27 @@ def _volunteers(tenant: Tenant, organisation: Organisation, rng: random.Random, 
     volunteers = []
     for name, valid_until, login in people:
         record = {
-            "organisation_id": organisation.id, "training_completed_on": today - timedelta(days=500),
-            "insured_from": today - timedelta(days=500), "insured_until": today + timedelta(days=300),
-            "certificate_requested_on": valid_until - timedelta(days=760), "certificate_consent_given": True,
-            "certificate_assessed_on": valid_until - timedelta(days=740), "certificate_result": "approved",
-            "certificate_valid_until": valid_until, "certificate_document_deleted_on": valid_until - timedelta(days=739),
+            "organisation_id": organisation.id,
+            "training_completed_on": today - timedelta(days=500),
+            "insured_from": today - timedelta(days=500),
+            "insured_until": today + timedelta(days=300),
+            "certificate_requested_on": valid_until - timedelta(days=760),
+            "certificate_consent_given": True,
+            "certificate_assessed_on": valid_until - timedelta(days=740),
+            "certificate_result": "approved",
+            "certificate_valid_until": valid_until,
+            "certificate_document_deleted_on": valid_until - timedelta(days=739),
         }
         # One person, one volunteer in the registry: where the organisation's demo volunteer already
         # volunteers in another of its programmes here, she is the same volunteer (one log-in, one row).
         volunteer = db.session.scalar(select(Volunteer).where(Volunteer.login_subject == login)) if login else None
         if volunteer is None:
-            volunteer = Volunteer(name=name, phone=f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-                                  login_subject=login, **record)
+            volunteer = Volunteer(
+                name=name,
+                phone=f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                login_subject=login,
+                **record,
+            )
             db.session.add(volunteer)
         else:  # the mother groups need her certificate and insurance on record
             for field, value in record.items():
@@ -170,24 +229,47 @@ def _volunteers(tenant: Tenant, organisation: Organisation, rng: random.Random, 
 def _referrals(rng: random.Random, today: date, areas: list[HousingArea]) -> None:
     for n in range(3):
         mother = services.create_mother(
-            {"name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", "languages": rng.choice(LANGUAGES),
-             "background": rng.choice(["refugee", "immigrant"]), "housing_area_id": areas[n % len(areas)].id,
-             "baby_due_date": today + timedelta(days=30 * (n + 1))},
+            {
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "languages": rng.choice(LANGUAGES),
+                "background": rng.choice(["refugee", "immigrant"]),
+                "housing_area_id": areas[n % len(areas)].id,
+                "baby_due_date": today + timedelta(days=30 * (n + 1)),
+            },
             recorded_by="demo:sundhedsplejerske",
         )
-        db.session.add(Referral(mother_id=mother.id, source="health_visitor", referred_by="demo:sundhedsplejerske",
-                                referred_on=today - timedelta(days=3 * n)))
+        db.session.add(
+            Referral(
+                mother_id=mother.id,
+                source="health_visitor",
+                referred_by="demo:sundhedsplejerske",
+                referred_on=today - timedelta(days=3 * n),
+            )
+        )
 
 
 def _governance(today: date, tenant: Tenant, organisation: Organisation) -> None:
-    db.session.add_all([
-        JointMeeting(held_on=today - timedelta(days=200), organisations=f"{organisation.name}, {tenant.name} (sundhedsplejen), boligsocial helhedsplan",
-                     minutes="Status på rekruttering og forløbene. Aftalt flere henvisninger fra sundhedsplejen."),
-        JointMeeting(held_on=today - timedelta(days=20), organisations=f"{organisation.name}, {tenant.name}, Mødrehjælpen",
-                     minutes="Erfaringer fra forløb 1; plan for forankring."),
-        Milestone(title="Politisk proces om videreførelse igangsat", due_on=date(2025, 6, 30), status="done", done_on=date(2025, 5, 20),
-                  note="Sag forelagt Børne- og Familieudvalget."),
-        Milestone(title="Forankringsmodel beskrevet", due_on=today + timedelta(days=60), status="in_progress"),
-        Evaluation(held_on=today - timedelta(days=90), kind="focus_group", notes="Fokusgruppe med seks mødre om sprog og netværk."),
-        Evaluation(held_on=today - timedelta(days=30), kind="interview", notes="Interview med sundhedsplejerske om henvisninger."),
-    ])
+    db.session.add_all(
+        [
+            JointMeeting(
+                held_on=today - timedelta(days=200),
+                organisations=f"{organisation.name}, {tenant.name} (sundhedsplejen), boligsocial helhedsplan",
+                minutes="Status på rekruttering og forløbene. Aftalt flere henvisninger fra sundhedsplejen.",
+            ),
+            JointMeeting(
+                held_on=today - timedelta(days=20),
+                organisations=f"{organisation.name}, {tenant.name}, Mødrehjælpen",
+                minutes="Erfaringer fra forløb 1; plan for forankring.",
+            ),
+            Milestone(
+                title="Politisk proces om videreførelse igangsat",
+                due_on=date(2025, 6, 30),
+                status="done",
+                done_on=date(2025, 5, 20),
+                note="Sag forelagt Børne- og Familieudvalget.",
+            ),
+            Milestone(title="Forankringsmodel beskrevet", due_on=today + timedelta(days=60), status="in_progress"),
+            Evaluation(held_on=today - timedelta(days=90), kind="focus_group", notes="Fokusgruppe med seks mødre om sprog og netværk."),
+            Evaluation(held_on=today - timedelta(days=30), kind="interview", notes="Interview med sundhedsplejerske om henvisninger."),
+        ]
+    )

@@ -5,6 +5,7 @@ own URL and, when invalid, renders the page again with status 422 and that
 form's errors, having written nothing. Core mounts the blueprint under
 ``/<tenant>/mother_groups/`` and answers 404 where the programme is off.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -84,8 +85,7 @@ def _render(failed: str | None = None, errors: dict[str, Any] | None = None, fai
         forms=forms,
         meetings=meetings,
         milestones=[
-            {"milestone": m, "overdue": is_overdue(m, today), "fields": _status_form(m, failed_milestone, errors)}
-            for m in milestones
+            {"milestone": m, "overdue": is_overdue(m, today), "fields": _status_form(m, failed_milestone, errors)} for m in milestones
         ],
         evaluations=evaluations,
         # str() translates the labels now, in the request's language.

@@ -4,6 +4,7 @@ The three create forms share one page, so their inputs carry distinct names
 (``meeting_date``, ``evaluation_date``): every input id on the page is unique
 and each label points at its own field.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,10 +28,15 @@ class JointMeetingSchema(Schema):
     organisations = fields.String(
         required=True,
         validate=validate.Length(min=1, max=400),
-        metadata={"label": N_("Organisations present"), "hint": N_("For example DRC Integration, the municipality, the housing-social unit")},
+        metadata={
+            "label": N_("Organisations present"),
+            "hint": N_("For example DRC Integration, the municipality, the housing-social unit"),
+        },
     )
     minutes = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=20000),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=20000),
         metadata={"label": N_("Minutes"), "widget": "textarea"},
     )
 
@@ -54,7 +60,9 @@ class MilestoneSchema(_DoneDate, Schema):
     )
     done_on = fields.Date(allow_none=True, load_default=None, metadata={"label": N_("Done date")})
     note = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=5000),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=5000),
         metadata={"label": N_("Note"), "widget": "textarea"},
     )
 
@@ -78,6 +86,8 @@ class EvaluationSchema(Schema):
         metadata={"label": N_("Kind"), "choice_labels": EVALUATION_KIND_LABELS},
     )
     notes = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=20000),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=20000),
         metadata={"label": N_("Notes"), "widget": "textarea"},
     )

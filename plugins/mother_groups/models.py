@@ -3,6 +3,7 @@
 Every table is tenant-scoped and prefixed ``mother_groups_``; references
 between them include the tenant (composite keys).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -52,8 +53,12 @@ class Course(TenantScoped, db.Model):
     capacity_max: Mapped[int] = mapped_column(default=8)
     status: Mapped[str] = mapped_column(String(12), default="planned")
 
-    enrolments: Mapped[list[Enrolment]] = tenant_one_to_many("Course", "Enrolment", "course_id", back_populates="course", order_by="Enrolment.id")
-    sessions: Mapped[list[CourseSession]] = tenant_one_to_many("Course", "CourseSession", "course_id", back_populates="course", order_by="CourseSession.date")
+    enrolments: Mapped[list[Enrolment]] = tenant_one_to_many(
+        "Course", "Enrolment", "course_id", back_populates="course", order_by="Enrolment.id"
+    )
+    sessions: Mapped[list[CourseSession]] = tenant_one_to_many(
+        "Course", "CourseSession", "course_id", back_populates="course", order_by="CourseSession.date"
+    )
 
 
 class Mother(TenantScoped, db.Model):
@@ -70,8 +75,12 @@ class Mother(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    babies: Mapped[list[Baby]] = tenant_one_to_many("Mother", "Baby", "mother_id", back_populates="mother", cascade="all, delete-orphan", order_by="Baby.id")
-    consents: Mapped[list[Consent]] = tenant_one_to_many("Mother", "Consent", "mother_id", back_populates="mother", cascade="all, delete-orphan", order_by="Consent.id")
+    babies: Mapped[list[Baby]] = tenant_one_to_many(
+        "Mother", "Baby", "mother_id", back_populates="mother", cascade="all, delete-orphan", order_by="Baby.id"
+    )
+    consents: Mapped[list[Consent]] = tenant_one_to_many(
+        "Mother", "Consent", "mother_id", back_populates="mother", cascade="all, delete-orphan", order_by="Consent.id"
+    )
 
 
 class Baby(TenantScoped, db.Model):
@@ -136,7 +145,9 @@ class CourseSession(TenantScoped, db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
 
     course: Mapped[Course] = tenant_many_to_one("CourseSession", "Course", "course_id", back_populates="sessions")
-    activities: Mapped[list[SessionActivity]] = tenant_one_to_many("CourseSession", "SessionActivity", "session_id", cascade="all, delete-orphan", order_by="SessionActivity.activity")
+    activities: Mapped[list[SessionActivity]] = tenant_one_to_many(
+        "CourseSession", "SessionActivity", "session_id", cascade="all, delete-orphan", order_by="SessionActivity.activity"
+    )
 
 
 class SessionActivity(TenantScoped, db.Model):
@@ -229,6 +240,18 @@ class Evaluation(TenantScoped, db.Model):
 
 
 ALL_MODELS = [
-    HousingArea, Course, Mother, Baby, Consent, Enrolment, CourseSession, SessionActivity,
-    Attendance, CourseVolunteer, Referral, JointMeeting, Milestone, Evaluation,
+    HousingArea,
+    Course,
+    Mother,
+    Baby,
+    Consent,
+    Enrolment,
+    CourseSession,
+    SessionActivity,
+    Attendance,
+    CourseVolunteer,
+    Referral,
+    JointMeeting,
+    Milestone,
+    Evaluation,
 ]

@@ -11,6 +11,7 @@ file), never numbers of this plugin: a target the agreement does not set is
 shown as "–". Nationally each tenant is measured against its own agreement,
 read in one query for all tenants.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -68,12 +69,7 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
 
 def _participants_by(group):
     """Mothers who ever joined (joined_on set, also those who left since)."""
-    return (
-        select(group.label("k"), func.count(Enrolment.id).label("n"))
-        .where(Enrolment.joined_on.is_not(None))
-        .group_by(group)
-        .subquery()
-    )
+    return select(group.label("k"), func.count(Enrolment.id).label("n")).where(Enrolment.joined_on.is_not(None)).group_by(group).subquery()
 
 
 def _held_sessions_by(group):
@@ -108,9 +104,11 @@ def _course_report(params: dict[str, Any]) -> ReportResult:
     )
     query = (
         select(
-            Course.id, Course.name,
+            Course.id,
+            Course.name,
             func.coalesce(participants.c.n, 0),
-            func.coalesce(attendance.c.present, 0), func.coalesce(attendance.c.recorded, 0),
+            func.coalesce(attendance.c.present, 0),
+            func.coalesce(attendance.c.recorded, 0),
             func.coalesce(held.c.held, 0),
             *[func.coalesce(held.c[a], 0) for a in ACTIVITY_TYPES],
         )
@@ -126,8 +124,13 @@ def _course_report(params: dict[str, Any]) -> ReportResult:
         visits = by_activity[ACTIVITY_TYPES.index(HEALTH_VISIT)]
         rows.append((cid, name, n, _percent(present, recorded), n_held, *by_activity, visits))
     columns = [
-        "course_id", "course", "participants", "attendance_rate_pct", "sessions_held",
-        *[f"held_{a}" for a in ACTIVITY_TYPES], "health_visitor_visits",
+        "course_id",
+        "course",
+        "participants",
+        "attendance_rate_pct",
+        "sessions_held",
+        *[f"held_{a}" for a in ACTIVITY_TYPES],
+        "health_visitor_visits",
     ]
     return ReportResult(columns=columns, rows=rows)
 
@@ -149,8 +152,10 @@ def _course_national(params: dict[str, Any]) -> ReportResult:
     rows = db.session.execute(
         select(
             tenants.c.id,
-            func.coalesce(courses.c.n, 0), func.coalesce(participants.c.n, 0),
-            func.coalesce(held.c.held, 0), func.coalesce(held.c[HEALTH_VISIT], 0),
+            func.coalesce(courses.c.n, 0),
+            func.coalesce(participants.c.n, 0),
+            func.coalesce(held.c.held, 0),
+            func.coalesce(held.c[HEALTH_VISIT], 0),
         )
         .outerjoin(courses, courses.c.k == tenants.c.id)
         .outerjoin(participants, participants.c.k == tenants.c.id)
@@ -171,10 +176,7 @@ def _by_status():
 
 
 def _recruitment_report(params: dict[str, Any]) -> ReportResult:
-    by_source = {
-        source: counts
-        for source, *counts in db.session.execute(select(Referral.source, *_by_status()).group_by(Referral.source))
-    }
+    by_source = {source: counts for source, *counts in db.session.execute(select(Referral.source, *_by_status()).group_by(Referral.source))}
     by_area = db.session.execute(
         select(HousingArea.name, *_by_status())
         .select_from(Referral)
@@ -196,9 +198,7 @@ def _recruitment_report(params: dict[str, Any]) -> ReportResult:
 def _recruitment_national(params: dict[str, Any]) -> ReportResult:
     tenants = _enabled_tenants()
     referrals = (
-        select(Referral.tenant_id.label("k"), func.count(Referral.id).label("total"), *_by_status())
-        .group_by(Referral.tenant_id)
-        .subquery()
+        select(Referral.tenant_id.label("k"), func.count(Referral.id).label("total"), *_by_status()).group_by(Referral.tenant_id).subquery()
     )
     rows = db.session.execute(
         select(tenants.c.id, func.coalesce(referrals.c.total, 0), *[func.coalesce(referrals.c[s], 0) for s in REFERRAL_STATUSES])
@@ -232,9 +232,7 @@ def _agreement_report(params: dict[str, Any]) -> ReportResult:
     courses, with_visit = db.session.execute(
         select(func.count(Course.id), func.count(visited.c.course_id)).outerjoin(visited, visited.c.course_id == Course.id)
     ).one()
-    reached = db.session.scalar(
-        select(func.count(func.distinct(Enrolment.mother_id))).where(Enrolment.joined_on.is_not(None))
-    )
+    reached = db.session.scalar(select(func.count(func.distinct(Enrolment.mother_id))).where(Enrolment.joined_on.is_not(None)))
     agreed = targets()
     mothers_target = agreed.get("mothers")
     rows = [
@@ -257,7 +255,9 @@ def _national_targets() -> dict[int, dict[str, int]]:
     """
     rows = db.session.execute(
         select(Agreement.tenant_id, Agreement.targets)
-        .join(AgreementProgramme, and_(AgreementProgramme.agreement_id == Agreement.id, AgreementProgramme.tenant_id == Agreement.tenant_id))
+        .join(
+            AgreementProgramme, and_(AgreementProgramme.agreement_id == Agreement.id, AgreementProgramme.tenant_id == Agreement.tenant_id)
+        )
         .where(AgreementProgramme.programme_key == KEY, Agreement.active.is_(True), Agreement.declared_status != "draft")
         .order_by(Agreement.tenant_id, Agreement.starts_on, Agreement.id)
     ).all()
@@ -285,13 +285,32 @@ def _agreement_national(params: dict[str, Any]) -> ReportResult:
 
 
 COLUMN_LABELS_DA = {
-    "course_id": "Forløb nr.", "course": "Forløb", "participants": "Deltagere", "attendance_rate_pct": "Fremmøde (%)",
-    "sessions_held": "Afholdte mødegange", "held_language_wellbeing": "Sprog/trivsel", "held_early_parenthood": "Forældreskab",
-    "held_health_visitor_visit": "Sundhedsplejebesøg (mødegange)", "held_other": "Andet", "health_visitor_visits": "Besøg af sundhedsplejerske",
-    "breakdown": "Opdeling", "category": "Kategori", "pending": "Afventer", "enrolled": "Indskrevet", "waitlisted": "Venteliste",
-    "declined": "Afvist", "total": "I alt", "measure": "Mål", "value": "Værdi", "tenant_id": "Kommune", "courses": "Forløb",
-    "referrals": "Henvisninger", "mothers_reached": "Mødre nået", "mothers_target": "Mål (mødre)",
-    "courses_target": "Mål (forløb)", "courses_with_health_visitor_visit": "Forløb med besøg af sundhedsplejerske",
+    "course_id": "Forløb nr.",
+    "course": "Forløb",
+    "participants": "Deltagere",
+    "attendance_rate_pct": "Fremmøde (%)",
+    "sessions_held": "Afholdte mødegange",
+    "held_language_wellbeing": "Sprog/trivsel",
+    "held_early_parenthood": "Forældreskab",
+    "held_health_visitor_visit": "Sundhedsplejebesøg (mødegange)",
+    "held_other": "Andet",
+    "health_visitor_visits": "Besøg af sundhedsplejerske",
+    "breakdown": "Opdeling",
+    "category": "Kategori",
+    "pending": "Afventer",
+    "enrolled": "Indskrevet",
+    "waitlisted": "Venteliste",
+    "declined": "Afvist",
+    "total": "I alt",
+    "measure": "Mål",
+    "value": "Værdi",
+    "tenant_id": "Kommune",
+    "courses": "Forløb",
+    "referrals": "Henvisninger",
+    "mothers_reached": "Mødre nået",
+    "mothers_target": "Mål (mødre)",
+    "courses_target": "Mål (forløb)",
+    "courses_with_health_visitor_visit": "Forløb med besøg af sundhedsplejerske",
     "mothers_reached_pct_of_target": "Mødre nået (% af mål)",
 }
 
@@ -299,15 +318,27 @@ COLUMN_LABELS_DA = {
 def report_definitions() -> list[ReportDefinition]:
     return [
         ReportDefinition(
-            key="mother_groups.course", title_da="Forløb", title_en="Courses",
-            build=_course_report, build_national=_course_national, column_labels_da=COLUMN_LABELS_DA,
+            key="mother_groups.course",
+            title_da="Forløb",
+            title_en="Courses",
+            build=_course_report,
+            build_national=_course_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
-            key="mother_groups.recruitment", title_da="Rekruttering", title_en="Recruitment",
-            build=_recruitment_report, build_national=_recruitment_national, column_labels_da=COLUMN_LABELS_DA,
+            key="mother_groups.recruitment",
+            title_da="Rekruttering",
+            title_en="Recruitment",
+            build=_recruitment_report,
+            build_national=_recruitment_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
-            key="mother_groups.agreement", title_da="Mål i aftalen", title_en="Against the agreement",
-            build=_agreement_report, build_national=_agreement_national, column_labels_da=COLUMN_LABELS_DA,
+            key="mother_groups.agreement",
+            title_da="Mål i aftalen",
+            title_en="Against the agreement",
+            build=_agreement_report,
+            build_national=_agreement_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
     ]

@@ -6,6 +6,7 @@ course, health-visitor visits) are the covering agreement's targets
 (``core.partnerships.targets_for``), passed in by the caller: a bound of
 ``None`` means the agreement sets none, and that check is skipped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -66,10 +67,7 @@ def weekly_dates(start: date, end: date, weekday: int) -> tuple[list[date], list
 def volunteer_warning(ready_volunteers: int, agreed_min: int | None) -> str | None:
     """Fewer ready volunteers than the agreement's volunteers per course (None: not checked)."""
     if agreed_min is not None and ready_volunteers < agreed_min:
-        return (
-            f"Kun {ready_volunteers} frivillig(e) med gyldig børneattest og forsikring; "
-            f"mindst {agreed_min} er aftalt."
-        )
+        return f"Kun {ready_volunteers} frivillig(e) med gyldig børneattest og forsikring; mindst {agreed_min} er aftalt."
     return None
 
 

@@ -1,15 +1,15 @@
 """Marshmallow schemas for every create and update (forms and API)."""
+
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError as StdnumError
-
-from flask_babel import gettext
 
 from core.crypto import mask_cpr
 from core.schemas import N_, Reference, Schema
@@ -34,11 +34,19 @@ STATUS_LABELS = {"planned": N_("Planned"), "recruiting": N_("Recruiting"), "runn
 BACKGROUND_LABELS = {"refugee": N_("Refugee"), "immigrant": N_("Immigrant")}
 ATTENDANCE_LABELS = {"present": N_("Present"), "absent": N_("Absent"), "excused": N_("Excused")}
 STATE_LABELS = {
-    "pending": N_("Waiting"), "enrolled": N_("Enrolled"), "waitlisted": N_("On the wait-list"), "declined": N_("Declined"),
-    "left": N_("Left"), "held": N_("Held"), "cancelled": N_("Cancelled"),
+    "pending": N_("Waiting"),
+    "enrolled": N_("Enrolled"),
+    "waitlisted": N_("On the wait-list"),
+    "declined": N_("Declined"),
+    "left": N_("Left"),
+    "held": N_("Held"),
+    "cancelled": N_("Cancelled"),
 }
 SOURCE_LABELS = {
-    "health_visitor": N_("Health visitor"), "drc": N_("DRC"), "housing_social_unit": N_("Housing-social unit"), "other": N_("Other"),
+    "health_visitor": N_("Health visitor"),
+    "drc": N_("DRC"),
+    "housing_social_unit": N_("Housing-social unit"),
+    "other": N_("Other"),
 }
 
 
@@ -68,15 +76,23 @@ class CourseSchema(Schema):
     start_date = fields.Date(required=True, metadata={"label": N_("Start date")})
     end_date = fields.Date(required=True, metadata={"label": N_("End date")})
     weekday = fields.Integer(
-        load_default=2, validate=validate.OneOf(range(7)), metadata={
+        load_default=2,
+        validate=validate.OneOf(range(7)),
+        metadata={
             "label": N_("Weekday"),
-            "choice_labels": dict(enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")])),
+            "choice_labels": dict(
+                enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")])
+            ),
         },
     )
     start_time = fields.Time(load_default=None, allow_none=True, metadata={"label": N_("Start time"), "widget": "time"})
     # Left out: the agreement's mothers per course (services.create_course).
-    capacity_min = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Minimum mothers")})
-    capacity_max = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Maximum mothers")})
+    capacity_min = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Minimum mothers")}
+    )
+    capacity_max = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=30), metadata={"label": N_("Maximum mothers")}
+    )
     status = fields.String(
         load_default="planned", validate=validate.OneOf(COURSE_STATUSES), metadata={"label": N_("Status"), "choice_labels": STATUS_LABELS}
     )
@@ -103,19 +119,24 @@ class MotherSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={"label": N_("Name")})
     cpr = fields.String(
-        load_only=True, allow_none=True, metadata={"label": N_("CPR number"), "hint": N_("Optional: many mothers have none yet.")},
+        load_only=True,
+        allow_none=True,
+        metadata={"label": N_("CPR number"), "hint": N_("Optional: many mothers have none yet.")},
     )
     cpr_masked = fields.Function(lambda m: mask_cpr(m.cpr), dump_only=True)
     phone = fields.String(allow_none=True, validate=validate.Length(max=30), metadata={"label": N_("Phone")})
     languages = fields.String(allow_none=True, validate=validate.Length(max=200), metadata={"label": N_("Languages")})
     background = fields.String(
-        allow_none=True, validate=validate.OneOf(BACKGROUNDS), metadata={"label": N_("Background"), "choice_labels": BACKGROUND_LABELS},
+        allow_none=True,
+        validate=validate.OneOf(BACKGROUNDS),
+        metadata={"label": N_("Background"), "choice_labels": BACKGROUND_LABELS},
     )
     housing_area_id = Reference(HousingArea, allow_none=True, metadata={"label": N_("Housing area"), "widget": "housing_area"})
     baby_birth_date = fields.Date(load_only=True, allow_none=True, metadata={"label": N_("Baby's birth date")})
     baby_due_date = fields.Date(load_only=True, allow_none=True, metadata={"label": N_("Due date (if pregnant)")})
     consent = fields.Boolean(
-        load_only=True, required=True,
+        load_only=True,
+        required=True,
         metadata={"label": N_("She has consented to taking part and to the registration of her data")},
     )
 
@@ -134,7 +155,8 @@ class ReferralSchema(MotherSchema):
     """A health visitor refers a mother (with her consent)."""
 
     source = fields.String(
-        load_default="health_visitor", validate=validate.OneOf(REFERRAL_SOURCES),
+        load_default="health_visitor",
+        validate=validate.OneOf(REFERRAL_SOURCES),
         metadata={"label": N_("Referred by"), "choice_labels": SOURCE_LABELS},
     )
 
@@ -151,7 +173,8 @@ class ReferralStatusSchema(Schema):
 
 class ReferralDecisionSchema(Schema):
     decision = fields.String(
-        required=True, validate=validate.OneOf(("enrol", "waitlist", "decline")),
+        required=True,
+        validate=validate.OneOf(("enrol", "waitlist", "decline")),
         metadata={"label": N_("Decision"), "choice_labels": {"enrol": N_("Enrol"), "waitlist": N_("Wait-list"), "decline": N_("Decline")}},
     )
     course_id = Reference(Course, allow_none=True, metadata={"label": N_("Course"), "widget": "course"})
@@ -187,11 +210,13 @@ class SessionSchema(Schema):
     date = fields.Date(required=True, metadata={"label": N_("Date")})
     start_time = fields.Time(allow_none=True, metadata={"label": N_("Start time"), "widget": "time"})
     status = fields.String(
-        load_default="planned", validate=validate.OneOf(("planned", "held", "cancelled")),
+        load_default="planned",
+        validate=validate.OneOf(("planned", "held", "cancelled")),
         metadata={"label": N_("Status"), "choice_labels": {"planned": N_("Planned"), "held": N_("Held"), "cancelled": N_("Cancelled")}},
     )
     activities = fields.List(
-        fields.String(validate=validate.OneOf(ACTIVITY_TYPES)), load_default=list,
+        fields.String(validate=validate.OneOf(ACTIVITY_TYPES)),
+        load_default=list,
         metadata={"label": N_("Activities"), "choice_labels": ACTIVITY_LABELS},
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=300), metadata={"label": N_("Note")})

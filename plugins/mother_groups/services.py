@@ -4,6 +4,7 @@ Functions raise ``marshmallow.ValidationError`` with field messages when a
 rule refuses; callers turn that into a form error or a 422. Nothing is
 written before every check has passed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,9 +63,9 @@ def create_course(data: dict[str, Any]) -> Course:
     limit = agreed.get("courses")
     if limit is not None:
         overlapping = db.session.scalar(
-            select(func.count()).select_from(Course).where(
-                Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"]
-            )
+            select(func.count())
+            .select_from(Course)
+            .where(Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"])
         )
         if overlapping >= limit:
             raise ValidationError({"start_date": [f"Højst {limit} forløb må overlappe i projektperioden (aftalen)."]})
@@ -102,14 +103,20 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
             Enrolment.course_id,
             func.sum(case((Enrolment.status == "enrolled", 1), else_=0)),
             func.sum(case((Enrolment.status == "waitlisted", 1), else_=0)),
-        ).where(Enrolment.course_id.in_(ids)).group_by(Enrolment.course_id)
+        )
+        .where(Enrolment.course_id.in_(ids))
+        .group_by(Enrolment.course_id)
     ):
         counts[course_id] = (int(enrolled or 0), int(waitlisted or 0))
     visits = dict(
         db.session.execute(
             select(CourseSession.course_id, func.count(func.distinct(CourseSession.id)))
-            .join(SessionActivity, and_(SessionActivity.session_id == CourseSession.id, SessionActivity.tenant_id == CourseSession.tenant_id))
-            .where(CourseSession.course_id.in_(ids), CourseSession.status != "cancelled", SessionActivity.activity == "health_visitor_visit")
+            .join(
+                SessionActivity, and_(SessionActivity.session_id == CourseSession.id, SessionActivity.tenant_id == CourseSession.tenant_id)
+            )
+            .where(
+                CourseSession.course_id.in_(ids), CourseSession.status != "cancelled", SessionActivity.activity == "health_visitor_visit"
+            )
             .group_by(CourseSession.course_id)
         ).all()
     )
@@ -129,8 +136,11 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
         for warning in (
             rules.course_length_warning(course.start_date, course.end_date),
             rules.capacity_warning(status.enrolled, agreed.get("mothers_per_course_min"), agreed.get("mothers_per_course_max"))
-            if course.status in ("running", "recruiting") else None,
-            rules.volunteer_warning(status.ready_volunteers, agreed.get("volunteers_per_course_min")) if course.status != "completed" else None,
+            if course.status in ("running", "recruiting")
+            else None,
+            rules.volunteer_warning(status.ready_volunteers, agreed.get("volunteers_per_course_min"))
+            if course.status != "completed"
+            else None,
         ):
             if warning:
                 status.warnings.append(warning)
@@ -140,8 +150,9 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
         status.visit_flag = course.status != "completed" and rules.visit_missing(course.end_date, today, status.visits, agreed_visits)
         if status.visit_flag:
             status.warnings.append(
-                "Forløbet er i sin sidste måned uden besøg af sundhedsplejersken." if status.visits == 0 else
-                f"Forløbet er i sin sidste måned med {status.visits} af {agreed_visits} aftalte besøg af sundhedsplejersken."
+                "Forløbet er i sin sidste måned uden besøg af sundhedsplejersken."
+                if status.visits == 0
+                else f"Forløbet er i sin sidste måned med {status.visits} af {agreed_visits} aftalte besøg af sundhedsplejersken."
             )
         out.append(status)
     return out
@@ -158,7 +169,11 @@ def generate_sessions(course: Course) -> tuple[int, list[date]]:
         raise ValidationError({"end_date": [gettext(COURSE_TOO_LONG, months=MAX_COURSE_MONTHS)]})
     dates, skipped = rules.weekly_dates(course.start_date, course.end_date, course.weekday)
     existing = set(db.session.scalars(select(CourseSession.date).where(CourseSession.course_id == course.id)))
-    existing |= set(db.session.scalars(select(CourseSession.moved_from).where(CourseSession.course_id == course.id, CourseSession.moved_from.isnot(None))))
+    existing |= set(
+        db.session.scalars(
+            select(CourseSession.moved_from).where(CourseSession.course_id == course.id, CourseSession.moved_from.isnot(None))
+        )
+    )
     created = 0
     for day in dates:
         if day not in existing:
@@ -188,7 +203,9 @@ def assign_volunteer(course: Course, volunteer_id: int) -> None:
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.organisation_id not in programme_organisation_ids():
         raise ValidationError({"volunteer_id": ["Den frivillige findes ikke."]})
-    exists = db.session.scalar(select(CourseVolunteer.id).where(CourseVolunteer.course_id == course.id, CourseVolunteer.volunteer_id == volunteer_id))
+    exists = db.session.scalar(
+        select(CourseVolunteer.id).where(CourseVolunteer.course_id == course.id, CourseVolunteer.volunteer_id == volunteer_id)
+    )
     if exists is None:
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer_id))
     db.session.commit()
@@ -199,8 +216,12 @@ def assign_volunteer(course: Course, volunteer_id: int) -> None:
 
 def create_mother(data: dict[str, Any], recorded_by: str) -> Mother:
     mother = Mother(
-        name=data["name"], cpr=stdnum_cpr.compact(data["cpr"]) if data.get("cpr") else None, phone=data.get("phone"), languages=data.get("languages"),
-        background=data.get("background"), housing_area_id=data.get("housing_area_id"),
+        name=data["name"],
+        cpr=stdnum_cpr.compact(data["cpr"]) if data.get("cpr") else None,
+        phone=data.get("phone"),
+        languages=data.get("languages"),
+        background=data.get("background"),
+        housing_area_id=data.get("housing_area_id"),
     )
     if data.get("baby_birth_date") or data.get("baby_due_date"):
         mother.babies.append(Baby(birth_date=data.get("baby_birth_date"), due_date=data.get("baby_due_date")))
@@ -273,9 +294,7 @@ def decide(referral: Referral, data: dict[str, Any]) -> Referral:
 def record_attendance(session: CourseSession, entries: list[dict[str, Any]], recorded_by: str) -> int:
     """The whole group's attendance in one transaction; all entries or none."""
     valid = set(
-        db.session.scalars(
-            select(Enrolment.id).where(Enrolment.course_id == session.course_id, Enrolment.status.in_(("enrolled", "left")))
-        )
+        db.session.scalars(select(Enrolment.id).where(Enrolment.course_id == session.course_id, Enrolment.status.in_(("enrolled", "left"))))
     )
     unknown = [e["enrolment_id"] for e in entries if e["enrolment_id"] not in valid]
     if unknown:
@@ -319,6 +338,8 @@ def mothers_past_retention(today: date, retention_days: int) -> list[Mother]:
     cutoff = date.fromordinal(today.toordinal() - retention_days)
     return list(
         db.session.scalars(
-            select(Mother).join(last_end, last_end.c.mother_id == Mother.id).where(Mother.anonymised_at.is_(None), last_end.c.last_end < cutoff)
+            select(Mother)
+            .join(last_end, last_end.c.mother_id == Mother.id)
+            .where(Mother.anonymised_at.is_(None), last_end.c.last_end < cutoff)
         )
     )

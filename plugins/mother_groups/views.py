@@ -1,4 +1,5 @@
 """The programme's pages (Danish first), mounted by core under /<tenant>/mother_groups/."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -93,7 +94,9 @@ def index(values=None, errors=None, status=200):
     courses = db.session.scalars(select(Course).order_by(Course.start_date)).all()
     statuses = services.course_statuses(courses, date.today())
     pending = db.session.scalar(select(db.func.count()).select_from(Referral).where(Referral.status == "pending"))
-    fields = form_fields(CourseSchema(), values if values is not None else _new_course_values(), errors, {"housing_area_id": _choices(HousingArea)})
+    fields = form_fields(
+        CourseSchema(), values if values is not None else _new_course_values(), errors, {"housing_area_id": _choices(HousingArea)}
+    )
     return render_template(
         "mother_groups/index.html", statuses=statuses, pending=pending, fields=fields, general_errors=form_errors(errors or {})
     ), status
@@ -116,33 +119,50 @@ def course(course_id: int, forms_errors=None, status=200):
     course = _get_or_404(Course, course_id)
     state = services.course_statuses([course], date.today())[0]
     enrolments = db.session.execute(
-        select(Enrolment, Mother.name).join(Mother, Mother.id == Enrolment.mother_id).where(Enrolment.course_id == course.id).order_by(Enrolment.status, Mother.name)
+        select(Enrolment, Mother.name)
+        .join(Mother, Mother.id == Enrolment.mother_id)
+        .where(Enrolment.course_id == course.id)
+        .order_by(Enrolment.status, Mother.name)
     ).all()
     sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
     volunteers = db.session.scalars(
-        select(Volunteer).join(
+        select(Volunteer)
+        .join(
             services.CourseVolunteer,
             (services.CourseVolunteer.volunteer_id == Volunteer.id) & (services.CourseVolunteer.tenant_id == Volunteer.tenant_id),
-        ).where(services.CourseVolunteer.course_id == course.id).order_by(Volunteer.name)
+        )
+        .where(services.CourseVolunteer.course_id == course.id)
+        .order_by(Volunteer.name)
     ).all()
     # The programme is for babies aged 0-1: flag a mother whose baby was older when she joined.
-    too_old = sorted({
-        name for name, joined, born in db.session.execute(
-            select(Mother.name, Enrolment.joined_on, Baby.birth_date)
-            .join(Enrolment, Enrolment.mother_id == Mother.id)
-            .join(Baby, Baby.mother_id == Mother.id)
-            .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
-        )
-        if joined and rules.baby_too_old(born, joined)
-    })
+    too_old = sorted(
+        {
+            name
+            for name, joined, born in db.session.execute(
+                select(Mother.name, Enrolment.joined_on, Baby.birth_date)
+                .join(Enrolment, Enrolment.mother_id == Mother.id)
+                .join(Baby, Baby.mother_id == Mother.id)
+                .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+            )
+            if joined and rules.baby_too_old(born, joined)
+        }
+    )
     for name in too_old:
         state.warnings.append(f"{name}s barn var over 1 år ved start.")
     record("search", criterion=f"course {course.id} participants")
     errors = forms_errors or {}
     return render_template(
-        "mother_groups/course.html", course=course, state=state, enrolments=enrolments, sessions=sessions,
-        volunteers=volunteers, today=date.today(), activity_labels=ACTIVITY_LABELS,
-        enrol_fields=form_fields(EnrolmentSchema(), request.form if errors.get("enrol") else None, errors.get("enrol"), {"mother_id": _mother_choices()}),
+        "mother_groups/course.html",
+        course=course,
+        state=state,
+        enrolments=enrolments,
+        sessions=sessions,
+        volunteers=volunteers,
+        today=date.today(),
+        activity_labels=ACTIVITY_LABELS,
+        enrol_fields=form_fields(
+            EnrolmentSchema(), request.form if errors.get("enrol") else None, errors.get("enrol"), {"mother_id": _mother_choices()}
+        ),
         volunteer_fields=form_fields(CourseVolunteerSchema(), None, errors.get("volunteer"), {"volunteer_id": _volunteer_choices()}),
         leave_fields=form_fields(LeaveSchema()),
     ), status
@@ -218,10 +238,18 @@ def session(session_id: int):
             return redirect(url_for("mother_groups.course", course_id=meeting.course_id))
         values = request.form
     else:
-        values = {"date": meeting.date.isoformat(), "start_time": meeting.start_time.strftime("%H:%M"), "status": meeting.status,
-                  "note": meeting.note or "", "activities": [a.activity for a in meeting.activities]}
+        values = {
+            "date": meeting.date.isoformat(),
+            "start_time": meeting.start_time.strftime("%H:%M"),
+            "status": meeting.status,
+            "note": meeting.note or "",
+            "activities": [a.activity for a in meeting.activities],
+        }
     return render_template(
-        "mother_groups/session.html", meeting=meeting, fields=form_fields(SessionSchema(), values, errors), general_errors=form_errors(errors)
+        "mother_groups/session.html",
+        meeting=meeting,
+        fields=form_fields(SessionSchema(), values, errors),
+        general_errors=form_errors(errors),
     ), (422 if errors else 200)
 
 
@@ -235,7 +263,9 @@ def attendance(session_id: int):
         .where(Enrolment.course_id == meeting.course_id, Enrolment.status == "enrolled")
         .order_by(Mother.name)
     ).all()
-    current = {a.enrolment_id: a for a in db.session.scalars(select(services.Attendance).where(services.Attendance.session_id == meeting.id))}
+    current = {
+        a.enrolment_id: a for a in db.session.scalars(select(services.Attendance).where(services.Attendance.session_id == meeting.id))
+    }
     error = None
     if request.method == "POST":
         entries = []
@@ -252,7 +282,12 @@ def attendance(session_id: int):
             return redirect(url_for("mother_groups.attendance", session_id=meeting.id))
     record("search", criterion=f"attendance session {meeting.id}")
     return render_template(
-        "mother_groups/attendance.html", meeting=meeting, rows=rows, current=current, labels=ATTENDANCE_LABELS, error=error,
+        "mother_groups/attendance.html",
+        meeting=meeting,
+        rows=rows,
+        current=current,
+        labels=ATTENDANCE_LABELS,
+        error=error,
     ), (422 if error else 200)
 
 
@@ -269,7 +304,9 @@ def my_sessions():
         query = query.where(CourseSession.course_id.in_(access.volunteer_course_ids(p) or {-1}))
     # The latest session on or before today of each course: where attendance is recorded now.
     latest = db.session.execute(
-        query.where(CourseSession.date <= today, Course.status != "completed").order_by(CourseSession.date.desc(), CourseSession.id.desc()).limit(40)
+        query.where(CourseSession.date <= today, Course.status != "completed")
+        .order_by(CourseSession.date.desc(), CourseSession.id.desc())
+        .limit(40)
     ).all()
     current, seen = [], set()
     for meeting, name in latest:
@@ -278,9 +315,8 @@ def my_sessions():
             current.append((meeting, name))
     shown = {m.id for m, _ in current}
     sessions = [
-        row for row in db.session.execute(
-            query.where(CourseSession.date >= today).order_by(CourseSession.date).limit(40)
-        ).all()
+        row
+        for row in db.session.execute(query.where(CourseSession.date >= today).order_by(CourseSession.date).limit(40)).all()
         if row[0].id not in shown
     ]
     return render_template("mother_groups/my_sessions.html", current=current, sessions=sessions, today=today)
@@ -303,8 +339,10 @@ def mothers():
     rows = db.session.scalars(select(Mother).where(Mother.anonymised_at.is_(None)).order_by(Mother.name)).all()
     record("search", criterion="mother list", subjects=[f"mother_groups.mother:{m.id}" for m in rows])
     return render_template(
-        "mother_groups/mothers.html", mothers=rows,
-        fields=form_fields(MotherSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
+        "mother_groups/mothers.html",
+        mothers=rows,
+        fields=form_fields(MotherSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}),
+        general_errors=form_errors(errors),
     ), (422 if errors else 200)
 
 
@@ -362,15 +400,25 @@ def _referrals_page(values=None, errors=None, status=200):
     manager = access.manages(p)
     if manager:
         rows = db.session.execute(
-            select(Referral, Mother.name).join(Mother, Mother.id == Referral.mother_id).order_by(Referral.status != "pending", Referral.referred_on.desc())
+            select(Referral, Mother.name)
+            .join(Mother, Mother.id == Referral.mother_id)
+            .order_by(Referral.status != "pending", Referral.referred_on.desc())
         ).all()
         record("search", criterion="referral queue", subjects=sorted({f"mother_groups.mother:{r.mother_id}" for r, _ in rows}))
     else:  # a health visitor: her own referrals' status, never the group's content
-        rows = [(r, None) for r in db.session.scalars(select(Referral).where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc()))]
+        rows = [
+            (r, None)
+            for r in db.session.scalars(select(Referral).where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc()))
+        ]
     return render_template(
-        "mother_groups/referrals.html", rows=rows, manager=manager,
-        fields=form_fields(ReferralSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}), general_errors=form_errors(errors),
-        decision_fields=form_fields(ReferralDecisionSchema(), None, None, {"course_id": _choices(Course, where=Course.status != "completed")}),
+        "mother_groups/referrals.html",
+        rows=rows,
+        manager=manager,
+        fields=form_fields(ReferralSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}),
+        general_errors=form_errors(errors),
+        decision_fields=form_fields(
+            ReferralDecisionSchema(), None, None, {"course_id": _choices(Course, where=Course.status != "completed")}
+        ),
     ), status
 
 
@@ -408,6 +456,8 @@ def housing_areas():
         values = request.form
     areas = db.session.scalars(select(HousingArea).order_by(HousingArea.name)).all()
     return render_template(
-        "mother_groups/housing_areas.html", areas=areas, fields=form_fields(HousingAreaSchema(), values, errors), general_errors=form_errors(errors)
+        "mother_groups/housing_areas.html",
+        areas=areas,
+        fields=form_fields(HousingAreaSchema(), values, errors),
+        general_errors=form_errors(errors),
     ), (422 if errors else 200)
-

@@ -4,6 +4,7 @@ governance, an annual report that counts families, and a fixed annual fee billed
 
 Thin hook implementations; the work is in the modules beside this one.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,10 +53,14 @@ def samvirke_schemas():
     from plugins.open_counselling import schemas
 
     return {
-        "OpenCounsellingContact": schemas.ContactSchema, "OpenCounsellingFamily": schemas.FamilySchema,
-        "OpenCounsellingNotification": notes.NotificationApiSchema, "OpenCounsellingNotificationSummary": notes.NotificationSummarySchema,
-        "OpenCounsellingOpeningHours": schedule.OpeningHoursApiSchema, "OpenCounsellingOffice": schedule.OfficeApiSchema,
-        "OpenCounsellingClosure": schedule.ClosureApiSchema, "OpenCounsellingUpcomingClosure": schedule.UpcomingClosureSchema,
+        "OpenCounsellingContact": schemas.ContactSchema,
+        "OpenCounsellingFamily": schemas.FamilySchema,
+        "OpenCounsellingNotification": notes.NotificationApiSchema,
+        "OpenCounsellingNotificationSummary": notes.NotificationSummarySchema,
+        "OpenCounsellingOpeningHours": schedule.OpeningHoursApiSchema,
+        "OpenCounsellingOffice": schedule.OfficeApiSchema,
+        "OpenCounsellingClosure": schedule.ClosureApiSchema,
+        "OpenCounsellingUpcomingClosure": schedule.UpcomingClosureSchema,
     }
 
 
@@ -64,9 +69,13 @@ def samvirke_authorization():
     from plugins.open_counselling import api, governance, notification_api, notifications, schedule_api, schedule_views, views
 
     return {
-        **views.AUTHORIZATION, **api.AUTHORIZATION, **schedule_views.AUTHORIZATION,
-        **notifications.AUTHORIZATION, **governance.AUTHORIZATION,
-        **notification_api.AUTHORIZATION, **schedule_api.AUTHORIZATION,
+        **views.AUTHORIZATION,
+        **api.AUTHORIZATION,
+        **schedule_views.AUTHORIZATION,
+        **notifications.AUTHORIZATION,
+        **governance.AUTHORIZATION,
+        **notification_api.AUTHORIZATION,
+        **schedule_api.AUTHORIZATION,
     }
 
 
@@ -89,8 +98,14 @@ def samvirke_permissions():
     from core.plugins.types import Permission
 
     return [
-        Permission("open_counselling.counsel", "Register and read contacts, families and notifications (the running organisation's staff only)", roles=("partner_staff",)),
-        Permission("open_counselling.aggregates", "Read the aggregated annual report", roles=("municipal_staff", "finance", "tenant_admin")),
+        Permission(
+            "open_counselling.counsel",
+            "Register and read contacts, families and notifications (the running organisation's staff only)",
+            roles=("partner_staff",),
+        ),
+        Permission(
+            "open_counselling.aggregates", "Read the aggregated annual report", roles=("municipal_staff", "finance", "tenant_admin")
+        ),
     ]
 
 
@@ -102,7 +117,12 @@ def samvirke_menu_entries(tenant):
         MenuEntry(label_da="Åben rådgivning", label_en="Open counselling", endpoint="open_counselling.index", order=30),
         MenuEntry(label_da="Underretninger", label_en="Notifications", endpoint="open_counselling_notifications.notifications", order=31),
         MenuEntry(label_da="Åbningstider", label_en="Opening hours", endpoint="open_counselling_schedule.schedule", order=32),
-        MenuEntry(label_da="Styregruppe og følgegruppe", label_en="Steering and follow groups", endpoint="open_counselling_governance.index", order=33),
+        MenuEntry(
+            label_da="Styregruppe og følgegruppe",
+            label_en="Steering and follow groups",
+            endpoint="open_counselling_governance.index",
+            order=33,
+        ),
     ]
 
 
@@ -127,8 +147,14 @@ def apply_retention(tenant_id: int) -> None:
 def samvirke_jobs():
     from core.plugins.types import JobDefinition
 
-    return [JobDefinition(name="open_counselling.retention", func=apply_retention, cron="45 3 * * *",
-                          description="Remove identity and free text after the retention period")]
+    return [
+        JobDefinition(
+            name="open_counselling.retention",
+            func=apply_retention,
+            cron="45 3 * * *",
+            description="Remove identity and free text after the retention period",
+        )
+    ]
 
 
 @hookimpl
@@ -141,9 +167,35 @@ def samvirke_personal_data():
     erase = "removed by the retention job or on request; the anonymous statistics stay"
     return [
         PersonalDataField("Family", "name", "Name, only with consent", "sensitive", consent, retention, erase, tags=("partner_only",)),
-        PersonalDataField("Contact", "description", "Description of the problem (free text, may hold health and violence)", "sensitive", consent, retention, erase, tags=("partner_only",)),
-        PersonalDataField("Notification", "ground", "Ground of a notification of concern", "sensitive", "SEL § 153 / Barnets Lov § 133 (duty to notify)", retention, "replaced by '(slettet)'", tags=("partner_only",)),
-        PersonalDataField("Family", "income_basis", "Socio-economic registration (age band, children, income basis, employment, household)", "ordinary", anonymous, "kept as statistics", "not identifying on its own"),
+        PersonalDataField(
+            "Contact",
+            "description",
+            "Description of the problem (free text, may hold health and violence)",
+            "sensitive",
+            consent,
+            retention,
+            erase,
+            tags=("partner_only",),
+        ),
+        PersonalDataField(
+            "Notification",
+            "ground",
+            "Ground of a notification of concern",
+            "sensitive",
+            "SEL § 153 / Barnets Lov § 133 (duty to notify)",
+            retention,
+            "replaced by '(slettet)'",
+            tags=("partner_only",),
+        ),
+        PersonalDataField(
+            "Family",
+            "income_basis",
+            "Socio-economic registration (age band, children, income basis, employment, household)",
+            "ordinary",
+            anonymous,
+            "kept as statistics",
+            "not identifying on its own",
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
 """JSON API: contacts and families (partner staff). Under /<tenant>/api/v1/open_counselling/."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -6,14 +7,16 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
-from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity.sessions import current_principal
+from core.tenancy.web import get_or_404 as _get_or_404
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import ContactSchema, FamilySchema
 from plugins.open_counselling.views import COUNSELLORS
 
-blp = Blueprint("open_counselling_api", __name__, description="Open counselling (the authority-free room: the running organisation's counsellors only)")
+blp = Blueprint(
+    "open_counselling_api", __name__, description="Open counselling (the authority-free room: the running organisation's counsellors only)"
+)
 PREFIX = "/<tenant>/api/v1/open_counselling"
 AUTHORIZATION = {
     f"{PREFIX}/contacts": COUNSELLORS,
@@ -23,13 +26,18 @@ AUTHORIZATION = {
 }
 
 
-
-
 def _contact_out(c: Contact) -> dict:
     return {
-        "id": c.id, "family_number": c.family.family_number, "day": c.day, "channel": c.channel, "duration_minutes": c.duration_minutes,
-        "reasons": [r.reason for r in c.reasons], "description": c.description, "need_level": c.need_level,
-        "referrals": [r.referral for r in c.referrals], "format": c.format,
+        "id": c.id,
+        "family_number": c.family.family_number,
+        "day": c.day,
+        "channel": c.channel,
+        "duration_minutes": c.duration_minutes,
+        "reasons": [r.reason for r in c.reasons],
+        "description": c.description,
+        "need_level": c.need_level,
+        "referrals": [r.referral for r in c.referrals],
+        "format": c.format,
     }
 
 

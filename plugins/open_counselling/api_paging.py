@@ -4,6 +4,7 @@ The query parameters are read with the platform's base schema, so a bad one
 is a 422 naming it in the UI language like any other field; a page past the
 last one is an empty list (and no query with a huge offset).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,9 @@ class PageArgsSchema(Schema):
         unknown = EXCLUDE
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=2_147_483_647), metadata={"description": "From 1."})
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE), metadata={"description": "Items per page."})
+    page_size = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE), metadata={"description": "Items per page."}
+    )
 
 
 def page_of(query: Any, page: int, page_size: int) -> tuple[list[Any], dict[str, str]]:

@@ -34,6 +34,7 @@ How a billing period becomes invoice lines:
   ``end`` as well, the earlier of the two applies. Neither: no end.
 - A period wholly outside the agreement gives no lines.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -4,6 +4,7 @@ Deterministic per tenant and safe to load twice. Loaded only where an
 agreement covers the programme, in the name of the organisation running it
 there (Mødrehjælpen in Fredericia, another organisation elsewhere).
 """
+
 from __future__ import annotations
 
 import random
@@ -51,16 +52,26 @@ def load(tenant: Tenant) -> None:
     rng = random.Random(tenant.id * 7)
     today = date.today()
     town = tenant.name.replace(" Kommune", "")
-    office = Office(name=f"{organisation.name}, åben rådgivning {town}", address="Familiehuset, Prinsessegade 20",
-                    phone="+45 70 20 30 40", phone_counselling="+45 33 45 43 43")
+    office = Office(
+        name=f"{organisation.name}, åben rådgivning {town}",
+        address="Familiehuset, Prinsessegade 20",
+        phone="+45 70 20 30 40",
+        phone_counselling="+45 33 45 43 43",
+    )
     db.session.add(office)
     db.session.flush()
-    db.session.add_all([
-        OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0)),
-        OpeningHours(office_id=office.id, weekday=3, opens=time(13, 0), closes=time(17, 0)),
-        Closure(office_id=office.id, day=today + timedelta(days=9), reason="Rådgiveren er syg",
-                notice=f"Ring til telefonrådgivningen ({organisation.name}) i stedet på 33 45 43 43."),
-    ])
+    db.session.add_all(
+        [
+            OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0)),
+            OpeningHours(office_id=office.id, weekday=3, opens=time(13, 0), closes=time(17, 0)),
+            Closure(
+                office_id=office.id,
+                day=today + timedelta(days=9),
+                reason="Rådgiveren er syg",
+                notice=f"Ring til telefonrådgivningen ({organisation.name}) i stedet på 33 45 43 43.",
+            ),
+        ]
+    )
     families = []
     for number in range(1, 131):
         children = rng.choice([1, 1, 1, 2, 2, 3])
@@ -68,10 +79,12 @@ def load(tenant: Tenant) -> None:
             {
                 "family_number": f"{town[:2].upper()}-{today.year - 1}-{number:03d}",
                 "parent_age_band": rng.choices(AGE_BANDS, weights=[3, 25, 30, 35, 7])[0],
-                "pregnant": rng.random() < 0.2, "children_count": children,
+                "pregnant": rng.random() < 0.2,
+                "children_count": children,
                 "children_ages": ",".join(str(rng.randint(0, 6)) for _ in range(children)),
                 "income_basis": rng.choices(INCOME_BASES, weights=[30, 12, 8, 22, 8, 1, 15, 4])[0],
-                "employment_status": rng.choice(EMPLOYMENT), "household": rng.choice(["single", "single", "couple"]),
+                "employment_status": rng.choice(EMPLOYMENT),
+                "household": rng.choice(["single", "single", "couple"]),
             },
             "demo",
         )
@@ -92,33 +105,67 @@ def load(tenant: Tenant) -> None:
             if level >= 3:
                 referrals.append("municipality")
             contact = Contact(
-                family_id=family.id, day=day, channel=rng.choices(["in_person", "phone", "online"], weights=[60, 30, 10])[0],
-                duration_minutes=rng.choice([20, 30, 45, 60]), counsellor="demo", need_level=level,
-                description=rng.choice(DESCRIPTIONS), format="short_course" if n > 1 and rng.random() < 0.3 else "single",
+                family_id=family.id,
+                day=day,
+                channel=rng.choices(["in_person", "phone", "online"], weights=[60, 30, 10])[0],
+                duration_minutes=rng.choice([20, 30, 45, 60]),
+                counsellor="demo",
+                need_level=level,
+                description=rng.choice(DESCRIPTIONS),
+                format="short_course" if n > 1 and rng.random() < 0.3 else "single",
             )
             from plugins.open_counselling.models import ContactReason, ContactReferral
 
             contact.reasons = [ContactReason(reason=r) for r in sorted(reasons)]
             contact.referrals = [ContactReferral(referral=r) for r in sorted(set(referrals))]
             db.session.add(contact)
-    db.session.add_all([
-        Notification(family_id=families[3].id, day=today - timedelta(days=150), ground="Bekymring for barnets trivsel efter vold i hjemmet.",
-                     author="Rådgiver (demo)", recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}", channel="digital",
-                     receipt_confirmed_on=today - timedelta(days=149)),
-        Notification(family_id=None, day=today - timedelta(days=40), ground="Gravid i uge 30 uden bolig.", author="Rådgiver (demo)",
-                     recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}", channel="phone"),
-    ])
+    db.session.add_all(
+        [
+            Notification(
+                family_id=families[3].id,
+                day=today - timedelta(days=150),
+                ground="Bekymring for barnets trivsel efter vold i hjemmet.",
+                author="Rådgiver (demo)",
+                recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}",
+                channel="digital",
+                receipt_confirmed_on=today - timedelta(days=149),
+            ),
+            Notification(
+                family_id=None,
+                day=today - timedelta(days=40),
+                ground="Gravid i uge 30 uden bolig.",
+                author="Rådgiver (demo)",
+                recipient_unit=f"Børne- og Familieafdelingen, {tenant.name}",
+                channel="phone",
+            ),
+        ]
+    )
     # Meetings of the groups the agreement sets up only.
     groups = agreed_governance().rhythms
-    db.session.add_all([
-        meeting for meeting in (
-            GovernanceMeeting(kind="steering", held_on=today - timedelta(days=170), members=f"{organisation.name}, {tenant.name} (chef for Familie og Forebyggelse)",
-                              minutes="Årlig gennemgang af aftalen; uændret fortsættelse."),
-            GovernanceMeeting(kind="follow", held_on=today - timedelta(days=80), members="Rådgiver, frivilligkonsulent, sundhedsplejen, familieafdelingen",
-                              minutes="Henvisningsveje og åbningstider i julen."),
-            GovernanceMeeting(kind="follow", held_on=today - timedelta(days=10), members="Rådgiver, frivilligkonsulent, familieafdelingen",
-                              minutes="Status på antal familier; lukkedage."),
-        )
-        if meeting.kind in groups
-    ])
+    db.session.add_all(
+        [
+            meeting
+            for meeting in (
+                GovernanceMeeting(
+                    kind="steering",
+                    held_on=today - timedelta(days=170),
+                    members=f"{organisation.name}, {tenant.name} (chef for Familie og Forebyggelse)",
+                    minutes="Årlig gennemgang af aftalen; uændret fortsættelse.",
+                ),
+                GovernanceMeeting(
+                    kind="follow",
+                    held_on=today - timedelta(days=80),
+                    members="Rådgiver, frivilligkonsulent, sundhedsplejen, familieafdelingen",
+                    minutes="Henvisningsveje og åbningstider i julen.",
+                ),
+                GovernanceMeeting(
+                    kind="follow",
+                    held_on=today - timedelta(days=10),
+                    members="Rådgiver, frivilligkonsulent, familieafdelingen",
+                    minutes="Status på antal familier; lukkedage.",
+                ),
+            )
+            if meeting.kind in groups
+        ]
+    )
     db.session.flush()

@@ -24,6 +24,7 @@ An invalid form renders the page again with status 422 and its errors,
 having written nothing. Core mounts the blueprint under
 ``/<tenant>/open_counselling/`` and answers 404 where the programme is off.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -145,9 +146,7 @@ def _may_edit() -> bool:
 def _render(errors: dict[str, Any] | None = None):
     today = date.today()
     agreed = agreed_governance()
-    meetings = db.session.scalars(
-        select(GovernanceMeeting).order_by(GovernanceMeeting.held_on.desc(), GovernanceMeeting.id.desc())
-    ).all()
+    meetings = db.session.scalars(select(GovernanceMeeting).order_by(GovernanceMeeting.held_on.desc(), GovernanceMeeting.id.desc())).all()
     # The last held meeting of each group, aggregated in SQL.
     last_held = dict(
         db.session.execute(

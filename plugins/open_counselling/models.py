@@ -6,6 +6,7 @@ without any identity being stored. Identity (name) exists only with recorded
 consent; free text and identity are partner-only. Tables prefixed
 ``open_counselling_``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -26,7 +27,14 @@ FORMATS = ("single", "short_course")
 NEED_LEVELS = (1, 2, 3, 4)
 AGE_BANDS = ("under_18", "18_24", "25_29", "30_39", "40_plus")
 INCOME_BASES = (
-    "wages", "student_grant", "unemployment_benefit", "cash_benefit", "self_support_return_benefit", "pension", "leave_benefit", "other",
+    "wages",
+    "student_grant",
+    "unemployment_benefit",
+    "cash_benefit",
+    "self_support_return_benefit",
+    "pension",
+    "leave_benefit",
+    "other",
 )
 EMPLOYMENT = ("employed", "unemployed", "student", "on_leave", "outside_labour_market", "other")
 HOUSEHOLDS = ("single", "couple")

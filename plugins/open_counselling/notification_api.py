@@ -12,6 +12,7 @@ audit trail (``open_counselling.notification:<id>``), never with its values.
 An item route looks the notification up before the body is parsed, so
 another tenant's id answers 404 exactly like a missing one, never 422.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,7 +35,8 @@ from plugins.open_counselling.notifications import AUTHORIZATION as PAGE_AUTHORI
 from plugins.open_counselling.notifications import UNKNOWN_FAMILY
 
 blp = Blueprint(
-    "open_counselling_notifications_api", __name__,
+    "open_counselling_notifications_api",
+    __name__,
     description="Notifications of concern (the authority-free room: the running organisation's staff only)",
 )
 PREFIX = "/<tenant>/api/v1/open_counselling"
@@ -67,9 +69,14 @@ def _family_numbers(ids: set[int]) -> dict[int, str]:
 
 def _out(notification: Notification, numbers: dict[int, str]) -> dict[str, Any]:
     return {
-        "id": notification.id, "day": notification.day, "ground": notification.ground, "author": notification.author,
-        "recipient_unit": notification.recipient_unit, "channel": notification.channel,
-        "receipt_confirmed_on": notification.receipt_confirmed_on, "family_id": notification.family_id,
+        "id": notification.id,
+        "day": notification.day,
+        "ground": notification.ground,
+        "author": notification.author,
+        "recipient_unit": notification.recipient_unit,
+        "channel": notification.channel,
+        "receipt_confirmed_on": notification.receipt_confirmed_on,
+        "family_id": notification.family_id,
         "family_number": numbers.get(notification.family_id) if notification.family_id is not None else None,
     }
 

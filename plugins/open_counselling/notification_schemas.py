@@ -4,6 +4,7 @@ The ground is the partner's "authority-free room": ``partner_only``, so it is
 never shown to (or accepted from) anyone but the running organisation's staff
 (a platform administrator only through break-the-glass). The family is optional and chosen by its family number only.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,19 +28,26 @@ class NotificationSchema(Schema):
     ground = fields.String(
         required=True,
         validate=validate.Length(min=1, max=20000),
-        metadata={"label": N_("Ground"), "widget": "textarea", "partner_only": True,
-                  "hint": N_("What gives rise to the concern. Seen only by the staff of the organisation running the counselling.")},
+        metadata={
+            "label": N_("Ground"),
+            "widget": "textarea",
+            "partner_only": True,
+            "hint": N_("What gives rise to the concern. Seen only by the staff of the organisation running the counselling."),
+        },
     )
     author = fields.String(
-        required=True, validate=validate.Length(min=1, max=120),
+        required=True,
+        validate=validate.Length(min=1, max=120),
         metadata={"label": N_("Author"), "hint": N_("The person who made the notification (the duty is personal)")},
     )
     recipient_unit = fields.String(
-        required=True, validate=validate.Length(min=1, max=200),
+        required=True,
+        validate=validate.Length(min=1, max=200),
         metadata={"label": N_("Recipient unit in the municipality")},
     )
     channel = fields.String(
-        required=True, validate=validate.OneOf(NOTIFICATION_CHANNELS),
+        required=True,
+        validate=validate.OneOf(NOTIFICATION_CHANNELS),
         metadata={"label": N_("Channel"), "choice_labels": CHANNEL_LABELS},
     )
     receipt_confirmed_on = fields.Date(allow_none=True, load_default=None, metadata={"label": N_("Receipt confirmed on")})
@@ -70,7 +78,9 @@ class NotificationApiSchema(NotificationSchema):
 
     id = fields.Integer(dump_only=True)
     family_id = fields.Integer(
-        allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"label": N_("Family"), "description": "The id of one of the tenant's families, or null."},
     )
     family_number = fields.String(dump_only=True, allow_none=True, metadata={"description": "The family's number (never its name)."})

@@ -14,6 +14,7 @@ written nothing. Another tenant's id answers 404 exactly like a missing one:
 the ORM filters to the tenant in context, so the row is simply not found.
 Core mounts the blueprint under ``/<tenant>/open_counselling/``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,8 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
-from core.tenancy.web import get_or_404
 from core.schemas import N_
+from core.tenancy.web import get_or_404
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (

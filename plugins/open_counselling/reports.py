@@ -38,6 +38,7 @@ to it); ``build_national`` runs inside ``cross_tenant()`` (the caller enters
 it) and returns counts per tenant id only. Never names, family numbers or free
 text.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -167,12 +168,7 @@ def _annual_rows(year: int) -> list[tuple]:
     }
     rows += [("reason", r, *by_reason.get(r, (0, 0))) for r in _ordered(REASONS, by_reason)]
 
-    highest = (
-        select(Contact.family_id, func.max(Contact.need_level).label("level"))
-        .where(in_year)
-        .group_by(Contact.family_id)
-        .subquery()
-    )
+    highest = select(Contact.family_id, func.max(Contact.need_level).label("level")).where(in_year).group_by(Contact.family_id).subquery()
     families_by_level = dict(db.session.execute(select(highest.c.level, func.count()).group_by(highest.c.level)).all())
     contacts_by_level = dict(
         db.session.execute(select(Contact.need_level, func.count(Contact.id)).where(in_year).group_by(Contact.need_level)).all()
@@ -278,7 +274,9 @@ def _annual_national(params: dict[str, Any]) -> ReportResult:
     rows = db.session.execute(
         select(
             tenants.c.id,
-            func.coalesce(contacts.c.families, 0), func.coalesce(contacts.c.contacts, 0), func.coalesce(notifications.c.n, 0),
+            func.coalesce(contacts.c.families, 0),
+            func.coalesce(contacts.c.contacts, 0),
+            func.coalesce(notifications.c.n, 0),
         )
         .outerjoin(contacts, contacts.c.k == tenants.c.id)
         .outerjoin(notifications, notifications.c.k == tenants.c.id)
@@ -336,31 +334,68 @@ class _Labels(Mapping[str, str]):
 
 LABELS_DA = {
     # columns
-    "section": "Afsnit", "category": "Kategori", "families": "Familier", "contacts": "Henvendelser",
-    "tenant_id": "Kommune", "notifications": "Underretninger",
-    "day": "Dato", "recipient_unit": "Modtagende enhed", "receipt_confirmed": "Modtagelse bekræftet",
+    "section": "Afsnit",
+    "category": "Kategori",
+    "families": "Familier",
+    "contacts": "Henvendelser",
+    "tenant_id": "Kommune",
+    "notifications": "Underretninger",
+    "day": "Dato",
+    "recipient_unit": "Modtagende enhed",
+    "receipt_confirmed": "Modtagelse bekræftet",
     # sections
-    "total": "I alt", "reason": "Henvendelsesårsag", "need_level": "Behovsniveau (familiens højeste i året)",
-    "income_basis": "Forsørgelsesgrundlag", "employment": "Beskæftigelse", "parent_age": "Forælderens alder",
-    "children_age": "Børnenes alder", "household": "Husstand", "referral": "Henvisning",
-    "pregnancy": "Graviditet", "other_programmes": "Andre indsatser",
+    "total": "I alt",
+    "reason": "Henvendelsesårsag",
+    "need_level": "Behovsniveau (familiens højeste i året)",
+    "income_basis": "Forsørgelsesgrundlag",
+    "employment": "Beskæftigelse",
+    "parent_age": "Forælderens alder",
+    "children_age": "Børnenes alder",
+    "household": "Husstand",
+    "referral": "Henvisning",
+    "pregnancy": "Graviditet",
+    "other_programmes": "Andre indsatser",
     # categories
-    "all": "Alle", UNKNOWN: "Ikke oplyst", "notifications_sent": "Sendte underretninger (antal)", "pregnant": "Gravide",
-    "parenthood": "Forældreskab", "housing_economy": "Bolig og økonomi", "relationship": "Parforhold",
-    "violence": "Vold", "grief_crisis": "Sorg og krise", "other": "Andet",
+    "all": "Alle",
+    UNKNOWN: "Ikke oplyst",
+    "notifications_sent": "Sendte underretninger (antal)",
+    "pregnant": "Gravide",
+    "parenthood": "Forældreskab",
+    "housing_economy": "Bolig og økonomi",
+    "relationship": "Parforhold",
+    "violence": "Vold",
+    "grief_crisis": "Sorg og krise",
+    "other": "Andet",
     "level_1": "Niveau 1: enkeltstående eller kortere rådgivning",
     "level_2": "Niveau 2: rådgivning og frivillige aktiviteter eller kommunens normalområde",
     "level_3": "Niveau 3: rådgivning og indsats efter SEL § 11.3 eller specialiseret indsats",
     "level_4": "Niveau 4: rådgivning og indsats efter SEL § 52",
-    "wages": "Løn", "student_grant": "SU", "unemployment_benefit": "Arbejdsløshedsdagpenge", "cash_benefit": "Kontanthjælp",
-    "self_support_return_benefit": "Selvforsørgelses- og hjemrejseydelse", "pension": "Pension",
+    "wages": "Løn",
+    "student_grant": "SU",
+    "unemployment_benefit": "Arbejdsløshedsdagpenge",
+    "cash_benefit": "Kontanthjælp",
+    "self_support_return_benefit": "Selvforsørgelses- og hjemrejseydelse",
+    "pension": "Pension",
     "leave_benefit": "Barselsdagpenge",
-    "employed": "I beskæftigelse", "unemployed": "Ledig", "student": "Under uddannelse", "on_leave": "På orlov",
+    "employed": "I beskæftigelse",
+    "unemployed": "Ledig",
+    "student": "Under uddannelse",
+    "on_leave": "På orlov",
     "outside_labour_market": "Uden for arbejdsmarkedet",
-    "under_18": "Under 18 år", "18_24": "18-24 år", "25_29": "25-29 år", "30_39": "30-39 år", "40_plus": "40 år og derover",
-    "age_0": "Børn på 0 år", "age_1_2": "Børn på 1-2 år", "age_3_6": "Børn på 3-6 år", "age_7_plus": "Børn på 7 år og derover",
-    "single": "Enlig", "couple": "Par",
-    "legal_aid": "Retshjælp", "financial_counselling": "Økonomisk rådgivning", "municipality": "Kommunen",
+    "under_18": "Under 18 år",
+    "18_24": "18-24 år",
+    "25_29": "25-29 år",
+    "30_39": "30-39 år",
+    "40_plus": "40 år og derover",
+    "age_0": "Børn på 0 år",
+    "age_1_2": "Børn på 1-2 år",
+    "age_3_6": "Børn på 3-6 år",
+    "age_7_plus": "Børn på 7 år og derover",
+    "single": "Enlig",
+    "couple": "Par",
+    "legal_aid": "Retshjælp",
+    "financial_counselling": "Økonomisk rådgivning",
+    "municipality": "Kommunen",
     "other_organisation": "Anden organisation",
 }
 ANNUAL_LABELS_DA = _Labels(LABELS_DA)
@@ -369,11 +404,19 @@ ANNUAL_LABELS_DA = _Labels(LABELS_DA)
 def report_definitions() -> list[ReportDefinition]:
     return [
         ReportDefinition(
-            key="open_counselling.annual", title_da="Årsrapport", title_en="Annual report",
-            build=_annual_report, build_national=_annual_national, column_labels_da=ANNUAL_LABELS_DA,
+            key="open_counselling.annual",
+            title_da="Årsrapport",
+            title_en="Annual report",
+            build=_annual_report,
+            build_national=_annual_national,
+            column_labels_da=ANNUAL_LABELS_DA,
         ),
         ReportDefinition(
-            key="open_counselling.notifications_sent", title_da="Underretninger", title_en="Notifications of concern",
-            build=_notifications_sent, build_national=None, column_labels_da=LABELS_DA,
+            key="open_counselling.notifications_sent",
+            title_da="Underretninger",
+            title_en="Notifications of concern",
+            build=_notifications_sent,
+            build_national=None,
+            column_labels_da=LABELS_DA,
         ),
     ]

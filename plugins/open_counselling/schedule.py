@@ -7,6 +7,7 @@ counsellor is ill and no one can step in, ...) are rows of
 ``models.Closure``, each with a notice for citizens such as "Ring til
 telefonrådgivningen i stedet".
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -97,10 +98,7 @@ def is_open(office_hours: Iterable[Any], closures: Iterable[Any], moment: dateti
     day, clock = moment.date(), moment.time().replace(tzinfo=None)
     if any(_closure_day(c) == day for c in closures):
         return False
-    return any(
-        _field(h, "weekday", 0) == day.weekday() and _field(h, "opens", 1) <= clock < _field(h, "closes", 2)
-        for h in office_hours
-    )
+    return any(_field(h, "weekday", 0) == day.weekday() and _field(h, "opens", 1) <= clock < _field(h, "closes", 2) for h in office_hours)
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,11 @@ def next_closures(fixed: Iterable[tuple[date, str]], adhoc: Iterable[Any], today
     upcoming = {UpcomingClosure(day, reason) for day, reason in fixed if day >= today}
     for row in adhoc:
         if row.day >= today:
-            upcoming.add(UpcomingClosure(row.day, row.reason, getattr(row, "notice", None), getattr(row, "office_id", None), getattr(row, "id", None)))
+            upcoming.add(
+                UpcomingClosure(
+                    row.day, row.reason, getattr(row, "notice", None), getattr(row, "office_id", None), getattr(row, "id", None)
+                )
+            )
     ordered = sorted(upcoming, key=lambda c: (c.day, not c.fixed, c.office_id or 0, c.closure_id or 0, c.reason))
     return ordered if limit is None else ordered[: max(limit, 0)]
 

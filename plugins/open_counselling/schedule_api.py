@@ -10,6 +10,7 @@ lists: the next 12 months' closed days, the agreement's fixed ones (every
 office) and the ad-hoc ones. An item route looks the row up before anything
 else, so another tenant's id answers 404 exactly like a missing one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -65,8 +66,14 @@ def _own_office(data: dict[str, Any]) -> None:
 
 
 def _office_out(office: Office, hours: list[OpeningHours]) -> dict[str, Any]:
-    return {"id": office.id, "name": office.name, "address": office.address, "phone": office.phone,
-            "phone_counselling": office.phone_counselling, "hours": hours}
+    return {
+        "id": office.id,
+        "name": office.name,
+        "address": office.address,
+        "phone": office.phone,
+        "phone_counselling": office.phone_counselling,
+        "hours": hours,
+    }
 
 
 # --- offices -----------------------------------------------------------------------------------
@@ -105,7 +112,9 @@ def get_office(office_id: int):
 @blp.response(200, OpeningHoursApiSchema(many=True))
 def list_hours():
     """Every office's weekly hours, by weekday and time."""
-    return list(db.session.scalars(select(OpeningHours).order_by(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.id)))
+    return list(
+        db.session.scalars(select(OpeningHours).order_by(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.id))
+    )
 
 
 @blp.route("/hours", methods=["POST"])
@@ -141,7 +150,8 @@ def list_closures():
     upcoming = next_closures(page._fixed(today), page._adhoc_from(today), today)
     return [
         {"day": c.day, "reason": c.reason, "notice": c.notice, "fixed": c.fixed, "office_id": c.office_id, "closure_id": c.closure_id}
-        for c in upcoming if c.day < today + page.HORIZON
+        for c in upcoming
+        if c.day < today + page.HORIZON
     ]
 
 

@@ -5,6 +5,7 @@ its own name in each (``hours_office_id``, ``closure_office_id``): every
 input id on the page is unique and each label points at its own field.
 The office select's options come from the database (the view passes them).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,10 +23,15 @@ class OfficeSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={"label": N_("Office name")})
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200), metadata={"label": N_("Address")})
     phone = fields.String(
-        allow_none=True, load_default=None, validate=[validate.Length(max=30), PHONE], metadata={"label": N_("Phone")},
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(max=30), PHONE],
+        metadata={"label": N_("Phone")},
     )
     phone_counselling = fields.String(
-        allow_none=True, load_default=None, validate=[validate.Length(max=30), PHONE],
+        allow_none=True,
+        load_default=None,
+        validate=[validate.Length(max=30), PHONE],
         metadata={"label": N_("Telephone counselling"), "hint": N_("The number citizens are referred to when the office is closed.")},
     )
 
@@ -33,7 +39,9 @@ class OfficeSchema(Schema):
 class OpeningHoursSchema(Schema):
     office_id = fields.Integer(required=True, data_key="hours_office_id", metadata={"label": N_("Office")})
     weekday = fields.Integer(
-        required=True, validate=validate.OneOf(range(7)), metadata={"label": N_("Weekday"), "choice_labels": WEEKDAY_LABELS},
+        required=True,
+        validate=validate.OneOf(range(7)),
+        metadata={"label": N_("Weekday"), "choice_labels": WEEKDAY_LABELS},
     )
     opens = fields.Time(required=True, error_messages=TIME_MESSAGES, metadata={"label": N_("Opens"), "widget": "time"})
     closes = fields.Time(required=True, error_messages=TIME_MESSAGES, metadata={"label": N_("Closes"), "widget": "time"})
@@ -48,11 +56,14 @@ class ClosureSchema(Schema):
     office_id = fields.Integer(required=True, data_key="closure_office_id", metadata={"label": N_("Office")})
     day = fields.Date(required=True, metadata={"label": N_("Closed on")})
     reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=200),
+        required=True,
+        validate=validate.Length(min=1, max=200),
         metadata={"label": N_("Reason"), "hint": N_("Shown to citizens, for example: Illness")},
     )
     notice = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=300),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=300),
         metadata={"label": N_("Notice to citizens"), "hint": N_("For example: Call the telephone counselling instead")},
     )
 

@@ -6,6 +6,7 @@ trail. The public page and the iCalendar feed need no sign-in: citizens see
 when the open counselling is open and, when it is closed, where to call
 instead.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,11 +29,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from core.db import db
-from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.identity.sessions import current_principal
 from core.schemas import N_
+from core.tenancy.web import get_or_404 as _get_or_404
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import (
@@ -96,8 +97,6 @@ def _format_time(moment) -> str:
 @bp.app_template_filter("ocs_weekday")
 def _format_weekday(weekday: int) -> str:
     return str(WEEKDAY_LABELS[weekday])
-
-
 
 
 def _may_edit() -> bool:
@@ -175,12 +174,19 @@ def create_office():
 
 
 def _overlaps(office_id: int, weekday: int, opens, closes) -> bool:
-    return db.session.scalar(
-        select(OpeningHours.id).where(
-            OpeningHours.office_id == office_id, OpeningHours.weekday == weekday,
-            OpeningHours.opens < closes, OpeningHours.closes > opens,
-        ).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(OpeningHours.id)
+            .where(
+                OpeningHours.office_id == office_id,
+                OpeningHours.weekday == weekday,
+                OpeningHours.opens < closes,
+                OpeningHours.closes > opens,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @bp.post("/schedule/hours")
@@ -211,9 +217,11 @@ def add_closure():
     data, errors = load_form(ClosureSchema(), request.form)
     if data is not None and db.session.get(Office, data["office_id"]) is None:
         data, errors = None, {"closure_office_id": [NOT_AN_OFFICE]}
-    if data is not None and db.session.scalar(
-        select(Closure.id).where(Closure.office_id == data["office_id"], Closure.day == data["day"]).limit(1)
-    ) is not None:
+    if (
+        data is not None
+        and db.session.scalar(select(Closure.id).where(Closure.office_id == data["office_id"], Closure.day == data["day"]).limit(1))
+        is not None
+    ):
         data, errors = None, {"day": [N_("The office is already closed that day.")]}
     if data is None:
         return schedule(errors, "closure", 422)
@@ -252,13 +260,15 @@ def public():
     for office in offices:
         own = [c for c in adhoc if c.office_id == office.id]
         closures = _public_closures(fixed, own, today)
-        sections.append({
-            "office": office,
-            "hours": hours.get(office.id, []),
-            "closures": closures,
-            "open_now": is_open(hours.get(office.id, []), [c.day for c in closures], now),
-            "closed_today": [c for c in closures if c.day == today],
-        })
+        sections.append(
+            {
+                "office": office,
+                "hours": hours.get(office.id, []),
+                "closures": closures,
+                "open_now": is_open(hours.get(office.id, []), [c.day for c in closures], now),
+                "closed_today": [c for c in closures if c.day == today],
+            }
+        )
     return render_template("open_counselling/public.html", sections=sections, today=today)
 
 

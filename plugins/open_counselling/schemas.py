@@ -2,6 +2,7 @@
 
 Identity and free text are partner-only: municipal staff never receive them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,16 +23,39 @@ from plugins.open_counselling.models import (
 )
 
 LABELS = {
-    "in_person": N_("In person"), "phone": N_("Phone"), "online": N_("Online"),
-    "parenthood": N_("Parenthood"), "housing_economy": N_("Housing and economy"), "relationship": N_("Relationship"),
-    "violence": N_("Violence"), "grief_crisis": N_("Grief and crisis"), "other": N_("Other"),
-    "legal_aid": N_("Legal aid"), "financial_counselling": N_("Financial counselling"), "municipality": N_("The municipality"),
-    "other_organisation": N_("Another organisation"), "single": N_("Single conversation"), "short_course": N_("Part of a short course"),
-    "under_18": N_("Under 18"), "18_24": "18-24", "25_29": "25-29", "30_39": "30-39", "40_plus": N_("40 or older"),
-    "wages": N_("Wages"), "student_grant": N_("Student grant (SU)"), "unemployment_benefit": N_("Unemployment benefit"),
-    "cash_benefit": N_("Cash benefit"), "self_support_return_benefit": N_("Self-support and return benefit"), "pension": N_("Pension"),
-    "leave_benefit": N_("Leave benefit"), "employed": N_("Employed"), "unemployed": N_("Unemployed"), "student": N_("Student"),
-    "on_leave": N_("On leave"), "outside_labour_market": N_("Outside the labour market"), "couple": N_("Couple"),
+    "in_person": N_("In person"),
+    "phone": N_("Phone"),
+    "online": N_("Online"),
+    "parenthood": N_("Parenthood"),
+    "housing_economy": N_("Housing and economy"),
+    "relationship": N_("Relationship"),
+    "violence": N_("Violence"),
+    "grief_crisis": N_("Grief and crisis"),
+    "other": N_("Other"),
+    "legal_aid": N_("Legal aid"),
+    "financial_counselling": N_("Financial counselling"),
+    "municipality": N_("The municipality"),
+    "other_organisation": N_("Another organisation"),
+    "single": N_("Single conversation"),
+    "short_course": N_("Part of a short course"),
+    "under_18": N_("Under 18"),
+    "18_24": "18-24",
+    "25_29": "25-29",
+    "30_39": "30-39",
+    "40_plus": N_("40 or older"),
+    "wages": N_("Wages"),
+    "student_grant": N_("Student grant (SU)"),
+    "unemployment_benefit": N_("Unemployment benefit"),
+    "cash_benefit": N_("Cash benefit"),
+    "self_support_return_benefit": N_("Self-support and return benefit"),
+    "pension": N_("Pension"),
+    "leave_benefit": N_("Leave benefit"),
+    "employed": N_("Employed"),
+    "unemployed": N_("Unemployed"),
+    "student": N_("Student"),
+    "on_leave": N_("On leave"),
+    "outside_labour_market": N_("Outside the labour market"),
+    "couple": N_("Couple"),
 }
 # The agreement's need levels (behovsniveauer), shown where the level is chosen.
 NEED_LEVEL_LABELS = {
@@ -51,17 +75,23 @@ class FamilySchema(Schema):
 
     id = fields.Integer(dump_only=True)
     family_number = fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{2,30}$"),
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9-]{2,30}$"),
         metadata={"label": N_("Family number"), "hint": N_("The number on the family's card; no name or CPR.")},
     )
-    name = fields.String(allow_none=True, validate=validate.Length(max=120), metadata={"label": N_("Name (only with consent)"), "partner_only": True})
-    consent = fields.Boolean(load_only=True, load_default=False, metadata={"label": N_("The family consents to being registered by name"), "partner_only": True})
+    name = fields.String(
+        allow_none=True, validate=validate.Length(max=120), metadata={"label": N_("Name (only with consent)"), "partner_only": True}
+    )
+    consent = fields.Boolean(
+        load_only=True, load_default=False, metadata={"label": N_("The family consents to being registered by name"), "partner_only": True}
+    )
     parent_age_band = fields.String(allow_none=True, validate=validate.OneOf(AGE_BANDS), metadata=_choice(AGE_BANDS, N_("Parent's age")))
     pregnant = fields.Boolean(load_default=False, metadata={"label": N_("Pregnant")})
     pregnancy_week = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=43), metadata={"label": N_("Pregnancy week")})
     children_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=15), metadata={"label": N_("Number of children")})
     children_ages = fields.String(
-        allow_none=True, validate=validate.Regexp(r"^\d{1,2}(,\d{1,2})*$"),
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{1,2}(,\d{1,2})*$"),
         metadata={"label": N_("Children's ages"), "hint": N_("In years, separated by commas, e.g. 0,3,5")},
     )
     income_basis = fields.String(allow_none=True, validate=validate.OneOf(INCOME_BASES), metadata=_choice(INCOME_BASES, N_("Income basis")))
@@ -84,25 +114,35 @@ class ContactSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     family_number = fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{2,30}$"),
-        metadata={"label": N_("Family number"), "hint": N_("A new number creates an anonymous family; an existing one adds a contact to it.")},
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9-]{2,30}$"),
+        metadata={
+            "label": N_("Family number"),
+            "hint": N_("A new number creates an anonymous family; an existing one adds a contact to it."),
+        },
     )
     day = fields.Date(required=True, metadata={"label": N_("Date")})
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS), metadata=_choice(CHANNELS, N_("Channel")))
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=600), metadata={"label": N_("Duration (minutes)")})
     reasons = fields.List(
-        fields.String(validate=validate.OneOf(REASONS)), required=True, validate=validate.Length(min=1),
+        fields.String(validate=validate.OneOf(REASONS)),
+        required=True,
+        validate=validate.Length(min=1),
         metadata={"label": N_("Reasons for contact"), "choice_labels": {v: LABELS[v] for v in REASONS}},
     )
     description = fields.String(
-        allow_none=True, validate=validate.Length(max=4000),
+        allow_none=True,
+        validate=validate.Length(max=4000),
         metadata={"label": N_("Description of the problem"), "partner_only": True, "widget": "textarea"},
     )
     need_level = fields.Integer(
-        required=True, validate=validate.OneOf(NEED_LEVELS), metadata={"label": N_("Need level"), "choice_labels": NEED_LEVEL_LABELS},
+        required=True,
+        validate=validate.OneOf(NEED_LEVELS),
+        metadata={"label": N_("Need level"), "choice_labels": NEED_LEVEL_LABELS},
     )
     referrals = fields.List(
-        fields.String(validate=validate.OneOf(REFERRALS)), load_default=list,
+        fields.String(validate=validate.OneOf(REFERRALS)),
+        load_default=list,
         metadata={"label": N_("Referred to"), "choice_labels": {v: LABELS[v] for v in REFERRALS}},
     )
     format = fields.String(load_default="single", validate=validate.OneOf(FORMATS), metadata=_choice(FORMATS, N_("Form")))

@@ -1,4 +1,5 @@
 """Registering contacts and families, erasure and retention: one transaction each."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,7 +12,14 @@ from core.tenancy.models import utcnow
 from plugins.open_counselling.models import Contact, ContactReason, ContactReferral, Family, Notification
 
 FAMILY_FIELDS = (
-    "parent_age_band", "pregnant", "pregnancy_week", "children_count", "children_ages", "income_basis", "employment_status", "household",
+    "parent_age_band",
+    "pregnant",
+    "pregnancy_week",
+    "children_count",
+    "children_ages",
+    "income_basis",
+    "employment_status",
+    "household",
 )
 
 
@@ -39,8 +47,14 @@ def register_contact(data: dict[str, Any], counsellor: str) -> Contact:
     """A contact for the family with this number; a new number is a new anonymous family."""
     family = family_by_number(data["family_number"]) or save_family({"family_number": data["family_number"]}, counsellor)
     contact = Contact(
-        family_id=family.id, day=data["day"], channel=data["channel"], duration_minutes=data["duration_minutes"],
-        counsellor=counsellor, description=data.get("description"), need_level=data["need_level"], format=data.get("format", "single"),
+        family_id=family.id,
+        day=data["day"],
+        channel=data["channel"],
+        duration_minutes=data["duration_minutes"],
+        counsellor=counsellor,
+        description=data.get("description"),
+        need_level=data["need_level"],
+        format=data.get("format", "single"),
     )
     contact.reasons = [ContactReason(reason=r) for r in sorted(set(data["reasons"]))]
     contact.referrals = [ContactReferral(referral=r) for r in sorted(set(data.get("referrals") or []))]
@@ -62,9 +76,7 @@ def anonymise_family(family: Family) -> None:
 
 
 def families_past_retention(today: date, retention_days: int) -> list[Family]:
-    last = (
-        select(Contact.family_id, func.max(Contact.day).label("last_day")).group_by(Contact.family_id).subquery()
-    )
+    last = select(Contact.family_id, func.max(Contact.day).label("last_day")).group_by(Contact.family_id).subquery()
     cutoff = today - timedelta(days=retention_days)
     return list(
         db.session.scalars(

@@ -1,4 +1,5 @@
 """The counsellors' pages: register contacts and families (partner staff only)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.db import db
-from core.tenancy.web import get_or_404
 from core.identity import roles as R
 from core.identity.sessions import current_principal
+from core.tenancy.web import get_or_404
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
@@ -33,8 +34,6 @@ AUTHORIZATION = {
 }
 
 
-
-
 def _actor() -> str:
     return current_principal().audit_label
 
@@ -42,12 +41,18 @@ def _actor() -> str:
 @bp.get("/")
 def index(values=None, errors=None, status=200):
     recent = db.session.execute(
-        select(Contact, Family.family_number).join(Family, Family.id == Contact.family_id).order_by(Contact.day.desc(), Contact.id.desc()).limit(50)
+        select(Contact, Family.family_number)
+        .join(Family, Family.id == Contact.family_id)
+        .order_by(Contact.day.desc(), Contact.id.desc())
+        .limit(50)
     ).all()
     record("search", criterion="recent contacts", subjects=sorted({f"open_counselling.family:{c.family_id}" for c, _ in recent}))
     return render_template(
-        "open_counselling/index.html", recent=recent, need_labels=NEED_LEVEL_LABELS,
-        fields=form_fields(ContactSchema(), values or {"day": date.today().isoformat()}, errors), general_errors=form_errors(errors or {}),
+        "open_counselling/index.html",
+        recent=recent,
+        need_labels=NEED_LEVEL_LABELS,
+        fields=form_fields(ContactSchema(), values or {"day": date.today().isoformat()}, errors),
+        general_errors=form_errors(errors or {}),
     ), status
 
 
@@ -97,7 +102,10 @@ def family(family_id: int):
         values["consent"] = bool(row.consent_given_on and not row.consent_withdrawn_on)
         record("view", subject=f"open_counselling.family:{row.id}")
     return render_template(
-        "open_counselling/family.html", family=row, fields=form_fields(FamilySchema(), values, errors), general_errors=form_errors(errors),
+        "open_counselling/family.html",
+        family=row,
+        fields=form_fields(FamilySchema(), values, errors),
+        general_errors=form_errors(errors),
         need_labels=NEED_LEVEL_LABELS,
     ), (422 if errors else 200)
 

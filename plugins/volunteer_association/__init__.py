@@ -2,6 +2,7 @@
 
 Thin hook implementations; the work is in the modules beside this one.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,8 +48,10 @@ def samvirke_schemas():
     from plugins.volunteer_association import activity_schemas, shift_schemas
 
     return {
-        "VolunteerAssociationShift": shift_schemas.ShiftSchema, "VolunteerAssociationTakings": shift_schemas.TakingsSchema,
-        "VolunteerAssociationActivity": activity_schemas.ActivityApiSchema, "VolunteerAssociationGrant": activity_schemas.GrantApiSchema,
+        "VolunteerAssociationShift": shift_schemas.ShiftSchema,
+        "VolunteerAssociationTakings": shift_schemas.TakingsSchema,
+        "VolunteerAssociationActivity": activity_schemas.ActivityApiSchema,
+        "VolunteerAssociationGrant": activity_schemas.GrantApiSchema,
     }
 
 
@@ -57,7 +60,10 @@ def samvirke_authorization():
     from plugins.volunteer_association import activities, activity_api, api, shifts, shop_admin
 
     return {
-        **shifts.AUTHORIZATION, **api.AUTHORIZATION, **shop_admin.AUTHORIZATION, **activities.AUTHORIZATION,
+        **shifts.AUTHORIZATION,
+        **api.AUTHORIZATION,
+        **shop_admin.AUTHORIZATION,
+        **activities.AUTHORIZATION,
         **activity_api.AUTHORIZATION,
     }
 
@@ -88,8 +94,14 @@ def samvirke_jobs():
     from core.plugins.types import JobDefinition
     from plugins.volunteer_association.jobs import grant_deadline_reminders
 
-    return [JobDefinition(name="volunteer_association.grant_deadlines", func=grant_deadline_reminders, cron="15 7 * * *",
-                          description="Grant reports due in 30 and 7 days")]
+    return [
+        JobDefinition(
+            name="volunteer_association.grant_deadlines",
+            func=grant_deadline_reminders,
+            cron="15 7 * * *",
+            description="Grant reports due in 30 and 7 days",
+        )
+    ]
 
 
 @hookimpl
@@ -124,14 +136,15 @@ def _short_handed_widget() -> str:
     rows = short_handed(date.today())
     if not rows:
         return Markup("<p>Alle vagter de næste {} dage har nok frivillige.</p>").format(FLAG_DAYS)
-    items = Markup("").join(Markup("<li>{} {}: {} af {}</li>").format(s.day.strftime("%d.%m"), s.starts.strftime("%H:%M"), n, s.needed) for s, n in rows)
+    items = Markup("").join(
+        Markup("<li>{} {}: {} af {}</li>").format(s.day.strftime("%d.%m"), s.starts.strftime("%H:%M"), n, s.needed) for s, n in rows
+    )
     return Markup("<p><strong>Vagter med for få frivillige:</strong></p><ul>{}</ul>").format(items)
 
 
 @hookimpl
 def samvirke_dashboard_widgets(tenant):
     from core.plugins.types import DashboardWidget
-
     from plugins.volunteer_association.widgets import reminders_widget
 
     return [
@@ -145,8 +158,15 @@ def samvirke_personal_data():
     from core.plugins.types import PersonalDataField
 
     return [
-        PersonalDataField("ShiftSignup", "volunteer_id", "Which volunteer works which shift, and hours worked", "ordinary",
-                          "GDPR art. 6(1)(b)/(f): the volunteer agreement", "2 years", "deleted with the volunteer"),
+        PersonalDataField(
+            "ShiftSignup",
+            "volunteer_id",
+            "Which volunteer works which shift, and hours worked",
+            "ordinary",
+            "GDPR art. 6(1)(b)/(f): the volunteer agreement",
+            "2 years",
+            "deleted with the volunteer",
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ not found. Partner staff and administrators use these pages; municipal staff
 get 403 (they see the reports). Core mounts the blueprint under
 ``/<tenant>/volunteer_association/``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class DeadlineFlag:
 
 
 def deadline_status(deadline: date | None, grant_status: str, today: date) -> str | None:
-    """"overdue", "due_soon" (within DUE_SOON_DAYS days, today included) or None."""
+    """ "overdue", "due_soon" (within DUE_SOON_DAYS days, today included) or None."""
     if deadline is None or grant_status not in OPEN_STATUSES:
         return None
     if deadline < today:
@@ -120,7 +121,8 @@ def _granted_choices() -> list[tuple[int, str]]:
 def _volunteer_choices() -> list[tuple[int, str]]:
     """The volunteers of the organisations running the association here (the agreement's parties)."""
     return [
-        tuple(r) for r in db.session.execute(
+        tuple(r)
+        for r in db.session.execute(
             select(Volunteer.id, Volunteer.name).where(of_running_organisation()).order_by(Volunteer.name, Volunteer.id)
         )
     ]
@@ -136,9 +138,10 @@ def _load_activity(formdata: Any) -> tuple[dict[str, Any] | None, dict[str, Any]
         return None, errors
     if data["funding"] != "grant":
         data["grant_id"] = None
-    elif db.session.scalar(
-        select(GrantApplication.id).where(GrantApplication.id == data["grant_id"], GrantApplication.status == "granted")
-    ) is None:
+    elif (
+        db.session.scalar(select(GrantApplication.id).where(GrantApplication.id == data["grant_id"], GrantApplication.status == "granted"))
+        is None
+    ):
         return None, {"grant": [str(UNKNOWN_CHOICE)]}
     wanted = set(data["volunteer_ids"])
     if wanted:
@@ -151,7 +154,9 @@ def _load_activity(formdata: Any) -> tuple[dict[str, Any] | None, dict[str, Any]
 
 def _activity_fields(errors: dict[str, Any] | None):
     fields = form_fields(
-        ActivitySchema(), request.form if errors is not None else None, errors,
+        ActivitySchema(),
+        request.form if errors is not None else None,
+        errors,
         choices={"grant": _granted_choices(), "volunteers": _volunteer_choices()},
     )
     for f in fields:
@@ -171,7 +176,8 @@ def _render_activities(errors: dict[str, Any] | None = None):
     grant_ids = {a.grant_id for a in activities if a.grant_id is not None}
     funders = (
         dict(db.session.execute(select(GrantApplication.id, GrantApplication.funder).where(GrantApplication.id.in_(grant_ids))).all())
-        if grant_ids else {}
+        if grant_ids
+        else {}
     )
     return render_template(
         "volunteer_association/activities.html",
@@ -219,8 +225,12 @@ def _grant_values(grant: GrantApplication) -> dict[str, str]:
         return "" if value is None else (value.isoformat() if isinstance(value, date) else str(value))
 
     return {
-        "funder": grant.funder, "purpose": text(grant.purpose), "amount_applied": text(grant.amount_applied),
-        "applied_on": text(grant.applied_on), "status": grant.status, "amount_granted": text(grant.amount_granted),
+        "funder": grant.funder,
+        "purpose": text(grant.purpose),
+        "amount_applied": text(grant.amount_applied),
+        "applied_on": text(grant.applied_on),
+        "status": grant.status,
+        "amount_granted": text(grant.amount_granted),
         "reporting_deadline": text(grant.reporting_deadline),
     }
 

@@ -12,6 +12,7 @@ person-level data, so, like the pages, nothing is audited. An item route
 looks the row up before the body is parsed, so another tenant's id answers
 404 exactly like a missing one, never 422.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -72,28 +73,41 @@ def _refuse(field: str) -> None:
 
 def _activity_out(activity: Activity, volunteer_counts: dict[int, int]) -> dict[str, Any]:
     return {
-        "id": activity.id, "kind": activity.kind, "title": activity.title, "day": activity.day, "place": activity.place,
-        "families": activity.families, "children": activity.children, "funding": activity.funding, "grant_id": activity.grant_id,
-        "cost": activity.cost, "notes": activity.notes, "volunteer_count": volunteer_counts.get(activity.id, 0),
+        "id": activity.id,
+        "kind": activity.kind,
+        "title": activity.title,
+        "day": activity.day,
+        "place": activity.place,
+        "families": activity.families,
+        "children": activity.children,
+        "funding": activity.funding,
+        "grant_id": activity.grant_id,
+        "cost": activity.cost,
+        "notes": activity.notes,
+        "volunteer_count": volunteer_counts.get(activity.id, 0),
     }
 
 
 def _volunteer_counts(activity_ids: list[int]) -> dict[int, int]:
     if not activity_ids:
         return {}
-    return dict(db.session.execute(
-        select(ActivityVolunteer.activity_id, func.count(ActivityVolunteer.id))
-        .where(ActivityVolunteer.activity_id.in_(activity_ids)).group_by(ActivityVolunteer.activity_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(ActivityVolunteer.activity_id, func.count(ActivityVolunteer.id))
+            .where(ActivityVolunteer.activity_id.in_(activity_ids))
+            .group_by(ActivityVolunteer.activity_id)
+        ).all()
+    )
 
 
 def _checked_activity(data: dict[str, Any]) -> dict[str, Any]:
     """The body with its references checked, as the page's form is (422 naming the field)."""
     if data["funding"] != "grant":
         data["grant_id"] = None
-    elif db.session.scalar(
-        select(GrantApplication.id).where(GrantApplication.id == data["grant_id"], GrantApplication.status == "granted")
-    ) is None:
+    elif (
+        db.session.scalar(select(GrantApplication.id).where(GrantApplication.id == data["grant_id"], GrantApplication.status == "granted"))
+        is None
+    ):
         _refuse("grant_id")
     wanted = set(data["volunteer_ids"])
     if wanted and set(db.session.scalars(select(Volunteer.id).where(Volunteer.id.in_(wanted), of_running_organisation()))) != wanted:
@@ -139,8 +153,13 @@ def get_activity(activity_id: int):
 
 def _grant_out(grant: GrantApplication, today: date) -> dict[str, Any]:
     return {
-        "id": grant.id, "funder": grant.funder, "purpose": grant.purpose, "amount_applied": grant.amount_applied,
-        "applied_on": grant.applied_on, "status": grant.status, "amount_granted": grant.amount_granted,
+        "id": grant.id,
+        "funder": grant.funder,
+        "purpose": grant.purpose,
+        "amount_applied": grant.amount_applied,
+        "applied_on": grant.applied_on,
+        "status": grant.status,
+        "amount_granted": grant.amount_granted,
         "reporting_deadline": grant.reporting_deadline,
         "deadline_status": pages.deadline_status(grant.reporting_deadline, grant.status, today),
     }

@@ -5,6 +5,7 @@ Amounts are DKK and may be typed the Danish way ("1.234,50") or plainly
 database: the views pass their options to ``form_fields`` and check that the
 chosen ids are the tenant's own.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -64,7 +65,8 @@ def _count(label: Any) -> fields.Integer:
 
 class ActivitySchema(Schema):
     kind = fields.String(
-        required=True, validate=validate.OneOf(ACTIVITY_KINDS),
+        required=True,
+        validate=validate.OneOf(ACTIVITY_KINDS),
         metadata={"label": N_("Kind of activity"), "choice_labels": KIND_LABELS},
     )
     title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"label": N_("Title")})
@@ -73,21 +75,29 @@ class ActivitySchema(Schema):
     families = _count(N_("Number of families"))
     children = _count(N_("Number of children"))
     funding = fields.String(
-        required=True, validate=validate.OneOf(FUNDING_SOURCES),
+        required=True,
+        validate=validate.OneOf(FUNDING_SOURCES),
         metadata={"label": N_("Funded by"), "choice_labels": FUNDING_LABELS},
     )
     # Options (granted grants) come from the database: form_fields(..., choices={"grant": ...}).
     grant_id = fields.Integer(
-        allow_none=True, load_default=None, data_key="grant",
+        allow_none=True,
+        load_default=None,
+        data_key="grant",
         metadata={"label": N_("Grant"), "hint": N_("Required when the activity is funded by a grant")},
     )
     cost = Amount(load_default=Decimal("0.00"), metadata={"label": N_("Cost (DKK)")})
     # Options (the tenant's volunteers) come from the database; shown as checkboxes.
     volunteer_ids = fields.List(
-        fields.Integer(), load_default=list, data_key="volunteers", metadata={"label": N_("Volunteers involved")},
+        fields.Integer(),
+        load_default=list,
+        data_key="volunteers",
+        metadata={"label": N_("Volunteers involved")},
     )
     notes = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=5000),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=5000),
         metadata={"label": N_("Notes"), "widget": "textarea", "hint": N_("No names or other details of the families")},
     )
 
@@ -103,11 +113,13 @@ class GrantSchema(Schema):
     amount_applied = Amount(required=True, metadata={"label": N_("Amount applied for (DKK)")})
     applied_on = fields.Date(allow_none=True, load_default=None, metadata={"label": N_("Applied on")})
     status = fields.String(
-        required=True, validate=validate.OneOf(GRANT_STATUSES),
+        required=True,
+        validate=validate.OneOf(GRANT_STATUSES),
         metadata={"label": N_("Status"), "choice_labels": GRANT_STATUS_LABELS},
     )
     amount_granted = Amount(
-        allow_none=True, load_default=None,
+        allow_none=True,
+        load_default=None,
         metadata={"label": N_("Amount granted (DKK)"), "hint": N_("Required when the grant is granted")},
     )
     reporting_deadline = fields.Date(allow_none=True, load_default=None, metadata={"label": N_("Reporting deadline")})
@@ -134,12 +146,17 @@ class ActivityApiSchema(ActivitySchema):
 
     id = fields.Integer(dump_only=True)
     grant_id = _reference(
-        N_("Grant"), "A granted grant of the tenant's: required when funded by a grant, ignored otherwise.",
-        allow_none=True, load_default=None,
+        N_("Grant"),
+        "A granted grant of the tenant's: required when funded by a grant, ignored otherwise.",
+        allow_none=True,
+        load_default=None,
     )
     cost = Amount(load_default=Decimal("0.00"), as_string=True, metadata={"label": N_("Cost (DKK)")})
     volunteer_ids = fields.List(
-        _reference(N_("Volunteer")), load_default=list, load_only=True, validate=validate.Length(max=1000),
+        _reference(N_("Volunteer")),
+        load_default=list,
+        load_only=True,
+        validate=validate.Length(max=1000),
         metadata={"label": N_("Volunteers involved"), "description": "Ids of the running organisation's volunteers."},
     )
     volunteer_count = fields.Integer(dump_only=True, metadata={"description": "How many volunteers were involved."})
@@ -155,6 +172,8 @@ class GrantApiSchema(GrantSchema):
     amount_applied = Amount(required=True, as_string=True, metadata={"label": N_("Amount applied for (DKK)")})
     amount_granted = Amount(allow_none=True, load_default=None, as_string=True, metadata={"label": N_("Amount granted (DKK)")})
     deadline_status = fields.String(
-        dump_only=True, allow_none=True, validate=validate.OneOf(DEADLINE_STATUSES),
+        dump_only=True,
+        allow_none=True,
+        validate=validate.OneOf(DEADLINE_STATUSES),
         metadata={"description": "overdue, due_soon (within 30 days) or null, as flagged on the grants page."},
     )

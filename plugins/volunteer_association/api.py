@@ -1,4 +1,5 @@
 """JSON API: shifts, sign-up and takings. Under /<tenant>/api/v1/volunteer_association/."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -21,7 +22,14 @@ AUTHORIZATION = {
 
 
 def _out(shift: Shift, counts: dict[int, int]) -> dict:
-    return {"id": shift.id, "day": shift.day, "starts": shift.starts, "ends": shift.ends, "needed": shift.needed, "signed_up": counts.get(shift.id, 0)}
+    return {
+        "id": shift.id,
+        "day": shift.day,
+        "starts": shift.starts,
+        "ends": shift.ends,
+        "needed": shift.needed,
+        "signed_up": counts.get(shift.id, 0),
+    }
 
 
 @blp.route("/shifts")

@@ -6,6 +6,7 @@ not invoiced (the shop's surplus pays for the activities, and allocating it
 is not an invoice). The rule exists so an agreement can name it explicitly;
 it yields no lines for any period.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -10,6 +10,7 @@ the job does not run, its reminders are skipped; the grants page and the
 dashboard widget show every soon and overdue deadline regardless).
 A grant reported on or rejected owes no report and is never reminded.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

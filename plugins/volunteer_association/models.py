@@ -3,6 +3,7 @@
 The shop's surplus pays for the association's activities for families. Tables
 prefixed ``volunteer_association_``; volunteers come from core's registry.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -46,7 +47,9 @@ class Shift(TenantScoped, db.Model):
     ends: Mapped[time] = mapped_column(Time)
     needed: Mapped[int] = mapped_column(Integer, default=2)
 
-    signups: Mapped[list[ShiftSignup]] = tenant_one_to_many("Shift", "ShiftSignup", "shift_id", back_populates="shift", order_by="ShiftSignup.id")
+    signups: Mapped[list[ShiftSignup]] = tenant_one_to_many(
+        "Shift", "ShiftSignup", "shift_id", back_populates="shift", order_by="ShiftSignup.id"
+    )
 
 
 class ShiftSignup(TenantScoped, db.Model):

@@ -4,6 +4,7 @@ The association's volunteers are those of the organisations party to the
 agreement covering the programme here; another organisation's volunteers in
 the same tenant (say, of the mother groups) are not offered, nor accepted.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -20,6 +20,7 @@ caller enters it) and returns counts and sums per tenant id only.
 ``annual_figures`` gives open counselling's annual report the families and
 children in the year's activities.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -160,9 +161,7 @@ def _shift_hours(starts, ends) -> Decimal:
 
 def _hours_sums(group, year: int) -> tuple[dict, dict, dict]:
     """({k: shifts}, {k: sign-ups}, {k: hours}) for the year."""
-    shifts = dict(
-        db.session.execute(select(group, func.count(Shift.id)).where(_in_year(Shift.day, year)).group_by(group)).all()
-    )
+    shifts = dict(db.session.execute(select(group, func.count(Shift.id)).where(_in_year(Shift.day, year)).group_by(group)).all())
     signups = dict(
         db.session.execute(
             select(group, func.count(ShiftSignup.id))
@@ -176,7 +175,9 @@ def _hours_sums(group, year: int) -> tuple[dict, dict, dict]:
     # sign-ups without recorded hours: a handful of rows per month, not one per sign-up.
     worked = db.session.execute(
         select(
-            group, Shift.starts, Shift.ends,
+            group,
+            Shift.starts,
+            Shift.ends,
             func.coalesce(func.sum(ShiftSignup.hours_worked), 0),
             func.coalesce(func.sum(case((ShiftSignup.hours_worked.is_(None), 1), else_=0)), 0),
         )
@@ -218,9 +219,9 @@ def _volunteer_hours_national(params: dict[str, Any]) -> ReportResult:
 
 
 def _activity_totals(year: int | None):
-    return select(func.count(Activity.id), func.coalesce(func.sum(Activity.families), 0), func.coalesce(func.sum(Activity.children), 0)).where(
-        _in_year(Activity.day, year)
-    )
+    return select(
+        func.count(Activity.id), func.coalesce(func.sum(Activity.families), 0), func.coalesce(func.sum(Activity.children), 0)
+    ).where(_in_year(Activity.day, year))
 
 
 def _activities_report(params: dict[str, Any]) -> ReportResult:
@@ -244,8 +245,10 @@ def _activities_national(params: dict[str, Any]) -> ReportResult:
     tenants = _enabled_tenants()
     per_tenant = (
         select(
-            Activity.tenant_id.label("k"), func.count(Activity.id).label("n"),
-            func.sum(Activity.families).label("families"), func.sum(Activity.children).label("children"),
+            Activity.tenant_id.label("k"),
+            func.count(Activity.id).label("n"),
+            func.sum(Activity.families).label("families"),
+            func.sum(Activity.children).label("children"),
         )
         .where(_in_year(Activity.day, year))
         .group_by(Activity.tenant_id)
@@ -253,8 +256,10 @@ def _activities_national(params: dict[str, Any]) -> ReportResult:
     )
     rows = db.session.execute(
         select(
-            tenants.c.id, func.coalesce(per_tenant.c.n, 0),
-            func.coalesce(per_tenant.c.families, 0), func.coalesce(per_tenant.c.children, 0),
+            tenants.c.id,
+            func.coalesce(per_tenant.c.n, 0),
+            func.coalesce(per_tenant.c.families, 0),
+            func.coalesce(per_tenant.c.children, 0),
         )
         .outerjoin(per_tenant, per_tenant.c.k == tenants.c.id)
         .order_by(tenants.c.id)
@@ -266,28 +271,49 @@ def _activities_national(params: dict[str, Any]) -> ReportResult:
 
 
 COLUMN_LABELS_DA = {
-    "month": "Måned", "tenant_id": "Kommune",
-    "takings": "Omsætning (kr.)", "expenses": "Udgifter (kr.)", "result": "Resultat (kr.)",
-    "activity_costs_shop_surplus": "Aktiviteter betalt af overskuddet (kr.)", "surplus": "Overskud (kr.)",
+    "month": "Måned",
+    "tenant_id": "Kommune",
+    "takings": "Omsætning (kr.)",
+    "expenses": "Udgifter (kr.)",
+    "result": "Resultat (kr.)",
+    "activity_costs_shop_surplus": "Aktiviteter betalt af overskuddet (kr.)",
+    "surplus": "Overskud (kr.)",
     "donations_received": "Modtagne donationer (stk.)",
-    "shifts": "Vagter", "volunteer_signups": "Frivillige tilmeldinger", "hours_worked": "Arbejdstimer",
-    "kind": "Aktivitetstype", "activities": "Aktiviteter", "families": "Familier", "children": "Børn",
+    "shifts": "Vagter",
+    "volunteer_signups": "Frivillige tilmeldinger",
+    "hours_worked": "Arbejdstimer",
+    "kind": "Aktivitetstype",
+    "activities": "Aktiviteter",
+    "families": "Familier",
+    "children": "Børn",
 }
 
 
 def report_definitions() -> list[ReportDefinition]:
     return [
         ReportDefinition(
-            key="volunteer_association.shop_month", title_da="Butikkens månedsresultat", title_en="The shop's monthly result",
-            build=_shop_month_report, build_national=_shop_month_national, column_labels_da=COLUMN_LABELS_DA,
+            key="volunteer_association.shop_month",
+            title_da="Butikkens månedsresultat",
+            title_en="The shop's monthly result",
+            build=_shop_month_report,
+            build_national=_shop_month_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
-            key="volunteer_association.volunteer_hours", title_da="Frivillige timer", title_en="Volunteer hours",
-            build=_volunteer_hours_report, build_national=_volunteer_hours_national, column_labels_da=COLUMN_LABELS_DA,
+            key="volunteer_association.volunteer_hours",
+            title_da="Frivillige timer",
+            title_en="Volunteer hours",
+            build=_volunteer_hours_report,
+            build_national=_volunteer_hours_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
         ReportDefinition(
-            key="volunteer_association.activities", title_da="Aktiviteter", title_en="Activities",
-            build=_activities_report, build_national=_activities_national, column_labels_da=COLUMN_LABELS_DA,
+            key="volunteer_association.activities",
+            title_da="Aktiviteter",
+            title_en="Activities",
+            build=_activities_report,
+            build_national=_activities_national,
+            column_labels_da=COLUMN_LABELS_DA,
         ),
     ]
 
@@ -297,11 +323,15 @@ def annual_figures(tenant: Tenant, year: int) -> list[AnnualFigure]:
     _, families, children = db.session.execute(_activity_totals(year)).one()
     return [
         AnnualFigure(
-            key="volunteer_association.families_in_activities", label_da="Familier i foreningens aktiviteter",
-            label_en="Families in the association's activities", value=int(families),
+            key="volunteer_association.families_in_activities",
+            label_da="Familier i foreningens aktiviteter",
+            label_en="Families in the association's activities",
+            value=int(families),
         ),
         AnnualFigure(
-            key="volunteer_association.children_in_activities", label_da="Børn i foreningens aktiviteter",
-            label_en="Children in the association's activities", value=int(children),
+            key="volunteer_association.children_in_activities",
+            label_da="Børn i foreningens aktiviteter",
+            label_en="Children in the association's activities",
+            value=int(children),
         ),
     ]

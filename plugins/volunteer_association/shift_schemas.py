@@ -1,4 +1,5 @@
 """Schemas for shifts, sign-ups and the day's takings."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,7 +39,10 @@ class TakingsSchema(Schema):
     mobilepay = fields.Decimal(required=True, **MONEY, metadata={"label": N_("MobilePay (DKK)")})
     cash_counted = fields.Decimal(required=True, **MONEY, metadata={"label": N_("Cash counted in the till (DKK)")})
     hours_worked = fields.Decimal(
-        allow_none=True, places=2, as_string=True, validate=validate.Range(min=0, max=14),
+        allow_none=True,
+        places=2,
+        as_string=True,
+        validate=validate.Range(min=0, max=14),
         metadata={"label": N_("Your hours on this shift"), "hint": N_("Leave empty for the whole shift.")},
     )
     difference = fields.Decimal(dump_only=True, places=2, as_string=True)

@@ -10,6 +10,7 @@ a look-up first: one shift per day and start time (the other submission gets a
 field error), one sign-up per volunteer and shift (signing up twice is the same
 as once), and an offered slot goes to one taker.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -22,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
 from core.db import db
-from core.tenancy.web import get_or_404
 from core.identity import roles as R
 from core.identity.sessions import current_principal
+from core.tenancy.web import get_or_404
 from core.volunteers import current_volunteer
 from core.volunteers.models import Volunteer
 from core.web.forms import form_errors, form_fields, load_form, parse_id
@@ -51,8 +52,6 @@ def manages() -> bool:
     return bool(principal and set(MANAGERS).intersection(principal.roles))
 
 
-
-
 def staffing(shift_ids: list[int]) -> dict[int, int]:
     """Signed-up volunteers per shift (offered slots still count until taken)."""
     if not shift_ids:
@@ -65,7 +64,9 @@ def staffing(shift_ids: list[int]) -> dict[int, int]:
 
 
 def short_handed(today: date, days: int = FLAG_DAYS) -> list[tuple[Shift, int]]:
-    shifts = db.session.scalars(select(Shift).where(Shift.day >= today, Shift.day <= today + timedelta(days=days)).order_by(Shift.day, Shift.starts)).all()
+    shifts = db.session.scalars(
+        select(Shift).where(Shift.day >= today, Shift.day <= today + timedelta(days=days)).order_by(Shift.day, Shift.starts)
+    ).all()
     counts = staffing([s.id for s in shifts])
     return [(s, counts.get(s.id, 0)) for s in shifts if counts.get(s.id, 0) < s.needed]
 
@@ -121,8 +122,16 @@ def index(values=None, errors=None, status=200):
                 offered.setdefault(signup.shift_id, []).append(signup)
     flagged = {s.id for s, _ in short_handed(today)}
     return render_template(
-        "volunteer_association/index.html", shifts=shifts, counts=counts, mine=mine, offered=offered, flagged=flagged, me=me,
-        manager=manages(), fields=form_fields(ShiftSchema(), values, errors), general_errors=form_errors(errors or {}),
+        "volunteer_association/index.html",
+        shifts=shifts,
+        counts=counts,
+        mine=mine,
+        offered=offered,
+        flagged=flagged,
+        me=me,
+        manager=manages(),
+        fields=form_fields(ShiftSchema(), values, errors),
+        general_errors=form_errors(errors or {}),
     ), status
 
 
@@ -144,9 +153,9 @@ def _volunteer_for_action() -> Volunteer:
     if manages() and request.form.get("volunteer_id"):
         # Staff choose among the running organisation's volunteers only (the covering agreement's parties).
         chosen = parse_id(request.form["volunteer_id"])
-        volunteer = db.session.scalar(
-            select(Volunteer).where(Volunteer.id == chosen, of_running_organisation())
-        ) if chosen is not None else None
+        volunteer = (
+            db.session.scalar(select(Volunteer).where(Volunteer.id == chosen, of_running_organisation())) if chosen is not None else None
+        )
     else:
         volunteer = _me()
     if volunteer is None:
@@ -192,8 +201,10 @@ def take(shift_id: int):
         return redirect(url_for("volunteer_association.index"))
     # Only while it is still offered: of two takers at once, one gets it.
     taken = db.session.execute(
-        update(ShiftSignup).where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
-        .values(volunteer_id=volunteer.id, status="signed_up").execution_options(synchronize_session=False)
+        update(ShiftSignup)
+        .where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
+        .values(volunteer_id=volunteer.id, status="signed_up")
+        .execution_options(synchronize_session=False)
     ).rowcount
     try:
         db.session.commit()
@@ -212,7 +223,9 @@ def _may_record(shift: Shift) -> Volunteer | None:
     me = _me()
     if manages():
         return me
-    if me is not None and db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id)):
+    if me is not None and db.session.scalar(
+        select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id)
+    ):
         return me
     abort(404)
 
@@ -239,8 +252,12 @@ def takings(shift_id: int):
         values = {k: getattr(existing, k) for k in ("cash", "card", "mobilepay", "cash_counted")}
     difference = (existing.cash_counted - existing.cash) if existing else None
     return render_template(
-        "volunteer_association/takings.html", shift=shift, existing=existing, difference=difference,
-        fields=form_fields(TakingsSchema(), values, errors), general_errors=form_errors(errors),
+        "volunteer_association/takings.html",
+        shift=shift,
+        existing=existing,
+        difference=difference,
+        fields=form_fields(TakingsSchema(), values, errors),
+        general_errors=form_errors(errors),
     ), (422 if errors else 200)
 
 

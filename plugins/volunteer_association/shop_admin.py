@@ -7,6 +7,7 @@ category, never by donor), so nothing here is recorded in the audit trail.
 ``monthly_expenses`` and ``donations_by_category`` are SQL aggregates of the
 tenant in context, for reuse by reports.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,9 +20,9 @@ from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
 from core.db import db
-from core.tenancy.web import get_or_404 as _get_or_404
 from core.identity import roles as R
 from core.schemas import N_
+from core.tenancy.web import get_or_404 as _get_or_404
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.volunteer_association import shop_admin_schemas as schemas
 from plugins.volunteer_association.models import (
@@ -65,9 +66,7 @@ def _month(year: int, month: int) -> tuple[date, date]:
 def monthly_expenses(year: int, month: int) -> Decimal:
     """The tenant's expenses in the month, in kroner (0.00 when none)."""
     first, after = _month(year, month)
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Expense.amount), 0)).where(Expense.day >= first, Expense.day < after)
-    )
+    total = db.session.scalar(select(func.coalesce(func.sum(Expense.amount), 0)).where(Expense.day >= first, Expense.day < after))
     return Decimal(str(total or 0)).quantize(Decimal("0.01"))
 
 
@@ -75,9 +74,7 @@ def donations_by_category(year: int, month: int) -> dict[str, int]:
     """Items of donated goods received in the month per category: every category, 0 when none."""
     first, after = _month(year, month)
     rows = db.session.execute(
-        select(Donation.category, func.sum(Donation.count))
-        .where(Donation.day >= first, Donation.day < after)
-        .group_by(Donation.category)
+        select(Donation.category, func.sum(Donation.count)).where(Donation.day >= first, Donation.day < after).group_by(Donation.category)
     )
     counts = dict.fromkeys(DONATION_CATEGORIES, 0)
     for category, total in rows:
@@ -114,8 +111,6 @@ def _format_kroner(amount: Decimal) -> str:
 # --- the page ----------------------------------------------------------------------------
 
 
-
-
 @bp.get("/shop/")
 def shop(errors: dict | None = None, failing: str | None = None, status: int = 200):
     """Weekly hours, this month's expenses and donations; ``failing`` names the form shown again with ``errors``."""
@@ -128,9 +123,7 @@ def shop(errors: dict | None = None, failing: str | None = None, status: int = 2
         return form_fields(schema, request.form if mine else None, errors if mine else None)
 
     hours = list(db.session.scalars(select(ShopHours).order_by(ShopHours.weekday, ShopHours.opens, ShopHours.id)))
-    expenses = list(db.session.scalars(
-        select(Expense).where(Expense.day >= first, Expense.day < after).order_by(Expense.day, Expense.id)
-    ))
+    expenses = list(db.session.scalars(select(Expense).where(Expense.day >= first, Expense.day < after).order_by(Expense.day, Expense.id)))
     donations = donations_by_category(today.year, today.month)
     return render_template(
         "volunteer_association/shop.html",
@@ -153,11 +146,18 @@ def shop(errors: dict | None = None, failing: str | None = None, status: int = 2
 
 
 def _overlaps(weekday: int, opens, closes) -> bool:
-    return db.session.scalar(
-        select(ShopHours.id).where(
-            ShopHours.weekday == weekday, ShopHours.opens < closes, ShopHours.closes > opens,
-        ).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(ShopHours.id)
+            .where(
+                ShopHours.weekday == weekday,
+                ShopHours.opens < closes,
+                ShopHours.closes > opens,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @bp.post("/shop/hours")

@@ -5,6 +5,7 @@ own names (``expense_day``, ``donation_day``, ``expense_category``,
 ``donation_category``): every input id on the page is unique and each label
 points at its own field.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -81,7 +82,9 @@ class Amount(fields.Decimal):
 
 class ShopHoursSchema(Schema):
     weekday = fields.Integer(
-        required=True, validate=validate.OneOf(range(7)), metadata={"label": N_("Weekday"), "choice_labels": WEEKDAY_LABELS},
+        required=True,
+        validate=validate.OneOf(range(7)),
+        metadata={"label": N_("Weekday"), "choice_labels": WEEKDAY_LABELS},
     )
     opens = fields.Time(required=True, error_messages=TIME_MESSAGES, metadata={"label": N_("Opens"), "widget": "time"})
     closes = fields.Time(required=True, error_messages=TIME_MESSAGES, metadata={"label": N_("Closes"), "widget": "time"})
@@ -95,7 +98,9 @@ class ShopHoursSchema(Schema):
 class ExpenseSchema(Schema):
     day = fields.Date(required=True, data_key="expense_day", validate=_not_in_future, metadata={"label": N_("Date")})
     category = fields.String(
-        required=True, data_key="expense_category", validate=validate.OneOf(EXPENSE_CATEGORIES),
+        required=True,
+        data_key="expense_category",
+        validate=validate.OneOf(EXPENSE_CATEGORIES),
         metadata={"label": N_("Category"), "choice_labels": EXPENSE_LABELS},
     )
     amount = Amount(
@@ -107,16 +112,23 @@ class ExpenseSchema(Schema):
         metadata={"label": N_("Amount (kr.)"), "hint": N_("For example 1250,00")},
     )
     description = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=200), metadata={"label": N_("Description")},
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"label": N_("Description")},
     )
 
 
 class DonationSchema(Schema):
     day = fields.Date(required=True, data_key="donation_day", validate=_not_in_future, metadata={"label": N_("Received on")})
     category = fields.String(
-        required=True, data_key="donation_category", validate=validate.OneOf(DONATION_CATEGORIES),
+        required=True,
+        data_key="donation_category",
+        validate=validate.OneOf(DONATION_CATEGORIES),
         metadata={"label": N_("Category"), "choice_labels": DONATION_LABELS},
     )
     count = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=100000), metadata={"label": N_("Number of items")},
+        required=True,
+        validate=validate.Range(min=1, max=100000),
+        metadata={"label": N_("Number of items")},
     )

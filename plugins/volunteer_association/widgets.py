@@ -2,6 +2,7 @@
 
 Funders and dates only (no personal data), for the tenant in context.
 """
+
 from __future__ import annotations
 
 from datetime import date

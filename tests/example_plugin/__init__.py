@@ -4,6 +4,7 @@ It is what the test-suite exercises the plugin host, isolation and
 migrations with, and a template for plugin authors: thin hook
 implementations here, the work in ``models``, ``schemas``, ``views``, ``api``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -110,8 +111,11 @@ def _households_report(params: dict[str, Any]) -> ReportResult:
 def samvirke_reports():
     return [
         ReportDefinition(
-            key="example.households", title_da="Husstande", title_en="Households",
-            build=_households_report, build_national=_national_counts,
+            key="example.households",
+            title_da="Husstande",
+            title_en="Households",
+            build=_households_report,
+            build_national=_national_counts,
         )
     ]
 
@@ -141,8 +145,13 @@ def samvirke_permissions():
 def samvirke_personal_data():
     return [
         PersonalDataField(
-            model="Member", field="name", description="The member's name", sensitivity="confidential",
-            legal_basis="GDPR art. 6(1)(a) consent", retention="1 year after the last contact", erasure="deleted with the member",
+            model="Member",
+            field="name",
+            description="The member's name",
+            sensitivity="confidential",
+            legal_basis="GDPR art. 6(1)(a) consent",
+            retention="1 year after the last contact",
+            erasure="deleted with the member",
         )
     ]
 

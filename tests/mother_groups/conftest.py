@@ -1,4 +1,5 @@
 """The mother-group tests run with Ishøj's targets in the test tenants' agreements."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,8 +11,13 @@ from tests.conftest import agreement_says
 # What Ishøj's agreement (seeds/000) sets: 3 overlapping courses of 6-8 mothers, up to 24 mothers,
 # 2-3 volunteers a course, at least one visit by the health visitor per course.
 ISHOJ_TARGETS = {
-    "courses": 3, "mothers_per_course_min": 6, "mothers_per_course_max": 8, "mothers": 24,
-    "volunteers_per_course_min": 2, "volunteers_per_course_max": 3, "health_visitor_visits_per_course": 1,
+    "courses": 3,
+    "mothers_per_course_min": 6,
+    "mothers_per_course_max": 8,
+    "mothers": 24,
+    "volunteers_per_course_min": 2,
+    "volunteers_per_course_max": 3,
+    "health_visitor_visits_per_course": 1,
 }
 
 
@@ -25,6 +31,8 @@ def _ishoj_targets(request) -> Iterator[None]:
     from tests.conftest import tenant_id
 
     app = request.getfixturevalue("app")
-    with agreement_says(app, tenant_id(app, "alpha"), "mother_groups", targets=ISHOJ_TARGETS), \
-            agreement_says(app, tenant_id(app, "beta"), "mother_groups", targets=ISHOJ_TARGETS):
+    with (
+        agreement_says(app, tenant_id(app, "alpha"), "mother_groups", targets=ISHOJ_TARGETS),
+        agreement_says(app, tenant_id(app, "beta"), "mother_groups", targets=ISHOJ_TARGETS),
+    ):
         yield

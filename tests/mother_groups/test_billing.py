@@ -1,4 +1,5 @@
 """The staircase co-financing rule: the agreement's figures, pro-rating by whole months, edges."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,9 @@ from plugins.mother_groups.billing import StaircaseRule, billing_rules
 
 # The Ishøj agreement (seeds/000): 14,000 + 28,000 + 42,000 = 84,000 DKK.
 ISHOJ = {
-    "rule": "mother_groups.staircase", "start": "2023-01-01", "end": "2025-12-31",
+    "rule": "mother_groups.staircase",
+    "start": "2023-01-01",
+    "end": "2025-12-31",
     "amounts": {"2023": 14000, "2024": 28000, "2025": 42000},
 }
 RULE = StaircaseRule()
@@ -29,9 +32,7 @@ def test_the_whole_agreement_is_84000_in_three_yearly_steps():
     lines = RULE.lines(ISHOJ, date(2023, 1, 1), date(2025, 12, 31))
     assert amounts(lines) == [(2023, Decimal("14000.00")), (2024, Decimal("28000.00")), (2025, Decimal("42000.00"))]
     assert sum(line.amount for line in lines) == Decimal("84000.00")
-    assert [(line.period_start, line.period_end) for line in lines] == [
-        (date(y, 1, 1), date(y, 12, 31)) for y in (2023, 2024, 2025)
-    ]
+    assert [(line.period_start, line.period_end) for line in lines] == [(date(y, 1, 1), date(y, 12, 31)) for y in (2023, 2024, 2025)]
     assert all(isinstance(line.amount, Decimal) and line.amount.as_tuple().exponent == -2 for line in lines)
 
 
@@ -118,14 +119,17 @@ def test_ishoj_tenant_file_agreement_bills_the_seed_figures():
     assert (agreement["start"], agreement["end"]) == (date(2023, 1, 1), date(2025, 12, 31))
 
 
-@pytest.mark.parametrize(("parameters", "field", "message"), [
-    ({"amounts": {"2024": -14000}}, "amounts", "an amount cannot be negative"),
-    ({"amounts": {"20x4": 14000}}, "amounts", 'a year must be four digits, e.g. "2024"'),
-    ({"amounts": {}}, "amounts", "name the amount of at least one year"),
-    ({"amounts": {"2024": "fjorten tusind"}}, "amounts", "Not a valid number."),
-    ({}, "amounts", "Missing data for required field."),
-    ({"amounts": {"2024": 14000}, "amount_per_year": 14000}, "amount_per_year", "Unknown field."),
-])
+@pytest.mark.parametrize(
+    ("parameters", "field", "message"),
+    [
+        ({"amounts": {"2024": -14000}}, "amounts", "an amount cannot be negative"),
+        ({"amounts": {"20x4": 14000}}, "amounts", 'a year must be four digits, e.g. "2024"'),
+        ({"amounts": {}}, "amounts", "name the amount of at least one year"),
+        ({"amounts": {"2024": "fjorten tusind"}}, "amounts", "Not a valid number."),
+        ({}, "amounts", "Missing data for required field."),
+        ({"amounts": {"2024": 14000}, "amount_per_year": 14000}, "amount_per_year", "Unknown field."),
+    ],
+)
 def test_the_parameters_schema_refuses_bad_input_with_a_clear_message(parameters, field, message):
     from marshmallow import ValidationError
 

@@ -5,6 +5,7 @@ is refused with a field error, so "generate sessions" makes at most about 105
 weekly sessions. A course stored before that check is refused by "generate
 sessions" itself before any date is computed, and nothing is written.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,9 +32,15 @@ def test_a_course_of_a_thousand_years_is_refused_naming_the_end_date(app, client
     refused = client.post(f"{API}/courses", json={"name": "Forløb Evig", "start_date": "2026-01-05", "end_date": "3026-01-05"})
     assert refused.status_code == 422 and refused.get_json()["errors"]["json"]["end_date"] == [TOO_LONG]
     page = client.get("/alpha/mother_groups/")
-    form = client.post("/alpha/mother_groups/courses", data={
-        "csrf_token": csrf_from(page.get_data(as_text=True)), "name": "Forløb Evig", "start_date": "2026-01-05", "end_date": "9999-12-31",
-    })
+    form = client.post(
+        "/alpha/mother_groups/courses",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "name": "Forløb Evig",
+            "start_date": "2026-01-05",
+            "end_date": "9999-12-31",
+        },
+    )
     assert form.status_code == 422 and TOO_LONG in form.get_data(as_text=True)
     assert _count(app, tenant_a, Course) == 0
 
@@ -48,8 +55,15 @@ def test_the_maximum_is_24_months_to_the_day(client_for):
 
 def test_generate_sessions_refuses_a_course_stored_before_the_bound(app, client_for, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
-        course = Course(name="Forløb Gammelt", start_date=date(2026, 1, 6), end_date=date(3026, 1, 6), weekday=1,
-                        capacity_min=2, capacity_max=8, status="planned")
+        course = Course(
+            name="Forløb Gammelt",
+            start_date=date(2026, 1, 6),
+            end_date=date(3026, 1, 6),
+            weekday=1,
+            capacity_min=2,
+            capacity_max=8,
+            status="planned",
+        )
         db.session.add(course)
         db.session.commit()
         course_id = course.id

@@ -1,4 +1,5 @@
 """Courses, enrolment and wait-list, sessions, attendance, referral: through the pages and the API."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,8 +11,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer
 from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
-from tests.conftest import csrf_from, organisation_id
-from tests.conftest import agreement_says
+from tests.conftest import agreement_says, csrf_from, organisation_id
 
 API = "/alpha/api/v1/mother_groups"
 
@@ -19,7 +19,15 @@ API = "/alpha/api/v1/mother_groups"
 @pytest.fixture
 def course_id(app, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
-        course = Course(name="Forløb A", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), weekday=1, capacity_min=2, capacity_max=2, status="running")
+        course = Course(
+            name="Forløb A",
+            start_date=date(2026, 1, 6),
+            end_date=date(2026, 10, 20),
+            weekday=1,
+            capacity_min=2,
+            capacity_max=2,
+            status="running",
+        )
         db.session.add(course)
         db.session.commit()
         return course.id
@@ -39,10 +47,15 @@ def test_course_created_through_the_form_with_danish_errors(app, client_for):
     page = client.get("/alpha/mother_groups/")
     assert page.status_code == 200
     token = csrf_from(page.get_data(as_text=True))
-    bad = client.post("/alpha/mother_groups/courses", data={"csrf_token": token, "name": "X", "start_date": "2026-05-01", "end_date": "2026-04-01"})
+    bad = client.post(
+        "/alpha/mother_groups/courses", data={"csrf_token": token, "name": "X", "start_date": "2026-05-01", "end_date": "2026-04-01"}
+    )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and 'aria-invalid="true"' in html
-    good = client.post("/alpha/mother_groups/courses", data={"csrf_token": token, "name": "Forløb Nord", "start_date": "2026-01-05", "end_date": "2026-10-15", "weekday": "2"})
+    good = client.post(
+        "/alpha/mother_groups/courses",
+        data={"csrf_token": token, "name": "Forløb Nord", "start_date": "2026-01-05", "end_date": "2026-10-15", "weekday": "2"},
+    )
     assert good.status_code == 302
     with app.app_context(), cross_tenant("test"):
         assert db.session.scalars(select(Course.name)).all() == ["Forløb Nord"]
@@ -71,7 +84,9 @@ def test_a_single_session_can_be_moved_or_cancelled(app, client_for, course_id):
     client = client_for("alpha")
     sessions = client.post(f"{API}/courses/{course_id}/sessions").get_json()
     first = sessions[0]
-    moved = client.put(f"{API}/sessions/{first['id']}", json={"date": "2026-01-08", "status": "planned", "activities": ["health_visitor_visit"]})
+    moved = client.put(
+        f"{API}/sessions/{first['id']}", json={"date": "2026-01-08", "status": "planned", "activities": ["health_visitor_visit"]}
+    )
     assert moved.status_code == 200 and moved.get_json()["moved_from"] == first["date"]
     cancelled = client.put(f"{API}/sessions/{sessions[1]['id']}", json={"date": sessions[1]["date"], "status": "cancelled"})
     assert cancelled.get_json()["status"] == "cancelled"
@@ -95,10 +110,19 @@ def test_attendance_for_the_whole_group_in_one_form(app, client_for, course_id, 
     session_id = client.post(f"{API}/courses/{course_id}/sessions").get_json()[0]["id"]
     page = client.get(f"/alpha/mother_groups/sessions/{session_id}/attendance")
     token = csrf_from(page.get_data(as_text=True))
-    incomplete = client.post(f"/alpha/mother_groups/sessions/{session_id}/attendance", data={"csrf_token": token, f"status-{enrolments[0]}": "present"})
+    incomplete = client.post(
+        f"/alpha/mother_groups/sessions/{session_id}/attendance", data={"csrf_token": token, f"status-{enrolments[0]}": "present"}
+    )
     assert incomplete.status_code == 422
-    done = client.post(f"/alpha/mother_groups/sessions/{session_id}/attendance", data={
-        "csrf_token": token, f"status-{enrolments[0]}": "present", f"baby-{enrolments[0]}": "on", f"status-{enrolments[1]}": "excused"})
+    done = client.post(
+        f"/alpha/mother_groups/sessions/{session_id}/attendance",
+        data={
+            "csrf_token": token,
+            f"status-{enrolments[0]}": "present",
+            f"baby-{enrolments[0]}": "on",
+            f"status-{enrolments[1]}": "excused",
+        },
+    )
     assert done.status_code == 302
     with app.app_context(), tenant_context(tenant_a):
         rows = {a.enrolment_id: (a.status, a.baby_present) for a in db.session.scalars(select(Attendance))}
@@ -118,7 +142,9 @@ def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, co
 
         user = db.session.get(User, user_id)
         other = Course(name="Andet forløb", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
-        volunteer = Volunteer(name="Birgitte", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}")
+        volunteer = Volunteer(
+            name="Birgitte", organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}"
+        )
         db.session.add_all([other, volunteer])
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course_id, volunteer_id=volunteer.id))
@@ -140,9 +166,13 @@ def test_referral_from_health_visitor_to_coordinator_decision(app, client_for, c
     token = csrf_from(page.get_data(as_text=True))
     no_consent = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi"})
     assert no_consent.status_code == 422
-    bad_cpr = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "311399-1234"})
+    bad_cpr = visitor.post(
+        "/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "311399-1234"}
+    )
     assert bad_cpr.status_code == 422
-    sent = visitor.post("/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "010190-1234"})
+    sent = visitor.post(
+        "/alpha/mother_groups/referrals/", data={"csrf_token": token, "name": "Hodan Abdi", "consent": "1", "cpr": "010190-1234"}
+    )
     assert sent.status_code == 302
     own = visitor.get(f"{API}/referrals").get_json()
     assert [r["status"] for r in own] == ["pending"] and "name" not in own[0]
@@ -164,15 +194,25 @@ def test_decline_needs_a_reason(client_for, course_id, app, tenant_a):
     coordinator = client_for("alpha")
     referral = coordinator.get(f"{API}/referrals").get_json()[0]
     assert coordinator.post(f"{API}/referrals/{referral['id']}", json={"decision": "decline"}).status_code == 422
-    assert coordinator.post(f"{API}/referrals/{referral['id']}", json={"decision": "decline", "decline_reason": "Bor uden for området"}).get_json()["status"] == "declined"
+    assert (
+        coordinator.post(
+            f"{API}/referrals/{referral['id']}", json={"decision": "decline", "decline_reason": "Bor uden for området"}
+        ).get_json()["status"]
+        == "declined"
+    )
 
 
 def test_course_page_warns_about_volunteers_and_flags_a_missing_visit(app, client_for, tenant_a):
     today = date.today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running")
-        expired = Volunteer(name="Karin Udløbet", organisation_id=organisation_id(app, "testforeningen"), certificate_result="approved",
-                            certificate_valid_until=today - timedelta(days=1), insured_from=today - timedelta(days=100))
+        expired = Volunteer(
+            name="Karin Udløbet",
+            organisation_id=organisation_id(app, "testforeningen"),
+            certificate_result="approved",
+            certificate_valid_until=today - timedelta(days=1),
+            insured_from=today - timedelta(days=100),
+        )
         db.session.add_all([course, expired])
         db.session.flush()
         from plugins.mother_groups.models import CourseVolunteer
@@ -248,7 +288,9 @@ def test_course_page_flags_a_baby_older_than_one_at_the_start(app, client_for, c
         mother = create_mother({"name": "Nour Hassan", "baby_birth_date": date(2024, 6, 1)}, "test")
         enrol(db.session.get(Course, course_id), mother, date(2026, 1, 6))
         db.session.commit()
-    assert "Nour Hassans barn var over 1 år ved start." in client_for("alpha").get(f"/alpha/mother_groups/courses/{course_id}").get_data(as_text=True)
+    assert "Nour Hassans barn var over 1 år ved start." in client_for("alpha").get(f"/alpha/mother_groups/courses/{course_id}").get_data(
+        as_text=True
+    )
 
 
 def test_consent_withdrawal_is_recorded_with_its_date(app, client_for, tenant_a):
@@ -299,10 +341,21 @@ def test_the_number_of_overlapping_courses_is_the_agreements(app, client_for, te
 def _ending_course_with_an_expired_volunteer(app, tenant_a) -> int:
     today = date.today()
     with app.app_context(), tenant_context(tenant_a):
-        course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running",
-                        capacity_min=6, capacity_max=8)
-        expired = Volunteer(name="Karin Udløbet", organisation_id=organisation_id(app, "testforeningen"), certificate_result="approved",
-                            certificate_valid_until=today - timedelta(days=1), insured_from=today - timedelta(days=100))
+        course = Course(
+            name="Slutter snart",
+            start_date=today - timedelta(days=270),
+            end_date=today + timedelta(days=10),
+            status="running",
+            capacity_min=6,
+            capacity_max=8,
+        )
+        expired = Volunteer(
+            name="Karin Udløbet",
+            organisation_id=organisation_id(app, "testforeningen"),
+            certificate_result="approved",
+            certificate_valid_until=today - timedelta(days=1),
+            insured_from=today - timedelta(days=100),
+        )
         db.session.add_all([course, expired])
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=expired.id))
@@ -312,7 +365,12 @@ def _ending_course_with_an_expired_volunteer(app, tenant_a) -> int:
 
 def test_the_warnings_use_the_agreements_numbers(app, client_for, tenant_a):
     cid = _ending_course_with_an_expired_volunteer(app, tenant_a)
-    targets = {"mothers_per_course_min": 1, "mothers_per_course_max": 4, "volunteers_per_course_min": 3, "health_visitor_visits_per_course": 2}
+    targets = {
+        "mothers_per_course_min": 1,
+        "mothers_per_course_max": 4,
+        "volunteers_per_course_min": 3,
+        "health_visitor_visits_per_course": 2,
+    }
     with agreement_says(app, tenant_a, "mother_groups", targets=targets):
         html = client_for("alpha").get(f"/alpha/mother_groups/courses/{cid}").get_data(as_text=True)
     assert "0 mødre er indskrevet; mindst 1 er aftalt." in html
@@ -371,8 +429,15 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
             db.session.flush()
         tid = tenant_id(app, slug)
         with tenant_context(tid):  # a tenant's session is opened in its context
-            db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tid,
-                                       roles=[role], organisation_id=organisation_id(app, organisation)))
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(key.encode()).hexdigest(),
+                    user_id=user.id,
+                    tenant_id=tid,
+                    roles=[role],
+                    organisation_id=organisation_id(app, organisation),
+                )
+            )
             db.session.commit()
     with client.session_transaction() as session:
         session["sid"] = key
@@ -391,12 +456,18 @@ def test_the_demo_volunteer_records_todays_attendance(app, runner, tenant_a):
             (volunteer,) = db.session.scalars(select(Volunteer).where(Volunteer.login_subject == f"{issuer}|{subject}")).all()
             assert volunteer.organisation_id == organisation_id(app, "testforeningen")
             (served,) = db.session.scalars(
-                select(Course).join(CourseVolunteer, CourseVolunteer.course_id == Course.id).where(CourseVolunteer.volunteer_id == volunteer.id)
+                select(Course)
+                .join(CourseVolunteer, CourseVolunteer.course_id == Course.id)
+                .where(CourseVolunteer.volunteer_id == volunteer.id)
             ).all()
             assert served.status == "running"
-            session_id = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == served.id, CourseSession.date == today))
+            session_id = db.session.scalar(
+                select(CourseSession.id).where(CourseSession.course_id == served.id, CourseSession.date == today)
+            )
             assert session_id is not None  # a session on the day the demo was loaded
-            enrolled = db.session.scalars(select(Enrolment.id).where(Enrolment.course_id == served.id, Enrolment.status == "enrolled")).all()
+            enrolled = db.session.scalars(
+                select(Enrolment.id).where(Enrolment.course_id == served.id, Enrolment.status == "enrolled")
+            ).all()
             assert 6 <= len(enrolled) <= 8
     phone = app.test_client()
     _sign_in_as(app, phone, issuer, subject, "volunteer", "alpha", "testforeningen")

@@ -1,4 +1,5 @@
 """Governance pages of the mother-groups programme: joint meetings, milestones, evaluations."""
+
 from __future__ import annotations
 
 import re
@@ -66,13 +67,30 @@ def milestone_row(html: str, milestone_id: int) -> str:
 
 def test_create_and_list_meetings_milestones_and_evaluations(app, client_for, tenant_a):
     staff = client_for("alpha", "partner_staff")
-    meeting = post(staff, f"{PAGE}meetings", {"meeting_date": "2025-02-10", "organisations": "DRC Integration, Alfa Kommune", "minutes": "Status på forløb 1."})
-    milestone = post(staff, f"{PAGE}milestones", {"title": POLITICAL_PROCESS, "due_on": "2025-06-30", "status": "in_progress", "note": "Sag til udvalget"})
+    meeting = post(
+        staff,
+        f"{PAGE}meetings",
+        {"meeting_date": "2025-02-10", "organisations": "DRC Integration, Alfa Kommune", "minutes": "Status på forløb 1."},
+    )
+    milestone = post(
+        staff,
+        f"{PAGE}milestones",
+        {"title": POLITICAL_PROCESS, "due_on": "2025-06-30", "status": "in_progress", "note": "Sag til udvalget"},
+    )
     evaluation = post(staff, f"{PAGE}evaluations", {"evaluation_date": "2025-03-01", "kind": "focus_group", "notes": "Fem mødre deltog."})
     for response in (meeting, milestone, evaluation):
         assert response.status_code == 303 and response.headers["Location"].endswith(PAGE)
     html = staff.get(PAGE).get_data(as_text=True)
-    for text in ("2025-02-10", "DRC Integration, Alfa Kommune", "Status på forløb 1.", POLITICAL_PROCESS, "2025-06-30", "Sag til udvalget", "2025-03-01", "Fem mødre deltog."):
+    for text in (
+        "2025-02-10",
+        "DRC Integration, Alfa Kommune",
+        "Status på forløb 1.",
+        POLITICAL_PROCESS,
+        "2025-06-30",
+        "Sag til udvalget",
+        "2025-03-01",
+        "Fem mødre deltog.",
+    ):
         assert text in html
     with app.app_context(), tenant_context(tenant_a):
         stored = db.session.scalars(select(Milestone)).one()
@@ -189,7 +207,9 @@ def test_other_roles_get_403(client_for, role):
     client = client_for("alpha", role)
     assert client.get(PAGE).status_code == 403
     token = csrf_from(client.get("/alpha/").get_data(as_text=True))
-    assert client.post(f"{PAGE}meetings", data={"meeting_date": "2025-02-10", "organisations": "DRC", "csrf_token": token}).status_code == 403
+    assert (
+        client.post(f"{PAGE}meetings", data={"meeting_date": "2025-02-10", "organisations": "DRC", "csrf_token": token}).status_code == 403
+    )
 
 
 @pytest.mark.parametrize("role", ["tenant_admin", "partner_staff"])

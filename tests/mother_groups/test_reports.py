@@ -3,6 +3,7 @@
 Alpha and beta get look-alike data (same names, same course names); beta has
 more of it, so any of beta's rows leaking into alpha's report changes a number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,17 @@ from tests.conftest import agreement_says
 REPORTS = {r.key: r for r in report_definitions()}
 # Children first: the composite foreign keys refuse the other order.
 CLEAN_ORDER = [
-    m.Attendance, m.SessionActivity, m.CourseSession, m.Referral, m.Enrolment, m.CourseVolunteer,
-    m.Consent, m.Baby, m.Course, m.Mother, m.HousingArea,
+    m.Attendance,
+    m.SessionActivity,
+    m.CourseSession,
+    m.Referral,
+    m.Enrolment,
+    m.CourseVolunteer,
+    m.Consent,
+    m.Baby,
+    m.Course,
+    m.Mother,
+    m.HousingArea,
 ]
 
 
@@ -71,15 +81,20 @@ def _seed(extra: bool) -> dict[str, int]:
     enrol(two, amira, joined=date(2023, 9, 1))  # second course: reached once
     enrol(two, noor, joined=date(2023, 9, 1))
 
-    _session(one, date(2023, 3, 1), "held", ["language_wellbeing", "health_visitor_visit"], [(e1, "present"), (e2, "present"), (e3, "absent")])
+    _session(
+        one, date(2023, 3, 1), "held", ["language_wellbeing", "health_visitor_visit"], [(e1, "present"), (e2, "present"), (e3, "absent")]
+    )
     _session(one, date(2023, 3, 8), "held", ["early_parenthood"], [(e1, "present"), (e2, "excused"), (e3, "present")])
     _session(one, date(2023, 3, 15), "cancelled", ["health_visitor_visit"], [(e1, "present")])  # not held: ignored
     _session(one, date(2023, 3, 22), "planned", [])
     _session(two, date(2023, 9, 6), "held", ["other"])
 
     for mother, source, status in (
-        (amira, "health_visitor", "enrolled"), (sara, "health_visitor", "enrolled"), (leila, "drc", "declined"),
-        (noor, "health_visitor", "waitlisted"), (noor, "housing_social_unit", "pending"),
+        (amira, "health_visitor", "enrolled"),
+        (sara, "health_visitor", "enrolled"),
+        (leila, "drc", "declined"),
+        (noor, "health_visitor", "waitlisted"),
+        (noor, "housing_social_unit", "pending"),
     ):
         db.session.add(m.Referral(mother_id=mother.id, source=source, status=status, referred_by="test", referred_on=date(2023, 2, 1)))
 
@@ -123,13 +138,25 @@ def as_dicts(result):
 
 
 COURSE_ONE = {
-    "course": "Forløb 1", "participants": 3, "attendance_rate_pct": Decimal("66.7"), "sessions_held": 2,
-    "held_language_wellbeing": 1, "held_early_parenthood": 1, "held_health_visitor_visit": 1, "held_other": 0,
+    "course": "Forløb 1",
+    "participants": 3,
+    "attendance_rate_pct": Decimal("66.7"),
+    "sessions_held": 2,
+    "held_language_wellbeing": 1,
+    "held_early_parenthood": 1,
+    "held_health_visitor_visit": 1,
+    "held_other": 0,
     "health_visitor_visits": 1,
 }
 COURSE_TWO = {
-    "course": "Forløb 2", "participants": 2, "attendance_rate_pct": None, "sessions_held": 1,
-    "held_language_wellbeing": 0, "held_early_parenthood": 0, "held_health_visitor_visit": 0, "held_other": 1,
+    "course": "Forløb 2",
+    "participants": 2,
+    "attendance_rate_pct": None,
+    "sessions_held": 1,
+    "held_language_wellbeing": 0,
+    "held_early_parenthood": 0,
+    "held_health_visitor_visit": 0,
+    "held_other": 1,
     "health_visitor_visits": 0,
 }
 
@@ -173,8 +200,12 @@ def test_recruitment_report_by_source_status_and_area(app, data, tenant_a):
 def test_agreement_report_against_the_targets(app, data, tenant_a, tenant_b):
     alpha = dict(build(app, tenant_a, "mother_groups.agreement").rows)
     assert alpha == {
-        "courses": 2, "courses_target": 3, "courses_with_health_visitor_visit": 1,
-        "mothers_reached": 4, "mothers_target": 24, "mothers_reached_pct_of_target": Decimal("16.7"),
+        "courses": 2,
+        "courses_target": 3,
+        "courses_with_health_visitor_visit": 1,
+        "mothers_reached": 4,
+        "mothers_target": 24,
+        "mothers_reached_pct_of_target": Decimal("16.7"),
     }
     beta = dict(build(app, tenant_b, "mother_groups.agreement").rows)
     assert (beta["courses"], beta["mothers_reached"]) == (3, 5)
@@ -192,8 +223,12 @@ def test_a_target_the_agreement_does_not_set_is_a_dash_never_a_number(app, data,
     with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
         rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)
     assert rows == {
-        "courses": 2, "courses_target": 3, "courses_with_health_visitor_visit": 1,
-        "mothers_reached": 4, "mothers_target": "–", "mothers_reached_pct_of_target": "–",
+        "courses": 2,
+        "courses_target": 3,
+        "courses_with_health_visitor_visit": 1,
+        "mothers_reached": 4,
+        "mothers_target": "–",
+        "mothers_reached_pct_of_target": "–",
     }
     with agreement_says(app, tenant_a, "mother_groups", draft=True):  # no agreement in force: no targets
         rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)

@@ -1,5 +1,6 @@
 """The agreement's course rules, as pure functions; the numbers are the agreement's targets, passed in
 (None: the agreement sets none, and nothing is checked)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,6 +4,7 @@ Alpha and beta get look-alike data (same family numbers, same names); beta has
 one family, one contact and one notification more, so any of beta's rows
 leaking into alpha's report changes a number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,13 @@ def _family(number: str, **fields) -> m.Family:
 
 def _contact(family: m.Family, day: date, level: int, reasons=(), referrals=()) -> m.Contact:
     contact = m.Contact(
-        family_id=family.id, day=day, channel="in_person", duration_minutes=45, counsellor="test",
-        description="Fortroligt: restance på husleje", need_level=level,
+        family_id=family.id,
+        day=day,
+        channel="in_person",
+        duration_minutes=45,
+        counsellor="test",
+        description="Fortroligt: restance på husleje",
+        need_level=level,
     )
     contact.reasons = [m.ContactReason(reason=r) for r in reasons]
     contact.referrals = [m.ContactReferral(referral=r) for r in referrals]
@@ -58,10 +64,17 @@ def _contact(family: m.Family, day: date, level: int, reasons=(), referrals=()) 
 
 
 def _notification(day: date, family: m.Family | None = None, confirmed: date | None = None) -> None:
-    db.session.add(m.Notification(
-        family_id=family.id if family else None, day=day, ground="Fortroligt grundlag for bekymring",
-        author="Rådgiver Hansen", recipient_unit="Familieafdelingen", channel="digital", receipt_confirmed_on=confirmed,
-    ))
+    db.session.add(
+        m.Notification(
+            family_id=family.id if family else None,
+            day=day,
+            ground="Fortroligt grundlag for bekymring",
+            author="Rådgiver Hansen",
+            recipient_unit="Familieafdelingen",
+            channel="digital",
+            receipt_confirmed_on=confirmed,
+        )
+    )
 
 
 def _seed(extra: bool) -> None:
@@ -69,14 +82,30 @@ def _seed(extra: bool) -> None:
 
     y = YEAR
     # Anonymous (a number, no name), fully registered, three contacts in the year.
-    one = _family("FR-001", income_basis="cash_benefit", employment_status="unemployed", parent_age_band="18_24",
-                  household="single", pregnant=True, pregnancy_week=20, children_count=2, children_ages="0,2")
+    one = _family(
+        "FR-001",
+        income_basis="cash_benefit",
+        employment_status="unemployed",
+        parent_age_band="18_24",
+        household="single",
+        pregnant=True,
+        pregnancy_week=20,
+        children_count=2,
+        children_ages="0,2",
+    )
     _contact(one, date(y, 2, 1), 1, ["housing_economy", "parenthood"], ["financial_counselling"])
     _contact(one, date(y, 5, 1), 3, ["housing_economy"], ["legal_aid"])
     _contact(one, date(y, 9, 1), 2, ["violence"])
     # Anonymous, two contacts with the same reason.
-    two = _family("FR-002", income_basis="wages", employment_status="employed", parent_age_band="30_39",
-                  household="couple", children_count=2, children_ages=" 4, 7")
+    two = _family(
+        "FR-002",
+        income_basis="wages",
+        employment_status="employed",
+        parent_age_band="30_39",
+        household="couple",
+        children_count=2,
+        children_ages=" 4, 7",
+    )
     _contact(two, date(y, 3, 1), 2, ["parenthood"])
     _contact(two, date(y, 3, 15), 2, ["parenthood"], ["financial_counselling"])
     # Named with consent, nothing registered; its level-4 contact was the year before.
@@ -148,15 +177,22 @@ def test_anonymous_families_are_counted_by_family_number(app, data, tenant_a):
 
 def test_reasons_count_a_family_once_per_reason(app, data, tenant_a):
     assert section(build(app, tenant_a, ANNUAL), "reason") == {
-        "parenthood": (2, 3), "housing_economy": (1, 2), "relationship": (0, 0), "violence": (1, 1),
-        "grief_crisis": (0, 0), "other": (1, 1),
+        "parenthood": (2, 3),
+        "housing_economy": (1, 2),
+        "relationship": (0, 0),
+        "violence": (1, 1),
+        "grief_crisis": (0, 0),
+        "other": (1, 1),
     }
 
 
 def test_a_family_counts_at_its_highest_need_level_in_the_year(app, data, tenant_a):
     # FR-001 had levels 1, 3, 2 (counts at 3); FR-003's level 4 was the year before (counts at 1).
     assert section(build(app, tenant_a, ANNUAL), "need_level") == {
-        "level_1": (1, 2), "level_2": (1, 3), "level_3": (1, 1), "level_4": (0, 0),
+        "level_1": (1, 2),
+        "level_2": (1, 3),
+        "level_3": (1, 1),
+        "level_4": (0, 0),
     }
 
 
@@ -166,16 +202,28 @@ def test_distributions_of_the_families_registration(app, data, tenant_a):
     assert list(income) == [*m.INCOME_BASES, "unknown"]  # every value, zeros too
     assert (income["cash_benefit"], income["wages"], income["unknown"], income["pension"]) == ((1, 3), (1, 2), (1, 1), (0, 0))
     employment = section(result, "employment")
-    assert (employment["unemployed"], employment["employed"], employment["unknown"], employment["student"]) == ((1, 3), (1, 2), (1, 1), (0, 0))
+    assert (employment["unemployed"], employment["employed"], employment["unknown"], employment["student"]) == (
+        (1, 3),
+        (1, 2),
+        (1, 1),
+        (0, 0),
+    )
     ages = section(result, "parent_age")
     assert (ages["18_24"], ages["30_39"], ages["unknown"], ages["under_18"]) == ((1, 3), (1, 2), (1, 1), (0, 0))
     assert section(result, "children_age") == {
-        "age_0": (1, 3), "age_1_2": (1, 3), "age_3_6": (1, 2), "age_7_plus": (1, 2), "unknown": (1, 1),
+        "age_0": (1, 3),
+        "age_1_2": (1, 3),
+        "age_3_6": (1, 2),
+        "age_7_plus": (1, 2),
+        "unknown": (1, 1),
     }
     assert section(result, "household") == {"single": (1, 3), "couple": (1, 2), "unknown": (1, 1)}
     assert section(result, "pregnancy") == {"pregnant": (1, 3)}  # FR-004 is pregnant but had no contact in the year
     assert section(result, "referral") == {
-        "legal_aid": (1, 1), "financial_counselling": (2, 2), "municipality": (0, 0), "other_organisation": (0, 0),
+        "legal_aid": (1, 1),
+        "financial_counselling": (2, 2),
+        "municipality": (0, 0),
+        "other_organisation": (0, 0),
     }
 
 

@@ -1,4 +1,5 @@
 """The fixed annual amount billed quarterly (Fredericia, seeds/002): quarters, start, termination, edges."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,8 +33,10 @@ def test_a_year_is_four_quarters_of_40000():
     assert [line.amount for line in lines] == [Decimal("40000.00")] * 4
     assert all(isinstance(line.amount, Decimal) and line.amount.as_tuple().exponent == -2 for line in lines)
     assert quarters(lines) == [
-        (date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 4, 1), date(2024, 6, 30)),
-        (date(2024, 7, 1), date(2024, 9, 30)), (date(2024, 10, 1), date(2024, 12, 31)),
+        (date(2024, 1, 1), date(2024, 3, 31)),
+        (date(2024, 4, 1), date(2024, 6, 30)),
+        (date(2024, 7, 1), date(2024, 9, 30)),
+        (date(2024, 10, 1), date(2024, 12, 31)),
     ]
     assert [line.description for line in lines] == [f"Åben rådgivning, {q}. kvartal 2024" for q in (1, 2, 3, 4)]
     assert sum(line.amount for line in lines) == Decimal("160000.00")
@@ -64,7 +67,12 @@ def test_a_start_on_a_quarters_first_day_bills_that_quarter():
 
 @pytest.mark.parametrize(
     ("notice", "last_day"),
-    [("2026-06-30", date(2026, 12, 31)), ("2026-07-01", date(2027, 12, 31)), ("2026-01-15", date(2026, 12, 31)), ("2026-12-31", date(2027, 12, 31))],
+    [
+        ("2026-06-30", date(2026, 12, 31)),
+        ("2026-07-01", date(2027, 12, 31)),
+        ("2026-01-15", date(2026, 12, 31)),
+        ("2026-12-31", date(2027, 12, 31)),
+    ],
 )
 def test_termination_is_6_months_to_the_end_of_a_calendar_year(notice, last_day):
     assert termination_date(notice) == last_day
@@ -127,12 +135,15 @@ def test_a_reversed_period_is_refused():
         RULE.lines(FREDERICIA, date(2025, 12, 31), date(2025, 1, 1))
 
 
-@pytest.mark.parametrize(("parameters", "message"), [
-    ({"amount_per_year": -160000}, "must be more than 0"),
-    ({"amount_per_year": 0}, "must be more than 0"),
-    ({"amount_per_year": "160.000 kr."}, "Not a valid number."),
-    ({}, "Missing data for required field."),
-])
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"amount_per_year": -160000}, "must be more than 0"),
+        ({"amount_per_year": 0}, "must be more than 0"),
+        ({"amount_per_year": "160.000 kr."}, "Not a valid number."),
+        ({}, "Missing data for required field."),
+    ],
+)
 def test_the_parameters_schema_refuses_bad_input_with_a_clear_message(parameters, message):
     from marshmallow import ValidationError
 

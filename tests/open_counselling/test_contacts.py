@@ -1,4 +1,5 @@
 """Contacts and families: anonymous by default, counted by family number, partner-only text."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,8 +12,16 @@ from plugins.open_counselling.models import Contact, Family
 from tests.conftest import csrf_from
 
 API = "/alpha/api/v1/open_counselling"
-CONTACT = {"family_number": "FR-001", "day": "2026-03-03", "channel": "in_person", "duration_minutes": 45,
-           "reasons": ["parenthood", "housing_economy"], "need_level": 2, "description": "Fortroligt: restance på husleje", "referrals": ["financial_counselling"]}
+CONTACT = {
+    "family_number": "FR-001",
+    "day": "2026-03-03",
+    "channel": "in_person",
+    "duration_minutes": 45,
+    "reasons": ["parenthood", "housing_economy"],
+    "need_level": 2,
+    "description": "Fortroligt: restance på husleje",
+    "referrals": ["financial_counselling"],
+}
 
 
 def test_an_anonymous_contact_through_the_form(app, client_for, tenant_a):
@@ -49,7 +58,10 @@ def test_a_name_needs_consent(client_for):
     family_id = client.get(f"{API}/families").get_json()[0]["id"]
     refused = client.put(f"{API}/families/{family_id}", json={"family_number": "FR-001", "name": "Sara Jensen"})
     assert refused.status_code == 422 and "consent" in refused.get_json()["errors"]["json"]
-    ok = client.put(f"{API}/families/{family_id}", json={"family_number": "FR-001", "name": "Sara Jensen", "consent": True, "children_count": 2, "children_ages": "0,3"})
+    ok = client.put(
+        f"{API}/families/{family_id}",
+        json={"family_number": "FR-001", "name": "Sara Jensen", "consent": True, "children_count": 2, "children_ages": "0,3"},
+    )
     assert ok.status_code == 200 and ok.get_json()["name"] == "Sara Jensen"
 
 
@@ -72,8 +84,13 @@ def test_only_the_running_organisations_counsellor_reads_the_free_text(client_fo
     contact_id, family_id = contacts[0]["id"], counsellor.get(f"{API}/families").get_json()[0]["id"]
     assert CONTACT["description"] in counsellor.get(f"/alpha/open_counselling/contacts/{contact_id}").get_data(as_text=True)
     urls = (
-        f"{API}/contacts", f"{API}/contacts/{contact_id}", f"{API}/families", f"{API}/families/{family_id}",
-        "/alpha/open_counselling/", f"/alpha/open_counselling/contacts/{contact_id}", "/alpha/open_counselling/families/",
+        f"{API}/contacts",
+        f"{API}/contacts/{contact_id}",
+        f"{API}/families",
+        f"{API}/families/{family_id}",
+        "/alpha/open_counselling/",
+        f"/alpha/open_counselling/contacts/{contact_id}",
+        "/alpha/open_counselling/families/",
         f"/alpha/open_counselling/families/{family_id}",
     )
     for who, client, status in (
@@ -135,7 +152,12 @@ def test_foreign_contact_and_family_ids_look_missing(app, client_for, tenant_b):
         contact = register_contact({**CONTACT, "day": date(2026, 3, 3)}, "test")
         ids = (contact.id, contact.family_id)
     client = client_for("alpha")
-    for url in (f"{API}/contacts/{ids[0]}", f"{API}/families/{ids[1]}", f"/alpha/open_counselling/contacts/{ids[0]}", f"/alpha/open_counselling/families/{ids[1]}"):
+    for url in (
+        f"{API}/contacts/{ids[0]}",
+        f"{API}/families/{ids[1]}",
+        f"/alpha/open_counselling/contacts/{ids[0]}",
+        f"/alpha/open_counselling/families/{ids[1]}",
+    ):
         foreign, missing = client.get(url), client.get(url.rsplit("/", 1)[0] + "/987654")
         assert foreign.status_code == missing.status_code == 404, url
         assert foreign.get_data() == missing.get_data()

@@ -1,5 +1,6 @@
 """Governance of open counselling: steering- and follow-group meetings, and the annual review and
 meeting rhythm the covering agreement sets (read from its terms, never from the plugin)."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,7 @@ from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling.governance import agreed_governance, group_flag, months_before, review_status
 from plugins.open_counselling.models import GovernanceMeeting
-from tests.conftest import csrf_from
-from tests.conftest import agreement_says
+from tests.conftest import agreement_says, csrf_from
 
 PAGE = "/alpha/open_counselling/governance/"
 MEETINGS = f"{PAGE}meetings"
@@ -31,8 +31,10 @@ STEERING, FOLLOW = (GovernanceRhythm.from_dict(r) for r in FREDERICIA_TERMS["gov
 @pytest.fixture(autouse=True)
 def _clean(app, tenant_a, tenant_b):
     # The test tenants' agreement says what Fredericia's says (tests that need otherwise say so).
-    with agreement_says(app, tenant_a, "open_counselling", terms=FREDERICIA_TERMS), \
-            agreement_says(app, tenant_b, "open_counselling", terms=FREDERICIA_TERMS):
+    with (
+        agreement_says(app, tenant_a, "open_counselling", terms=FREDERICIA_TERMS),
+        agreement_says(app, tenant_b, "open_counselling", terms=FREDERICIA_TERMS),
+    ):
         yield
     with app.app_context():
         db.session.rollback()
@@ -42,7 +44,9 @@ def _clean(app, tenant_a, tenant_b):
         db.session.remove()
 
 
-def add(app, tenant_id: int, kind: str, held_on: date, members: str = "Mødrehjælpen, Fredericia Kommune", minutes: str | None = None) -> int:
+def add(
+    app, tenant_id: int, kind: str, held_on: date, members: str = "Mødrehjælpen, Fredericia Kommune", minutes: str | None = None
+) -> int:
     with app.app_context(), tenant_context(tenant_id):
         row = GovernanceMeeting(kind=kind, held_on=held_on, members=members, minutes=minutes)
         db.session.add(row)
@@ -116,13 +120,15 @@ def test_group_flags_after_the_agreements_three_and_six_months():
 
 def test_create_and_list_meetings_of_both_groups(app, client_for, tenant_a):
     staff = client_for("alpha", "partner_staff")
-    steering = post(staff, {"kind": "steering", "meeting_date": "2026-03-10", "members": "Direktør, Mødrehjælpen", "minutes": "Aftalen drøftet."})
+    steering = post(
+        staff, {"kind": "steering", "meeting_date": "2026-03-10", "members": "Direktør, Mødrehjælpen", "minutes": "Aftalen drøftet."}
+    )
     follow = post(staff, {"kind": "follow", "meeting_date": "2026-09-01", "members": "Driftsledere"})
     for response in (steering, follow):
         assert response.status_code == 303 and response.headers["Location"].endswith(PAGE)
     html = staff.get(PAGE).get_data(as_text=True)
-    steering_table = html[html.index('id="meetings-steering"'):html.index('id="meetings-follow"')]
-    follow_table = html[html.index('id="meetings-follow"'):]
+    steering_table = html[html.index('id="meetings-steering"') : html.index('id="meetings-follow"')]
+    follow_table = html[html.index('id="meetings-follow"') :]
     assert "2026-03-10" in steering_table and "Aftalen drøftet." in steering_table and "Driftsledere" not in steering_table
     assert "2026-09-01" in follow_table and "Driftsledere" in follow_table
     with app.app_context(), tenant_context(tenant_a):
@@ -176,8 +182,8 @@ def test_last_years_review_does_not_count(app, client_for, tenant_a):
 
 def test_the_page_says_what_the_agreement_sets(client_for):
     html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
-    agreed = html[html.index('id="agreed-governance"'):]
-    agreed = agreed[:agreed.index("</ul>")]
+    agreed = html[html.index('id="agreed-governance"') :]
+    agreed = agreed[: agreed.index("</ul>")]
     assert "Styregruppe: halvårligt" in agreed and "Følgegruppe: kvartalsvis" in agreed
     assert "én gang om året inden 30. juni" in agreed
 

@@ -5,6 +5,7 @@ administrator reads them only through break-the-glass); the ground is never
 in a list and never in any body but theirs; every read names the
 notification in the audit trail; another tenant's id looks missing.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -23,8 +24,13 @@ API = "/alpha/api/v1/open_counselling/notifications"
 MISSING_ID = 987654
 GROUND = "Bekymring: barnet kommer sulten i skole"
 FOREIGN_GROUND = "Beta-grund: kun i Beta Kommune"
-VALID = {"notification_date": "2026-03-04", "ground": GROUND, "author": "Rådgiver Hansen",
-         "recipient_unit": "Familieafdelingen", "channel": "digital"}
+VALID = {
+    "notification_date": "2026-03-04",
+    "ground": GROUND,
+    "author": "Rådgiver Hansen",
+    "recipient_unit": "Familieafdelingen",
+    "channel": "digital",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +56,19 @@ def add(app, tenant: int, model, **fields) -> int:
 
 
 def notification(app, tenant: int, ground: str = "Fortroligt grundlag", **fields) -> int:
-    return add(app, tenant, Notification, **{"day": date(2026, 3, 4), "ground": ground, "author": "Rådgiver",
-                                             "recipient_unit": "Familieafdelingen", "channel": "phone", **fields})
+    return add(
+        app,
+        tenant,
+        Notification,
+        **{
+            "day": date(2026, 3, 4),
+            "ground": ground,
+            "author": "Rådgiver",
+            "recipient_unit": "Familieafdelingen",
+            "channel": "phone",
+            **fields,
+        },
+    )
 
 
 def count(app) -> int:
@@ -119,8 +136,11 @@ def test_the_list_names_every_notification_shown_and_pages(app, client_for, tena
     assert shown == {f"open_counselling.notification:{i}" for i in ids}
     beyond = staff.get(f"{API}?page=1000")
     assert beyond.status_code == 200 and beyond.get_json() == [] and beyond.headers["X-Total-Count"] == "3"
-    for query, field, message in (("page_size=1000", "page_size", "Angiv en værdi fra 1 til 100."), ("page=x", "page", "Skriv et helt tal."),
-                                  ("page=99999999999999999999", "page", "Angiv en værdi fra 1 til 2147483647.")):
+    for query, field, message in (
+        ("page_size=1000", "page_size", "Angiv en værdi fra 1 til 100."),
+        ("page=x", "page", "Skriv et helt tal."),
+        ("page=99999999999999999999", "page", "Angiv en værdi fra 1 til 2147483647."),
+    ):
         refused = staff.get(f"{API}?{query}")
         assert refused.status_code == 422 and refused.get_json()["errors"]["query"] == {field: [message]}, query
 
@@ -232,4 +252,3 @@ def test_the_openapi_document_lists_the_notifications_only_where_open_counsellin
     gamma = client.get("/gamma/api/v1/openapi.json").get_json()
     assert not [p for p in gamma["paths"] if p.startswith("/open_counselling")]
     assert "OpenCounsellingNotification" not in gamma.get("components", {}).get("schemas", {})
-

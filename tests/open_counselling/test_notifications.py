@@ -1,5 +1,6 @@
 """Notifications of concern: recorded and read by the running organisation's staff only; the municipality,
 its tenant administrator included, sees only that and when they were sent."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,11 @@ PAGE = "/alpha/open_counselling/notifications/"
 MISSING_ID = 987654
 GROUND = "Fortroligt: barnet virker underernæret"
 VALID = {
-    "notification_date": "2026-03-04", "ground": GROUND, "author": "Rådgiver Hansen",
-    "recipient_unit": "Familieafdelingen", "channel": "digital",
+    "notification_date": "2026-03-04",
+    "ground": GROUND,
+    "author": "Rådgiver Hansen",
+    "recipient_unit": "Familieafdelingen",
+    "channel": "digital",
 }
 
 
@@ -46,8 +50,14 @@ def add(app, tenant_id: int, model, **fields) -> int:
 
 
 def notification(app, tenant_id: int, slug: str = "alpha", **fields) -> int:
-    values = {"day": date(2026, 3, 4), "ground": f"Fortroligt grundlag {slug}", "author": f"Rådgiver {slug}",
-              "recipient_unit": f"Familieafdelingen {slug}", "channel": "phone", **fields}
+    values = {
+        "day": date(2026, 3, 4),
+        "ground": f"Fortroligt grundlag {slug}",
+        "author": f"Rådgiver {slug}",
+        "recipient_unit": f"Familieafdelingen {slug}",
+        "channel": "phone",
+        **fields,
+    }
     return add(app, tenant_id, Notification, **values)
 
 
@@ -72,9 +82,10 @@ def post(client, url: str, data: dict[str, str], token_page: str = PAGE):
 
 def audit_since(app, since: int) -> list[tuple[str, str | None]]:
     with app.app_context(), cross_tenant("test: read the audit trail"):
-        return [tuple(r) for r in db.session.execute(
-            select(AuditEvent.action, AuditEvent.subject).where(AuditEvent.id > since).order_by(AuditEvent.id)
-        )]
+        return [
+            tuple(r)
+            for r in db.session.execute(select(AuditEvent.action, AuditEvent.subject).where(AuditEvent.id > since).order_by(AuditEvent.id))
+        ]
 
 
 def last_audit_id(app) -> int:
@@ -97,7 +108,13 @@ def test_create_list_view_and_confirm_receipt(app, client_for, tenant_a):
     assert created.status_code == 303
     notification_id = int(re.search(r"/notifications/(\d+)$", created.headers["Location"]).group(1))
     row = stored(app, tenant_a, notification_id)
-    assert (row.day, row.ground, row.family_id, row.channel, row.receipt_confirmed_on) == (date(2026, 3, 4), GROUND, family, "digital", None)
+    assert (row.day, row.ground, row.family_id, row.channel, row.receipt_confirmed_on) == (
+        date(2026, 3, 4),
+        GROUND,
+        family,
+        "digital",
+        None,
+    )
 
     listing = staff.get(PAGE).get_data(as_text=True)
     assert "2026-03-04" in listing and "Familieafdelingen" in listing and "FR-001" in listing

@@ -1,4 +1,5 @@
 """Opening hours and closures: the computed closed days, the public page and calendar feed, the staff page."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -127,15 +128,19 @@ def offices(app, tenant_a, tenant_b):
     ids = {}
     with app.app_context():
         with tenant_context(tenant_a):
-            main = Office(name="Rådgivningen Midtby", address="Gothersgade 1, 7000 Fredericia", phone="11 22 33 44", phone_counselling="55 66 77 88")
+            main = Office(
+                name="Rådgivningen Midtby", address="Gothersgade 1, 7000 Fredericia", phone="11 22 33 44", phone_counselling="55 66 77 88"
+            )
             second = Office(name="Rådgivningen Nord", address=None, phone=None, phone_counselling=None)
             db.session.add_all([main, second])
             db.session.flush()
-            db.session.add_all([
-                OpeningHours(office_id=main.id, weekday=0, opens=time(9), closes=time(15)),
-                OpeningHours(office_id=main.id, weekday=3, opens=time(12), closes=time(18)),
-                Closure(office_id=main.id, day=TODAY + timedelta(days=2), reason="Sygdom", notice=NOTICE),
-            ])
+            db.session.add_all(
+                [
+                    OpeningHours(office_id=main.id, weekday=0, opens=time(9), closes=time(15)),
+                    OpeningHours(office_id=main.id, weekday=3, opens=time(12), closes=time(18)),
+                    Closure(office_id=main.id, day=TODAY + timedelta(days=2), reason="Sygdom", notice=NOTICE),
+                ]
+            )
             db.session.commit()
             ids["alpha"] = {"office": main.id, "second": second.id}
         with tenant_context(tenant_b):
@@ -175,7 +180,10 @@ def test_public_page_works_without_sign_in(client, offices, today):
 
 
 def test_public_page_in_english(client, offices, today):
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_from(client.get(f"{BASE}/public").get_data(as_text=True)), "next": f"{BASE}/public"})
+    client.post(
+        "/language",
+        data={"lang": "en", "csrf_token": csrf_from(client.get(f"{BASE}/public").get_data(as_text=True)), "next": f"{BASE}/public"},
+    )
     html = client.get(f"{BASE}/public").get_data(as_text=True)
     assert '<html lang="en"' in html and "Monday" in html and "09:00–15:00" in html and "Tuesday, May 12, 2026" in html
 
@@ -242,16 +250,27 @@ def test_staff_page_shows_offices_hours_and_closures(client_for, offices, today)
 def test_staff_adds_an_office_hours_and_a_closure(app, client_for, offices, today, tenant_a):
     client = client_for("alpha")
     token = csrf_from(client.get(f"{BASE}/schedule/").get_data(as_text=True))
-    assert client.post(f"{BASE}/schedule/offices", data={"csrf_token": token, "name": "Rådgivningen Syd", "phone_counselling": "+45 12 34 56 78"}).status_code == 302
+    assert (
+        client.post(
+            f"{BASE}/schedule/offices", data={"csrf_token": token, "name": "Rådgivningen Syd", "phone_counselling": "+45 12 34 56 78"}
+        ).status_code
+        == 302
+    )
     with app.app_context(), tenant_context(tenant_a):
         south = db.session.scalar(select(Office.id).where(Office.name == "Rådgivningen Syd"))
-    added = client.post(f"{BASE}/schedule/hours", data={"csrf_token": token, "hours_office_id": south, "weekday": "2", "opens": "10:00", "closes": "14:30"})
+    added = client.post(
+        f"{BASE}/schedule/hours", data={"csrf_token": token, "hours_office_id": south, "weekday": "2", "opens": "10:00", "closes": "14:30"}
+    )
     assert added.status_code == 302
-    closed = client.post(f"{BASE}/schedule/closures", data={
-        "csrf_token": token, "closure_office_id": south, "day": "2026-05-20", "reason": "Kursus", "notice": NOTICE})
+    closed = client.post(
+        f"{BASE}/schedule/closures",
+        data={"csrf_token": token, "closure_office_id": south, "day": "2026-05-20", "reason": "Kursus", "notice": NOTICE},
+    )
     assert closed.status_code == 302
     with app.app_context(), tenant_context(tenant_a):
-        assert [(h.weekday, h.opens, h.closes) for h in db.session.scalars(select(OpeningHours).where(OpeningHours.office_id == south))] == [(2, time(10), time(14, 30))]
+        assert [
+            (h.weekday, h.opens, h.closes) for h in db.session.scalars(select(OpeningHours).where(OpeningHours.office_id == south))
+        ] == [(2, time(10), time(14, 30))]
         assert db.session.scalars(select(Closure.reason).where(Closure.office_id == south)).all() == ["Kursus"]
     html = client.get(f"{BASE}/public").get_data(as_text=True)
     assert "Rådgivningen Syd" in html and "Onsdag" in html and "10.00–14.30" in html and "Kursus" in html
@@ -275,15 +294,55 @@ def test_staff_removes_hours_and_a_closure(app, client_for, offices, today, tena
         ("/schedule/offices", {"name": ""}, "name", "Feltet skal udfyldes."),
         ("/schedule/offices", {"name": "X", "phone": "abc"}, "phone", "Skriv et telefonnummer, for eksempel 70 20 90 50."),
         ("/schedule/hours", {"weekday": "0", "opens": "09:00", "closes": "15:00"}, "hours_office_id", "Feltet skal udfyldes."),
-        ("/schedule/hours", {"hours_office_id": "OFFICE", "weekday": "9", "opens": "09:00", "closes": "15:00"}, "weekday", "Vælg en af mulighederne."),
-        ("/schedule/hours", {"hours_office_id": "OFFICE", "weekday": "0", "opens": "15:00", "closes": "09:00"}, "closes", "Lukketiden skal ligge efter åbningstiden."),
-        ("/schedule/hours", {"hours_office_id": "OFFICE", "weekday": "0", "opens": "kl. 9", "closes": "15:00"}, "opens", "Skriv et klokkeslæt som TT:MM."),
-        ("/schedule/hours", {"hours_office_id": "OFFICE", "weekday": "0", "opens": "14:00", "closes": "16:00"}, "opens", "Tiderne overlapper"),  # overlaps 9-15
-        ("/schedule/hours", {"hours_office_id": "FOREIGN", "weekday": "0", "opens": "16:00", "closes": "17:00"}, "hours_office_id", "Vælg en af mulighederne."),
-        ("/schedule/closures", {"closure_office_id": "OFFICE", "day": "12-05-2026", "reason": "Sygdom"}, "day", "Skriv en dato som ÅÅÅÅ-MM-DD."),
+        (
+            "/schedule/hours",
+            {"hours_office_id": "OFFICE", "weekday": "9", "opens": "09:00", "closes": "15:00"},
+            "weekday",
+            "Vælg en af mulighederne.",
+        ),
+        (
+            "/schedule/hours",
+            {"hours_office_id": "OFFICE", "weekday": "0", "opens": "15:00", "closes": "09:00"},
+            "closes",
+            "Lukketiden skal ligge efter åbningstiden.",
+        ),
+        (
+            "/schedule/hours",
+            {"hours_office_id": "OFFICE", "weekday": "0", "opens": "kl. 9", "closes": "15:00"},
+            "opens",
+            "Skriv et klokkeslæt som TT:MM.",
+        ),
+        (
+            "/schedule/hours",
+            {"hours_office_id": "OFFICE", "weekday": "0", "opens": "14:00", "closes": "16:00"},
+            "opens",
+            "Tiderne overlapper",
+        ),  # overlaps 9-15
+        (
+            "/schedule/hours",
+            {"hours_office_id": "FOREIGN", "weekday": "0", "opens": "16:00", "closes": "17:00"},
+            "hours_office_id",
+            "Vælg en af mulighederne.",
+        ),
+        (
+            "/schedule/closures",
+            {"closure_office_id": "OFFICE", "day": "12-05-2026", "reason": "Sygdom"},
+            "day",
+            "Skriv en dato som ÅÅÅÅ-MM-DD.",
+        ),
         ("/schedule/closures", {"closure_office_id": "OFFICE", "day": "2026-06-01"}, "reason", "Feltet skal udfyldes."),
-        ("/schedule/closures", {"closure_office_id": "OFFICE", "day": "2026-05-12", "reason": "Igen"}, "day", "Kontoret er allerede lukket den dag."),
-        ("/schedule/closures", {"closure_office_id": "FOREIGN", "day": "2026-06-01", "reason": "X"}, "closure_office_id", "Vælg en af mulighederne."),
+        (
+            "/schedule/closures",
+            {"closure_office_id": "OFFICE", "day": "2026-05-12", "reason": "Igen"},
+            "day",
+            "Kontoret er allerede lukket den dag.",
+        ),
+        (
+            "/schedule/closures",
+            {"closure_office_id": "FOREIGN", "day": "2026-06-01", "reason": "X"},
+            "closure_office_id",
+            "Vælg en af mulighederne.",
+        ),
     ],
 )
 def test_invalid_forms_show_field_errors_and_write_nothing(app, client_for, offices, today, url, data, field, message):

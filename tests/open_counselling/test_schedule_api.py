@@ -1,4 +1,5 @@
 """Offices, opening hours and closures in the JSON API: the same rules and checks as the opening-hours page."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -61,19 +62,44 @@ def test_offices_with_their_hours_and_the_closures_of_the_next_12_months(client_
     reader = client_for("alpha", "municipal_staff")  # the page's readers include the municipality
     listed = reader.get(f"{API}/offices")
     assert listed.status_code == 200
-    assert listed.get_json() == [{
-        "id": offices["alpha"]["office"], "name": "Rådgivningen Midtby", "address": "Gothersgade 1", "phone": "11 22 33 44",
-        "phone_counselling": "55 66 77 88",
-        "hours": [{"id": offices["alpha"]["hours"], "office_id": offices["alpha"]["office"], "weekday": 0, "opens": "09:00:00", "closes": "15:00:00"}],
-    }]
+    assert listed.get_json() == [
+        {
+            "id": offices["alpha"]["office"],
+            "name": "Rådgivningen Midtby",
+            "address": "Gothersgade 1",
+            "phone": "11 22 33 44",
+            "phone_counselling": "55 66 77 88",
+            "hours": [
+                {
+                    "id": offices["alpha"]["hours"],
+                    "office_id": offices["alpha"]["office"],
+                    "weekday": 0,
+                    "opens": "09:00:00",
+                    "closes": "15:00:00",
+                }
+            ],
+        }
+    ]
     assert reader.get(f"{API}/offices/{offices['alpha']['office']}").get_json() == listed.get_json()[0]
     assert reader.get(f"{API}/hours").get_json() == listed.get_json()[0]["hours"]
 
     closures = reader.get(f"{API}/closures").get_json()
-    assert closures[0] == {"day": "2026-05-12", "reason": "Sygdom", "notice": NOTICE, "fixed": False,
-                           "office_id": offices["alpha"]["office"], "closure_id": offices["alpha"]["closure"]}
-    assert {"day": "2026-05-15", "reason": "Dagen efter Kristi himmelfartsdag", "notice": None, "fixed": True,
-            "office_id": None, "closure_id": None} in closures
+    assert closures[0] == {
+        "day": "2026-05-12",
+        "reason": "Sygdom",
+        "notice": NOTICE,
+        "fixed": False,
+        "office_id": offices["alpha"]["office"],
+        "closure_id": offices["alpha"]["closure"],
+    }
+    assert {
+        "day": "2026-05-15",
+        "reason": "Dagen efter Kristi himmelfartsdag",
+        "notice": None,
+        "fixed": True,
+        "office_id": None,
+        "closure_id": None,
+    } in closures
     assert [c["day"] for c in closures] == sorted(c["day"] for c in closures)
     assert max(c["day"] for c in closures) < "2027-05-10"  # the page's horizon: 12 months
     for response in (listed, reader.get(f"{API}/closures")):
@@ -99,14 +125,22 @@ def test_managers_add_and_remove_hours_and_closures(app, client_for, offices, to
         assert db.session.scalars(select(Closure.office_id)).all() == [offices["alpha"]["office"]]
 
 
-@pytest.mark.parametrize(("url", "body", "field", "message"), [
-    ("hours", {"weekday": 0, "opens": "14:00", "closes": "16:00"}, "opens", "Tiderne overlapper tider, der allerede er registreret for den dag."),
-    ("hours", {"weekday": 1, "opens": "14:00", "closes": "13:00"}, "closes", "Lukketiden skal ligge efter åbningstiden."),
-    ("hours", {"weekday": 7, "opens": "09:00", "closes": "10:00"}, "weekday", "Vælg en af mulighederne."),
-    ("hours", {"weekday": 1, "opens": "9 om morgenen", "closes": "10:00"}, "opens", "Skriv et klokkeslæt som TT:MM."),
-    ("closures", {"day": "2026-05-12", "reason": "Igen"}, "day", "Kontoret er allerede lukket den dag."),
-    ("closures", {"day": "2026-05-20"}, "reason", "Feltet skal udfyldes."),
-])
+@pytest.mark.parametrize(
+    ("url", "body", "field", "message"),
+    [
+        (
+            "hours",
+            {"weekday": 0, "opens": "14:00", "closes": "16:00"},
+            "opens",
+            "Tiderne overlapper tider, der allerede er registreret for den dag.",
+        ),
+        ("hours", {"weekday": 1, "opens": "14:00", "closes": "13:00"}, "closes", "Lukketiden skal ligge efter åbningstiden."),
+        ("hours", {"weekday": 7, "opens": "09:00", "closes": "10:00"}, "weekday", "Vælg en af mulighederne."),
+        ("hours", {"weekday": 1, "opens": "9 om morgenen", "closes": "10:00"}, "opens", "Skriv et klokkeslæt som TT:MM."),
+        ("closures", {"day": "2026-05-12", "reason": "Igen"}, "day", "Kontoret er allerede lukket den dag."),
+        ("closures", {"day": "2026-05-20"}, "reason", "Feltet skal udfyldes."),
+    ],
+)
 def test_invalid_bodies_get_422_naming_the_field_and_write_nothing(app, client_for, offices, url, body, field, message):
     before = (count(app, OpeningHours), count(app, Closure))
     refused = client_for("alpha").post(f"{API}/{url}", json={"office_id": offices["alpha"]["office"], **body})
@@ -172,7 +206,10 @@ def test_nothing_is_audited_there_is_no_personal_data(app, client_for, offices, 
         before = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.route.like("%/api/v1/open_counselling/%")))
     staff = client_for("alpha")
     assert staff.get(f"{API}/offices").status_code == staff.get(f"{API}/closures").status_code == 200
-    assert staff.post(f"{API}/closures", json={"office_id": offices["alpha"]["office"], "day": "2026-07-01", "reason": "Ferie"}).status_code == 201
+    assert (
+        staff.post(f"{API}/closures", json={"office_id": offices["alpha"]["office"], "day": "2026-07-01", "reason": "Ferie"}).status_code
+        == 201
+    )
     with app.app_context(), cross_tenant("test: read the audit trail"):
         after = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.route.like("%/api/v1/open_counselling/%")))
     assert after == before

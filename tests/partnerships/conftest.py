@@ -1,4 +1,5 @@
 """An app on the repository's own tenant and organisation files, for the tests of the real agreements."""
+
 from __future__ import annotations
 
 import pytest

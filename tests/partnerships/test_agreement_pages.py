@@ -7,6 +7,7 @@ are read from the repository's files into an app of their own (``real``). "Today
 fixed by patching ``copenhagen_today`` in the views. Expected dates are counted by hand
 and written literally.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,6 @@ def notices(app, aid: int) -> list[AgreementNotice]:
 
 def audit_count(app, slug: str, subject: str, criterion: str) -> int:
     from core.audit.models import AuditEvent
-
     from core.tenancy.context import tenant_context
 
     tid = tenant_id(app, slug)

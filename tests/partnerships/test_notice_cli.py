@@ -6,6 +6,7 @@ holidays 5 June, 24 and 31 December, ends 31 December 2025. Fredericia–Mødreh
 The test tenant alpha: 30 working days, no declared days off. The skipped days are listed
 next to each expected date.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -53,7 +54,10 @@ def test_ishoj_thirty_working_days(real, given, end):
 def test_ishoj_after_the_end_says_so(real):
     result = notice(real, "--tenant", "ishoj", "--given", "2026-01-05")
     assert result.exit_code == 0
-    assert result.output.strip() == "ny-mor-i-danmark: 30 arbejdsdages skriftligt varsel; no notice on 2026-01-05: the agreement ends 2025-12-31"
+    assert (
+        result.output.strip()
+        == "ny-mor-i-danmark: 30 arbejdsdages skriftligt varsel; no notice on 2026-01-05: the agreement ends 2025-12-31"
+    )
 
 
 @pytest.mark.parametrize(

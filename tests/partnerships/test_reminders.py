@@ -4,6 +4,7 @@ The job's dates come from the two real agreements (tenants/ishoj.toml, tenants/f
 read into an app of their own); who sees which reminder is checked on the test tenants too,
 where the reminders are stored directly. Expected dates are written literally.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -131,9 +132,15 @@ def test_no_notice_deadline_once_notice_is_given(real):
     aid = agreement_id(real, "fredericia", "moedrehjaelpen-fredericia")
     tid = tenant_id(real, "fredericia")
     with real.app_context(), tenant_context(tid):
-        db.session.add(AgreementNotice(
-            agreement_id=aid, given_on=date(2026, 3, 2), given_by="municipality", earliest_end=date(2026, 12, 31), recorded_by="test",
-        ))
+        db.session.add(
+            AgreementNotice(
+                agreement_id=aid,
+                given_on=date(2026, 3, 2),
+                given_by="municipality",
+                earliest_end=date(2026, 12, 31),
+                recorded_by="test",
+            )
+        )
         db.session.commit()
     run_job(real, "fredericia", "2026-10-15")
     kinds = {kind for key, kind, _due in stored(real, "fredericia") if key == "moedrehjaelpen-fredericia"}
@@ -174,7 +181,9 @@ def test_acknowledging_hides_the_reminder_and_is_audited(real):
     html = client.get("/fredericia/").get_data(as_text=True)
     assert "Aftalen skal drøftes senest 30. juni 2026." not in html
     assert "Følgegruppe: næste møde skal holdes senest 30. juni 2026." in html  # the others stay
-    assert f'id="agreement-reminder-{reminder.id}"' not in client.get(f"/fredericia/agreements/{reminder.agreement_id}").get_data(as_text=True)
+    assert f'id="agreement-reminder-{reminder.id}"' not in client.get(f"/fredericia/agreements/{reminder.agreement_id}").get_data(
+        as_text=True
+    )
     # Stored once: the job does not bring it back.
     assert run_job(real, "fredericia", "2026-06-11") == 0
     assert "Aftalen skal drøftes senest 30. juni 2026." not in client.get("/fredericia/").get_data(as_text=True)
@@ -230,9 +239,6 @@ def test_acknowledging_on_the_agreement_page_returns_to_it(app):
     client = signed_in(app, "municipal_staff", "alpha")
     page = client.get(f"/alpha/agreements/{aid}").get_data(as_text=True)
     assert f'id="agreement-reminder-{rid}"' in page and "Aftalen ophører den 31. december 2026." in page
-    response = client.post(
-        f"/alpha/agreements/reminders/{rid}/acknowledge", data={"csrf_token": csrf_from(page), "back": "agreement"}
-    )
+    response = client.post(f"/alpha/agreements/reminders/{rid}/acknowledge", data={"csrf_token": csrf_from(page), "back": "agreement"})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/alpha/agreements/{aid}")
     assert f'id="agreement-reminder-{rid}"' not in client.get(f"/alpha/agreements/{aid}").get_data(as_text=True)
-

@@ -1,4 +1,5 @@
 """Organisation files and the agreements in tenant files: validation, sync, and the two real agreements."""
+
 from __future__ import annotations
 
 import shutil
@@ -72,17 +73,44 @@ def test_sync_creates_organisations_and_agreements_and_twice_changes_nothing(fre
         ("organisations/testforeningen.toml", 'cvr = "99990902"', 'cvr = "99990903"', "cvr", "not a valid CVR"),
         ("organisations/testforeningen.toml", 'ean = "5799999900013"', 'ean = "5799999900014"', "invoicing.ean", "check digit"),
         ("organisations/testforeningen.toml", 'claim = "testforeningen"', 'claim = "andenforening"', "login.claim", "also used"),
-        ("tenants/alpha.toml", 'partners = ["testforeningen"]', 'partners = ["ingen-forening"]', "agreements.0.partners", "no organisation file"),
+        (
+            "tenants/alpha.toml",
+            'partners = ["testforeningen"]',
+            'partners = ["ingen-forening"]',
+            "agreements.0.partners",
+            "no organisation file",
+        ),
         ("tenants/alpha.toml", 'rule = "example.flat_fee"', 'rule = "example.gone"', "agreements.0.billing.rule", "no installed plugin"),
-        ("tenants/alpha.toml", "parameters = { amount_per_year = 1000 }", 'parameters = { amount_per_year = "mange" }',
-         "agreements.0.billing.parameters.amount_per_year", "number"),
-        ("tenants/alpha.toml", "parameters = { amount_per_year = 1000 }", "parameters = { }",
-         "agreements.0.billing.parameters.amount_per_year", "required"),
-        ("tenants/alpha.toml", "notice = { working_days = 30 }", "notice = { working_days = 30, months = 2 }", "agreements.0.notice", "not both"),
+        (
+            "tenants/alpha.toml",
+            "parameters = { amount_per_year = 1000 }",
+            'parameters = { amount_per_year = "mange" }',
+            "agreements.0.billing.parameters.amount_per_year",
+            "number",
+        ),
+        (
+            "tenants/alpha.toml",
+            "parameters = { amount_per_year = 1000 }",
+            "parameters = { }",
+            "agreements.0.billing.parameters.amount_per_year",
+            "required",
+        ),
+        (
+            "tenants/alpha.toml",
+            "notice = { working_days = 30 }",
+            "notice = { working_days = 30, months = 2 }",
+            "agreements.0.notice",
+            "not both",
+        ),
         ("tenants/alpha.toml", 'status = "approved"', 'status = "active"', "agreements.0.status", "draft or approved"),
         ("tenants/alpha.toml", 'start = "2020-01-01"', 'start = "2020-01-01"\nend = "2019-12-31"', "agreements.0.end", "before it starts"),
-        ("tenants/alpha.toml", 'programmes = ["example", "mother_groups"', 'programmes = ["unknown_programme", "example", "mother_groups"',
-         "agreements.0.programmes", "not in programmes.enabled"),
+        (
+            "tenants/alpha.toml",
+            'programmes = ["example", "mother_groups"',
+            'programmes = ["unknown_programme", "example", "mother_groups"',
+            "agreements.0.programmes",
+            "not in programmes.enabled",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_with_file_field_and_reason_and_nothing_is_written(fresh, folders, file, old, new, field, reason):
@@ -148,7 +176,9 @@ def test_the_seeds_agreements_bill_what_the_seeds_say(real):
     ishoj = _agreement(real, "ishoj", "ny-mor-i-danmark")
     fredericia = _agreement(real, "fredericia", "moedrehjaelpen-fredericia")
     with real.app_context():
-        per_year = {year: sum(line.amount for line in lines_for(ishoj, date(year, 1, 1), date(year, 12, 31))) for year in (2023, 2024, 2025, 2026)}
+        per_year = {
+            year: sum(line.amount for line in lines_for(ishoj, date(year, 1, 1), date(year, 12, 31))) for year in (2023, 2024, 2025, 2026)
+        }
         quarters = lines_for(fredericia, date(2026, 1, 1), date(2026, 12, 31))
     assert per_year == {2023: Decimal("14000"), 2024: Decimal("28000"), 2025: Decimal("42000"), 2026: 0}
     assert sum(per_year.values()) == Decimal("84000")
@@ -175,8 +205,17 @@ def test_drc_in_fredericia_gets_404_on_every_open_counselling_page_and_api_route
         tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "fredericia"))
         with tenant_context(tenant_id):
             contact = register_contact(
-                {"family_number": "F-7781", "day": date(2026, 11, 3), "channel": "phone", "duration_minutes": 20,
-                 "reasons": ["housing"], "need_level": 2, "description": "Særlig fortrolig beskrivelse 7781"}, "test")
+                {
+                    "family_number": "F-7781",
+                    "day": date(2026, 11, 3),
+                    "channel": "phone",
+                    "duration_minutes": 20,
+                    "reasons": ["housing"],
+                    "need_level": 2,
+                    "description": "Særlig fortrolig beskrivelse 7781",
+                },
+                "test",
+            )
             db.session.commit()
             ids = {"contact_id": contact.id, "family_id": contact.family_id}
     drc, mh = real.test_client(), real.test_client()

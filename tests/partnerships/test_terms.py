@@ -3,6 +3,7 @@
 Expected dates are counted by hand on a calendar (the skipped days are listed in the
 comments) and written literally.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,6 +25,7 @@ FREDERICIA_NOTICE = NoticeTerms.from_dict({"months": 6, "to": "year_end"})
 
 
 # --- Notice terms: declarations -------------------------------------------------------------
+
 
 def test_notice_forms():
     assert ISHOJ_NOTICE == NoticeTerms(working_days=30, months=None, to=None)
@@ -68,14 +70,17 @@ def test_notice_terms_are_frozen():
 
 # --- Ishøj–DRC: 30 working days, days off 24 Dec, 31 Dec, 5 June ----------------------------
 
+
 def test_ishoj_notice_across_easter_2025():
     # Given Thu 10 Apr 2025. Skipped: 17 Apr (Maundy Thu), 18 Apr (Good Fri), 21 Apr
     # (Easter Mon) and weekends. 1 May is NOT an Ishøj day off, so it counts.
     # 11 Apr=1; 14-16 Apr=2-4; 22-25 Apr=5-8; 28-30 Apr=9-11; 1-2 May=12-13;
     # 5-9 May=14-18; 12-16 May=19-23; 19-23 May=24-28; 26 May=29; 27 May=30.
     assert earliest_end(
-        ISHOJ_NOTICE, date(2025, 4, 10),
-        declared_days_off=ISHOJ_DAYS_OFF, agreement_end=ISHOJ_END,
+        ISHOJ_NOTICE,
+        date(2025, 4, 10),
+        declared_days_off=ISHOJ_DAYS_OFF,
+        agreement_end=ISHOJ_END,
     ) == date(2025, 5, 27)
 
 
@@ -85,8 +90,10 @@ def test_ishoj_notice_across_ascension_and_whitsun_2025():
     # 21-23 May=1-3; 26-28 May=4-6; 30 May=7; 2-4 Jun=8-10; 6 Jun=11; 10-13 Jun=12-15;
     # 16-20 Jun=16-20; 23-27 Jun=21-25; 30 Jun=26; 1-4 Jul=27-30.
     assert earliest_end(
-        ISHOJ_NOTICE, date(2025, 5, 20),
-        declared_days_off=ISHOJ_DAYS_OFF, agreement_end=ISHOJ_END,
+        ISHOJ_NOTICE,
+        date(2025, 5, 20),
+        declared_days_off=ISHOJ_DAYS_OFF,
+        agreement_end=ISHOJ_END,
     ) == date(2025, 7, 4)
     # Without the declared 5 June the count ends one working day earlier.
     assert earliest_end(ISHOJ_NOTICE, date(2025, 5, 20)) == date(2025, 7, 3)
@@ -97,8 +104,10 @@ def test_ishoj_notice_across_christmas_2024():
     # 1 Jan 2025. 3-6 Dec=1-4; 9-13 Dec=5-9; 16-20 Dec=10-14; 23 Dec=15; 27 Dec=16;
     # 30 Dec=17; 2-3 Jan=18-19; 6-10 Jan=20-24; 13-17 Jan=25-29; 20 Jan=30.
     assert earliest_end(
-        ISHOJ_NOTICE, date(2024, 12, 2),
-        declared_days_off=ISHOJ_DAYS_OFF, agreement_end=ISHOJ_END,
+        ISHOJ_NOTICE,
+        date(2024, 12, 2),
+        declared_days_off=ISHOJ_DAYS_OFF,
+        agreement_end=ISHOJ_END,
     ) == date(2025, 1, 20)
 
 
@@ -109,9 +118,7 @@ def test_ishoj_notice_across_christmas_2025_is_capped_by_the_project_end():
     # but the agreement ends with the project on 31 Dec 2025.
     given = date(2025, 11, 20)
     assert earliest_end(ISHOJ_NOTICE, given, declared_days_off=ISHOJ_DAYS_OFF) == date(2026, 1, 8)
-    assert earliest_end(
-        ISHOJ_NOTICE, given, declared_days_off=ISHOJ_DAYS_OFF, agreement_end=ISHOJ_END
-    ) == date(2025, 12, 31)
+    assert earliest_end(ISHOJ_NOTICE, given, declared_days_off=ISHOJ_DAYS_OFF, agreement_end=ISHOJ_END) == date(2025, 12, 31)
 
 
 def test_notice_on_the_last_day_and_after_the_end():
@@ -139,6 +146,7 @@ def test_remedy_deadline_refuses_zero_days():
 
 # --- Fredericia–Mødrehjælpen: 6 months to the end of a calendar year -----------------------
 
+
 @pytest.mark.parametrize(
     "given, end",
     [
@@ -159,9 +167,7 @@ def test_fredericia_notice_to_year_end(given, end):
 
 
 def test_fredericia_has_no_end_date_but_a_cap_is_honoured():
-    assert earliest_end(
-        FREDERICIA_NOTICE, date(2026, 7, 1), agreement_end=date(2027, 3, 31)
-    ) == date(2027, 3, 31)
+    assert earliest_end(FREDERICIA_NOTICE, date(2026, 7, 1), agreement_end=date(2027, 3, 31)) == date(2027, 3, 31)
 
 
 def test_plain_months_notice_clamps_to_the_month_end():
@@ -169,9 +175,7 @@ def test_plain_months_notice_clamps_to_the_month_end():
     assert earliest_end(three, date(2025, 11, 30)) == date(2026, 2, 28)
     assert earliest_end(three, date(2023, 11, 30)) == date(2024, 2, 29)  # leap year
     assert earliest_end(three, date(2026, 4, 2)) == date(2026, 7, 2)
-    assert earliest_end(three, date(2025, 11, 30), agreement_end=date(2025, 12, 31)) == date(
-        2025, 12, 31
-    )
+    assert earliest_end(three, date(2025, 11, 30), agreement_end=date(2025, 12, 31)) == date(2025, 12, 31)
 
 
 # --- Review schedule -------------------------------------------------------------------------
@@ -228,10 +232,14 @@ def test_governance_list():
     joint, steering, follow = GovernanceRhythm.from_list(GOVERNANCE)
     assert steering == GovernanceRhythm(body="steering_group", every_months=6)
     assert [r.name_da for r in (joint, steering, follow)] == [
-        "Fællesmøde", "Styregruppe", "Følgegruppe",
+        "Fællesmøde",
+        "Styregruppe",
+        "Følgegruppe",
     ]
     assert [r.describe_da() for r in (joint, steering, follow)] == [
-        "halvårligt", "halvårligt", "kvartalsvis",
+        "halvårligt",
+        "halvårligt",
+        "kvartalsvis",
     ]
 
 
@@ -281,14 +289,8 @@ def test_bad_governance_declarations(declared, reason):
 
 def test_bad_governance_lists_name_the_entry():
     with pytest.raises(ValueError, match=r"^\[1\]: every_months: must be one of"):
-        GovernanceRhythm.from_list(
-            [{"body": "steering_group", "every_months": 6},
-             {"body": "follow_group", "every_months": 5}]
-        )
+        GovernanceRhythm.from_list([{"body": "steering_group", "every_months": 6}, {"body": "follow_group", "every_months": 5}])
     with pytest.raises(ValueError, match=r"^\[1\]: body: 'steering_group' listed twice"):
-        GovernanceRhythm.from_list(
-            [{"body": "steering_group", "every_months": 6},
-             {"body": "steering_group", "every_months": 3}]
-        )
+        GovernanceRhythm.from_list([{"body": "steering_group", "every_months": 6}, {"body": "steering_group", "every_months": 3}])
     with pytest.raises(ValueError, match="must be a list of tables"):
         GovernanceRhythm.from_list({"body": "steering_group", "every_months": 6})

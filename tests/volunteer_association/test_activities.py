@@ -1,4 +1,5 @@
 """The association's activities and grant applications: create, list, flags, roles and isolation."""
+
 from __future__ import annotations
 
 import re
@@ -24,16 +25,27 @@ from tests.conftest import csrf_from, organisation_id
 ACTIVITIES = "/alpha/volunteer_association/activities/"
 GRANTS = "/alpha/volunteer_association/grants/"
 VALID = {
-    "kind": "experience", "title": "Tur i Madsby Legepark", "activity_date": "2026-06-13", "place": "Madsby",
-    "families": "7", "children": "15", "funding": "shop_surplus", "cost": "1.250,50", "notes": "",
+    "kind": "experience",
+    "title": "Tur i Madsby Legepark",
+    "activity_date": "2026-06-13",
+    "place": "Madsby",
+    "families": "7",
+    "children": "15",
+    "funding": "shop_surplus",
+    "cost": "1.250,50",
+    "notes": "",
 }
 
 
 def add_grant(app, tenant_id: int, funder: str = "Velux Fonden", status: str = "granted", deadline: date | None = None, **kw) -> int:
     with app.app_context(), tenant_context(tenant_id):
         grant = GrantApplication(
-            funder=funder, amount_applied=Decimal(20000), status=status, reporting_deadline=deadline,
-            amount_granted=Decimal(15000) if status in ("granted", "reported") else None, **kw,
+            funder=funder,
+            amount_applied=Decimal(20000),
+            status=status,
+            reporting_deadline=deadline,
+            amount_granted=Decimal(15000) if status in ("granted", "reported") else None,
+            **kw,
         )
         db.session.add(grant)
         db.session.commit()
@@ -67,10 +79,21 @@ def test_create_and_list_activities_newest_first(app, client_for, tenant_a):
     staff = client_for("alpha")
     first = post(staff, ACTIVITIES, {**VALID, "volunteers": [str(anna), str(bo)]})
     assert first.status_code == 303 and first.headers["Location"].endswith(ACTIVITIES)
-    second = post(staff, ACTIVITIES, {
-        **VALID, "kind": "network", "title": "Fællesspisning", "activity_date": "2026-09-01",
-        "funding": "grant", "grant": str(grant), "cost": "800", "families": "0", "children": "0",
-    })
+    second = post(
+        staff,
+        ACTIVITIES,
+        {
+            **VALID,
+            "kind": "network",
+            "title": "Fællesspisning",
+            "activity_date": "2026-09-01",
+            "funding": "grant",
+            "grant": str(grant),
+            "cost": "800",
+            "families": "0",
+            "children": "0",
+        },
+    )
     assert second.status_code == 303
     html = staff.get(ACTIVITIES).get_data(as_text=True)
     assert html.index("Fællesspisning") < html.index("Tur i Madsby Legepark")  # by date, newest first
@@ -78,7 +101,9 @@ def test_create_and_list_activities_newest_first(app, client_for, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
         trip = db.session.scalar(select(Activity).where(Activity.kind == "experience"))
         assert (trip.families, trip.children, trip.cost, trip.funding, trip.grant_id) == (7, 15, Decimal("1250.50"), "shop_surplus", None)
-        assert sorted(db.session.scalars(select(ActivityVolunteer.volunteer_id).where(ActivityVolunteer.activity_id == trip.id))) == sorted([anna, bo])
+        assert sorted(db.session.scalars(select(ActivityVolunteer.volunteer_id).where(ActivityVolunteer.activity_id == trip.id))) == sorted(
+            [anna, bo]
+        )
         dinner = db.session.scalar(select(Activity).where(Activity.kind == "network"))
         assert (dinner.funding, dinner.grant_id, dinner.families) == ("grant", grant, 0)
 
@@ -88,7 +113,13 @@ def test_invalid_activity_gives_422_in_danish_and_writes_nothing(app, client_for
     refused = post(staff, ACTIVITIES, {**VALID, "kind": "party", "activity_date": "13/6", "families": "-1", "children": "to", "title": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    for message in ("Vælg en af mulighederne.", "Skriv en dato som ÅÅÅÅ-MM-DD.", "Angiv 0 eller mere.", "Skriv et helt tal.", "Feltet skal udfyldes."):
+    for message in (
+        "Vælg en af mulighederne.",
+        "Skriv en dato som ÅÅÅÅ-MM-DD.",
+        "Angiv 0 eller mere.",
+        "Skriv et helt tal.",
+        "Feltet skal udfyldes.",
+    ):
         assert message in html
     assert 'value="Madsby"' in html  # what was typed is kept
     assert post(staff, ACTIVITIES, {**VALID, "cost": "mange"}).status_code == 422
@@ -144,7 +175,9 @@ def test_only_the_running_organisations_volunteers_can_be_chosen(app, client_for
 def test_list_shows_only_the_own_tenants_activities(app, client_for, tenant_a, tenant_b):
     for tid, title in ((tenant_a, "Alphas juletræ"), (tenant_b, "Betas juletræ")):
         with app.app_context(), tenant_context(tid):
-            db.session.add(Activity(kind="help", title=title, day=date(2026, 12, 1), families=3, children=4, funding="shop_surplus", cost=0))
+            db.session.add(
+                Activity(kind="help", title=title, day=date(2026, 12, 1), families=3, children=4, funding="shop_surplus", cost=0)
+            )
             db.session.commit()
     html = client_for("alpha").get(ACTIVITIES).get_data(as_text=True)
     assert "Alphas juletræ" in html and "Betas juletræ" not in html
@@ -153,8 +186,15 @@ def test_list_shows_only_the_own_tenants_activities(app, client_for, tenant_a, t
 # --- grants ------------------------------------------------------------------------------------
 
 
-GRANT = {"funder": "Egmont Fonden", "purpose": "Sommerlejr", "amount_applied": "25.000,00", "applied_on": "2026-02-01",
-         "status": "submitted", "amount_granted": "", "reporting_deadline": ""}
+GRANT = {
+    "funder": "Egmont Fonden",
+    "purpose": "Sommerlejr",
+    "amount_applied": "25.000,00",
+    "applied_on": "2026-02-01",
+    "status": "submitted",
+    "amount_granted": "",
+    "reporting_deadline": "",
+}
 
 
 def test_create_and_update_a_grant(app, client_for, tenant_a):
@@ -162,14 +202,24 @@ def test_create_and_update_a_grant(app, client_for, tenant_a):
     assert post(staff, GRANTS, GRANT, GRANTS).status_code == 303
     with app.app_context(), tenant_context(tenant_a):
         grant = db.session.scalar(select(GrantApplication))
-        assert (grant.funder, grant.amount_applied, grant.status, grant.amount_granted) == ("Egmont Fonden", Decimal("25000.00"), "submitted", None)
+        assert (grant.funder, grant.amount_applied, grant.status, grant.amount_granted) == (
+            "Egmont Fonden",
+            Decimal("25000.00"),
+            "submitted",
+            None,
+        )
         grant_id = grant.id
     edit_page = f"{GRANTS}?edit={grant_id}"
     assert 'value="Egmont Fonden"' in staff.get(edit_page).get_data(as_text=True)
     refused = post(staff, f"{GRANTS}{grant_id}", {**GRANT, "status": "granted"}, edit_page)
     assert refused.status_code == 422 and 'id="field-amount_granted-error"' in refused.get_data(as_text=True)
     assert "Feltet skal udfyldes." in refused.get_data(as_text=True)
-    done = post(staff, f"{GRANTS}{grant_id}", {**GRANT, "status": "granted", "amount_granted": "20000", "reporting_deadline": "2027-03-31"}, edit_page)
+    done = post(
+        staff,
+        f"{GRANTS}{grant_id}",
+        {**GRANT, "status": "granted", "amount_granted": "20000", "reporting_deadline": "2027-03-31"},
+        edit_page,
+    )
     assert done.status_code == 303
     with app.app_context(), tenant_context(tenant_a):
         grant = db.session.get(GrantApplication, grant_id)

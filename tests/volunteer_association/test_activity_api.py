@@ -1,4 +1,5 @@
 """The association's activities and grant applications in the JSON API: the same rules and checks as the pages."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -21,15 +22,28 @@ from tests.test_authorization import _api_token
 
 API = "/alpha/api/v1/volunteer_association"
 MISSING_ID = 987654
-ACTIVITY = {"kind": "experience", "title": "Tur i Madsby Legepark", "activity_date": "2026-06-13", "place": "Madsby",
-            "families": 7, "children": 15, "funding": "shop_surplus", "cost": "1.250,50"}
+ACTIVITY = {
+    "kind": "experience",
+    "title": "Tur i Madsby Legepark",
+    "activity_date": "2026-06-13",
+    "place": "Madsby",
+    "families": 7,
+    "children": 15,
+    "funding": "shop_surplus",
+    "cost": "1.250,50",
+}
 GRANT = {"funder": "Egmont Fonden", "purpose": "Sommerlejr", "amount_applied": "25000", "applied_on": "2026-02-01", "status": "submitted"}
 
 
 def add_grant(app, tenant: int, funder: str = "Velux Fonden", status: str = "granted", **fields) -> int:
     with app.app_context(), tenant_context(tenant):
-        grant = GrantApplication(funder=funder, amount_applied=Decimal(20000), status=status,
-                                 amount_granted=Decimal(15000) if status in ("granted", "reported") else None, **fields)
+        grant = GrantApplication(
+            funder=funder,
+            amount_applied=Decimal(20000),
+            status=status,
+            amount_granted=Decimal(15000) if status in ("granted", "reported") else None,
+            **fields,
+        )
         db.session.add(grant)
         db.session.commit()
         return grant.id
@@ -67,8 +81,14 @@ def test_record_an_activity_with_its_grant_and_volunteers(app, client_for, tenan
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert {k: body[k] for k in ("kind", "activity_date", "families", "children", "funding", "grant_id", "cost", "volunteer_count")} == {
-        "kind": "experience", "activity_date": "2026-06-13", "families": 7, "children": 15, "funding": "grant",
-        "grant_id": grant, "cost": "1250.50", "volunteer_count": 2,
+        "kind": "experience",
+        "activity_date": "2026-06-13",
+        "families": 7,
+        "children": 15,
+        "funding": "grant",
+        "grant_id": grant,
+        "cost": "1250.50",
+        "volunteer_count": 2,
     }
     assert "volunteer_ids" not in body  # as on the page: how many, never who
     assert staff.get(f"{API}/activities/{body['id']}").get_json() == body
@@ -128,7 +148,9 @@ def test_record_read_and_replace_a_grant(app, client_for, tenant_a):
     refused = staff.put(f"{API}/grants/{body['id']}", json={**GRANT, "status": "granted"})
     assert refused.status_code == 422 and refused.get_json()["errors"]["json"] == {"amount_granted": ["Feltet skal udfyldes."]}
     soon = (date.today() + timedelta(days=10)).isoformat()
-    granted = staff.put(f"{API}/grants/{body['id']}", json={**GRANT, "status": "granted", "amount_granted": 20000, "reporting_deadline": soon})
+    granted = staff.put(
+        f"{API}/grants/{body['id']}", json={**GRANT, "status": "granted", "amount_granted": 20000, "reporting_deadline": soon}
+    )
     assert granted.status_code == 200
     assert (granted.get_json()["amount_granted"], granted.get_json()["deadline_status"]) == ("20000.00", "due_soon")
     assert staff.get(f"{API}/grants/{body['id']}").get_json() == granted.get_json()
@@ -140,7 +162,9 @@ def test_record_read_and_replace_a_grant(app, client_for, tenant_a):
 def test_grants_list_with_their_deadline_flags(app, client_for, tenant_a, tenant_b):
     today = date.today()
     late = add_grant(app, tenant_a, "Sen fond", reporting_deadline=today - timedelta(days=1), applied_on=date(2026, 1, 1))
-    done = add_grant(app, tenant_a, "Afrapporteret fond", status="reported", reporting_deadline=today - timedelta(days=5), applied_on=date(2026, 2, 1))
+    done = add_grant(
+        app, tenant_a, "Afrapporteret fond", status="reported", reporting_deadline=today - timedelta(days=5), applied_on=date(2026, 2, 1)
+    )
     add_grant(app, tenant_b, "Betas fond")
     listed = client_for("alpha").get(f"{API}/grants")
     assert [(g["id"], g["deadline_status"]) for g in listed.get_json()] == [(done, None), (late, "overdue")]
@@ -164,7 +188,9 @@ def test_another_tenants_ids_answer_exactly_like_missing_ones(app, client_for, t
     staff = client_for("alpha")
     assert staff.get(f"{API}/grants/{add_grant(app, tenant_a, 'Alphas fond')}").status_code == 200
     for method, path, foreign_id, body in (
-        ("GET", "grants", foreign_grant, None), ("PUT", "grants", foreign_grant, GRANT), ("PUT", "grants", foreign_grant, {}),
+        ("GET", "grants", foreign_grant, None),
+        ("PUT", "grants", foreign_grant, GRANT),
+        ("PUT", "grants", foreign_grant, {}),
         ("GET", "activities", foreign_activity, None),
     ):
         foreign = staff.open(f"{API}/{path}/{foreign_id}", method=method, json=body)

@@ -1,4 +1,5 @@
 """The association is never invoiced: its billing rule yields no lines."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,17 +15,23 @@ def test_the_rule_is_offered_with_its_key_and_danish_name():
     assert rule.name_da == "Ingen fakturering: foreningen faktureres ikke"
 
 
-@pytest.mark.parametrize("agreement", [
-    {"rule": "volunteer_association.none"},
-    {"rule": "volunteer_association.none", "start": "2020-01-01", "amounts": {"2025": 160000}},
-    {},
-])
-@pytest.mark.parametrize("period", [
-    (date(2025, 1, 1), date(2025, 3, 31)),
-    (date(2025, 1, 1), date(2025, 12, 31)),
-    (date(2020, 1, 1), date(2030, 12, 31)),
-    (date(2025, 5, 5), date(2025, 5, 5)),
-])
+@pytest.mark.parametrize(
+    "agreement",
+    [
+        {"rule": "volunteer_association.none"},
+        {"rule": "volunteer_association.none", "start": "2020-01-01", "amounts": {"2025": 160000}},
+        {},
+    ],
+)
+@pytest.mark.parametrize(
+    "period",
+    [
+        (date(2025, 1, 1), date(2025, 3, 31)),
+        (date(2025, 1, 1), date(2025, 12, 31)),
+        (date(2020, 1, 1), date(2030, 12, 31)),
+        (date(2025, 5, 5), date(2025, 5, 5)),
+    ],
+)
 def test_no_lines_ever(agreement, period):
     assert NoBillingRule().lines(agreement, *period) == []
 

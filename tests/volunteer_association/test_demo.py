@@ -1,5 +1,6 @@
 """The demo data of the real tenant files: one demo volunteer log-in per organisation, each linked to
 exactly one volunteer, who sees her own organisation's programme only (README: "make run")."""
+
 from __future__ import annotations
 
 import shutil
@@ -53,8 +54,11 @@ def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation:
             db.session.flush()
         org_id = db.session.scalar(select(Organisation.id).where(Organisation.slug == organisation))
         with tenant_context(tenant.id):  # a tenant's session is opened in its context
-            db.session.add(UserSession(id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant.id,
-                                       roles=[role], organisation_id=org_id))
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant.id, roles=[role], organisation_id=org_id
+                )
+            )
             db.session.commit()
     with client.session_transaction() as session:
         session["sid"] = key
@@ -103,9 +107,16 @@ def test_the_shop_volunteer_signs_up_and_records_the_days_takings_and_sees_no_mo
     assert shop.post(f"/fredericia/volunteer_association/shifts/{shift_id}/signup", data={"csrf_token": token}).status_code == 302
     form = shop.get(f"/fredericia/volunteer_association/shifts/{shift_id}/takings")
     assert form.status_code == 200
-    saved = shop.post(f"/fredericia/volunteer_association/shifts/{shift_id}/takings", data={
-        "csrf_token": csrf_from(form.get_data(as_text=True)), "cash": "500", "card": "700", "mobilepay": "300", "cash_counted": "500",
-    })
+    saved = shop.post(
+        f"/fredericia/volunteer_association/shifts/{shift_id}/takings",
+        data={
+            "csrf_token": csrf_from(form.get_data(as_text=True)),
+            "cash": "500",
+            "card": "700",
+            "mobilepay": "300",
+            "cash_counted": "500",
+        },
+    )
     assert saved.status_code == 302
     with real_app.app_context(), tenant_context(fredericia.id):
         assert db.session.scalar(select(Takings.cash).where(Takings.shift_id == shift_id)) == 500

@@ -1,4 +1,5 @@
 """The association's reports: the shop's monthly result and surplus, volunteer hours, activities by kind, annual figures."""
+
 from __future__ import annotations
 
 from datetime import date, time
@@ -69,32 +70,72 @@ def shop(app, tenant_a, tenant_b):
             add_shift(tenant_a, date(YEAR, 3, 17), time(13), time(17), ("200.00", "0", "49.50"), hours=[None])
             add_shift(tenant_a, date(YEAR, 4, 7), time(10), time(14), None, hours=["4", "0"])
             add_shift(tenant_a, date(YEAR - 1, 3, 3), time(10), time(13), ("9999", "0", "0"), hours=["3"])  # last year
-            db.session.add_all([
-                Expense(day=date(YEAR, 3, 1), category="rent", amount=D("1200.00")),
-                Expense(day=date(YEAR, 3, 20), category="supplies", amount=D("100.00")),
-                Expense(day=date(YEAR, 4, 1), category="rent", amount=D("1200.00")),
-                Activity(kind="experience", title="Zoo", day=date(YEAR, 3, 22), families=6, children=11, funding="shop_surplus", cost=D("300.00")),
-                Activity(kind="help", title="Julehjælp", day=date(YEAR, 3, 23), families=4, children=9, funding="grant", cost=D("5000.00")),
-                Activity(kind="help", title="Tøjbytte", day=date(YEAR, 4, 2), families=3, children=3, funding="shop_surplus", cost=D("0")),
-                Activity(kind="network", title="Gammel", day=date(YEAR - 1, 6, 1), families=50, children=80, funding="shop_surplus", cost=D("1")),
-                Donation(day=date(YEAR, 3, 5), category="clothes", count=12),
-                Donation(day=date(YEAR, 3, 6), category="toys", count=3),
-            ])
+            db.session.add_all(
+                [
+                    Expense(day=date(YEAR, 3, 1), category="rent", amount=D("1200.00")),
+                    Expense(day=date(YEAR, 3, 20), category="supplies", amount=D("100.00")),
+                    Expense(day=date(YEAR, 4, 1), category="rent", amount=D("1200.00")),
+                    Activity(
+                        kind="experience",
+                        title="Zoo",
+                        day=date(YEAR, 3, 22),
+                        families=6,
+                        children=11,
+                        funding="shop_surplus",
+                        cost=D("300.00"),
+                    ),
+                    Activity(
+                        kind="help", title="Julehjælp", day=date(YEAR, 3, 23), families=4, children=9, funding="grant", cost=D("5000.00")
+                    ),
+                    Activity(
+                        kind="help", title="Tøjbytte", day=date(YEAR, 4, 2), families=3, children=3, funding="shop_surplus", cost=D("0")
+                    ),
+                    Activity(
+                        kind="network",
+                        title="Gammel",
+                        day=date(YEAR - 1, 6, 1),
+                        families=50,
+                        children=80,
+                        funding="shop_surplus",
+                        cost=D("1"),
+                    ),
+                    Donation(day=date(YEAR, 3, 5), category="clothes", count=12),
+                    Donation(day=date(YEAR, 3, 6), category="toys", count=3),
+                ]
+            )
             db.session.commit()
         with tenant_context(tenant_b):
             add_shift(tenant_b, date(YEAR, 3, 3), time(10), time(13), ("77777", "1", "1"), hours=["9", "9", "9"])
-            db.session.add_all([
-                Expense(day=date(YEAR, 3, 1), category="rent", amount=D("5.00")),
-                Activity(kind="experience", title="Beta", day=date(YEAR, 3, 2), families=100, children=200, funding="shop_surplus", cost=D("999")),
-                Donation(day=date(YEAR, 3, 5), category="clothes", count=500),
-            ])
+            db.session.add_all(
+                [
+                    Expense(day=date(YEAR, 3, 1), category="rent", amount=D("5.00")),
+                    Activity(
+                        kind="experience",
+                        title="Beta",
+                        day=date(YEAR, 3, 2),
+                        families=100,
+                        children=200,
+                        funding="shop_surplus",
+                        cost=D("999"),
+                    ),
+                    Donation(day=date(YEAR, 3, 5), category="clothes", count=500),
+                ]
+            )
             db.session.commit()
         db.session.remove()
 
 
 def test_shop_month_result_and_surplus(app, shop, tenant_a):
     result = build(app, tenant_a, "volunteer_association.shop_month", year=YEAR)
-    assert list(result.columns) == ["month", "takings", "expenses", "result", "activity_costs_shop_surplus", "surplus", "donations_received"]
+    assert list(result.columns) == [
+        "month",
+        "takings",
+        "expenses",
+        "result",
+        "activity_costs_shop_surplus",
+        "surplus",
+        "donations_received",
+    ]
     rows = by_first(result)
     # March: takings 1750.50 + 249.50 = 2000.00; expenses 1300; result 700; the zoo (300) from the surplus; the grant-funded one not.
     assert rows[3] == (D("2000.00"), D("1300.00"), D("700.00"), D("300.00"), D("400.00"), 15)
@@ -158,5 +199,6 @@ def test_annual_figures(app, shop, tenant_a):
         assert figures["volunteer_association.families_in_activities"].label_da == "Familier i foreningens aktiviteter"
         assert figures["volunteer_association.children_in_activities"].value == 23
         assert {f.key: f.value for f in annual_figures(tenant, YEAR + 5)} == {
-            "volunteer_association.families_in_activities": 0, "volunteer_association.children_in_activities": 0,
+            "volunteer_association.families_in_activities": 0,
+            "volunteer_association.children_in_activities": 0,
         }

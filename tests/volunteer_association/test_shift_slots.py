@@ -5,10 +5,11 @@ write; a duplicate from the API is a 409 problem naming ``starts``, from the
 form a 422 with the field error, and concurrent submissions store one row and
 never give a 500.
 """
+
 from __future__ import annotations
 
 import threading
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -38,7 +39,7 @@ def at_once(calls) -> list:
         barrier.wait()
         try:
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported by the test
+        except Exception as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
@@ -88,8 +89,10 @@ def test_concurrent_submissions_of_one_shift_store_one(app, tenant_a, via):
     else:
         tokens = [csrf_from(c.get("/alpha/volunteer_association/").get_data(as_text=True)) for c in clients]
         calls = [
-            lambda c=c, t=t: c.post("/alpha/volunteer_association/shifts", data={"csrf_token": t, "day": DAY, "starts": "09:00", "ends": "12:00"})
-            for c, t in zip(clients, tokens)
+            lambda c=c, t=t: c.post(
+                "/alpha/volunteer_association/shifts", data={"csrf_token": t, "day": DAY, "starts": "09:00", "ends": "12:00"}
+            )
+            for c, t in zip(clients, tokens, strict=False)
         ]
         expected_refusal = 422
     statuses = sorted(r.status_code if not isinstance(r, Exception) else repr(r) for r in at_once(calls))
@@ -117,7 +120,9 @@ def test_two_takers_of_one_offered_slot_one_gets_it(app, tenant_a, shift_id):  #
     takers = [volunteer_client(app, tenant_a, name) for name in ("Lis", "Bodil", "Jytte")]
     tokens = [csrf_from(c.get("/alpha/volunteer_association/").get_data(as_text=True)) for c, _ in takers]
     url = f"/alpha/volunteer_association/shifts/{shift_id}/take"
-    results = at_once([lambda c=c, t=t: c.post(url, data={"csrf_token": t}, follow_redirects=True) for (c, _), t in zip(takers, tokens)])
+    results = at_once(
+        [lambda c=c, t=t: c.post(url, data={"csrf_token": t}, follow_redirects=True) for (c, _), t in zip(takers, tokens, strict=False)]
+    )
     assert [getattr(r, "status_code", r) for r in results] == [200] * 3
     told = [i for i, r in enumerate(results) if "Du har overtaget vagten." in r.get_data(as_text=True)]
     assert len(told) == 1  # the others are told there is no shift to take

@@ -1,4 +1,5 @@
 """Shop shifts: sign-up, swaps, the short-handed flag, and takings by the shift itself."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -31,7 +32,9 @@ def volunteer_client(app, tenant_id, name="Grethe"):
     user_id = sign_in(app, client, "volunteer", "alpha")
     with app.app_context(), tenant_context(tenant_id):
         user = db.session.get(User, user_id)
-        volunteer = Volunteer(name=name, organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}")
+        volunteer = Volunteer(
+            name=name, organisation_id=organisation_id(app, "testforeningen"), login_subject=f"{user.issuer}|{user.subject}"
+        )
         db.session.add(volunteer)
         db.session.commit()
         return client, volunteer.id
@@ -75,11 +78,19 @@ def test_volunteer_records_the_takings_of_her_own_shift_only(app, tenant_a, shif
     token = csrf_from(page.get_data(as_text=True))
     bad = client.post(url, data={"csrf_token": token, "cash": "-5", "card": "x", "mobilepay": "", "cash_counted": "100"})
     assert bad.status_code == 422
-    ok = client.post(url, data={"csrf_token": token, "cash": "1250.50", "card": "2300", "mobilepay": "640", "cash_counted": "1240.50", "hours_worked": "3.5"})
+    ok = client.post(
+        url,
+        data={"csrf_token": token, "cash": "1250.50", "card": "2300", "mobilepay": "640", "cash_counted": "1240.50", "hours_worked": "3.5"},
+    )
     assert ok.status_code == 302
     with app.app_context(), tenant_context(tenant_a):
         takings = db.session.scalars(select(Takings)).one()
-        assert (takings.cash, takings.card, takings.mobilepay, takings.cash_counted) == (Decimal("1250.50"), Decimal("2300.00"), Decimal("640.00"), Decimal("1240.50"))
+        assert (takings.cash, takings.card, takings.mobilepay, takings.cash_counted) == (
+            Decimal("1250.50"),
+            Decimal("2300.00"),
+            Decimal("640.00"),
+            Decimal("1240.50"),
+        )
         assert db.session.scalars(select(ShiftSignup.hours_worked)).one() == Decimal("3.50")
     assert "-10.00" in client.get(url).get_data(as_text=True)  # the till is 10 kr. short
 
@@ -91,7 +102,9 @@ def test_takings_cannot_be_recorded_before_the_shift(app, client_for, tenant_a):
         db.session.commit()
         fid = future.id
     staff = client_for("alpha")
-    response = staff.put(f"/alpha/api/v1/volunteer_association/shifts/{fid}/takings", json={"cash": "1", "card": "1", "mobilepay": "1", "cash_counted": "1"})
+    response = staff.put(
+        f"/alpha/api/v1/volunteer_association/shifts/{fid}/takings", json={"cash": "1", "card": "1", "mobilepay": "1", "cash_counted": "1"}
+    )
     assert response.status_code == 422
 
 
@@ -103,7 +116,12 @@ def test_staff_manage_the_roster_and_municipal_staff_cannot(app, client_for):
     assert created.status_code == 201 and created.get_json()["signed_up"] == 0
     municipal = client_for("alpha", "municipal_staff")
     assert municipal.get("/alpha/volunteer_association/").status_code == 403
-    assert municipal.post("/alpha/api/v1/volunteer_association/shifts", json={"day": "2026-12-02", "starts": "10:00", "ends": "14:00"}).status_code == 403
+    assert (
+        municipal.post(
+            "/alpha/api/v1/volunteer_association/shifts", json={"day": "2026-12-02", "starts": "10:00", "ends": "14:00"}
+        ).status_code
+        == 403
+    )
 
 
 def test_foreign_shift_ids_look_missing(app, client_for, tenant_b):

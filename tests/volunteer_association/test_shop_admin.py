@@ -1,4 +1,5 @@
 """The shop's staff page: weekly hours, this month's expenses and donated goods; the monthly aggregates."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -37,16 +38,19 @@ def shop(app, tenant_a, tenant_b):
             with tenant_context(tid):
                 hours = ShopHours(weekday=0, opens=time(10), closes=time(16))
                 rent = Expense(day=date(2026, 5, 3), category="rent", amount=Decimal(amount), description="Husleje maj")
-                db.session.add_all([
-                    hours, rent,
-                    Expense(day=date(2026, 5, 12), category="supplies", amount=Decimal("249.95"), description="Bøjler"),
-                    Expense(day=date(2026, 4, 30), category="utilities", amount=Decimal("700.00"), description=None),
-                    Expense(day=date(2026, 6, 1), category="utilities", amount=Decimal("1.00"), description=None),
-                    Donation(day=date(2026, 5, 2), category="clothes", count=12),
-                    Donation(day=date(2026, 5, 31), category="clothes", count=8),
-                    Donation(day=date(2026, 5, 9), category="toys", count=3),
-                    Donation(day=date(2026, 4, 30), category="books", count=40),
-                ])
+                db.session.add_all(
+                    [
+                        hours,
+                        rent,
+                        Expense(day=date(2026, 5, 12), category="supplies", amount=Decimal("249.95"), description="Bøjler"),
+                        Expense(day=date(2026, 4, 30), category="utilities", amount=Decimal("700.00"), description=None),
+                        Expense(day=date(2026, 6, 1), category="utilities", amount=Decimal("1.00"), description=None),
+                        Donation(day=date(2026, 5, 2), category="clothes", count=12),
+                        Donation(day=date(2026, 5, 31), category="clothes", count=8),
+                        Donation(day=date(2026, 5, 9), category="toys", count=3),
+                        Donation(day=date(2026, 4, 30), category="books", count=40),
+                    ]
+                )
                 db.session.commit()
                 ids[slug] = {"hours": hours.id, "expense": rent.id}
         db.session.remove()
@@ -85,10 +89,12 @@ def test_monthly_expenses_sums_the_month_of_the_tenant_in_context(app, shop, ten
 
 def test_december_ends_at_new_year(app, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
-        db.session.add_all([
-            Expense(day=date(2025, 12, 31), category="other", amount=Decimal("10.50")),
-            Expense(day=date(2026, 1, 1), category="other", amount=Decimal("99.00")),
-        ])
+        db.session.add_all(
+            [
+                Expense(day=date(2025, 12, 31), category="other", amount=Decimal("10.50")),
+                Expense(day=date(2026, 1, 1), category="other", amount=Decimal("99.00")),
+            ]
+        )
         db.session.commit()
         assert monthly_expenses(2025, 12) == Decimal("10.50")
         assert monthly_expenses(2026, 1) == Decimal("99.00")
@@ -111,12 +117,12 @@ def test_page_shows_hours_this_months_expenses_with_total_and_donations(client_f
     assert response.status_code == 200
     assert "Mandag" in html and "10.00" in html and "16.00" in html
     assert "Husleje maj" in html and "Bøjler" in html and "4.500,00 kr." in html and "249,95 kr." in html
-    total = html[html.index('id="expense-total"'):]
+    total = html[html.index('id="expense-total"') :]
     assert "4.749,95 kr." in total[: total.index("</tr>")]
     assert "700,00 kr." not in html and "1,00 kr." not in html  # April and June
-    clothes = html[html.index('id="donations-clothes"'):]
+    clothes = html[html.index('id="donations-clothes"') :]
     assert ">20<" in clothes[: clothes.index("</tr>")]
-    donation_total = html[html.index('id="donation-total"'):]
+    donation_total = html[html.index('id="donation-total"') :]
     assert ">23<" in donation_total[: donation_total.index("</tr>")]
     assert "9.999,00" not in html  # beta's rent
     for form_id in ("hours-form", "expense-form", "donation-form"):
@@ -129,19 +135,40 @@ def test_staff_add_hours_an_expense_and_donations(app, client_for, tenant_a, tod
     client = client_for("alpha")
     token = _token(client)
     assert client.post(f"{BASE}/hours", data={"csrf_token": token, "weekday": "5", "opens": "10:00", "closes": "13:30"}).status_code == 302
-    assert client.post(f"{BASE}/hours", data={"csrf_token": token, "weekday": "5", "opens": "13:30", "closes": "15:00"}).status_code == 302  # touching, not overlapping
-    expense = client.post(f"{BASE}/expenses", data={
-        "csrf_token": token, "expense_day": "2026-05-19", "expense_category": "transport", "amount": "1.250,50", "description": "Kørsel"})
+    assert (
+        client.post(f"{BASE}/hours", data={"csrf_token": token, "weekday": "5", "opens": "13:30", "closes": "15:00"}).status_code == 302
+    )  # touching, not overlapping
+    expense = client.post(
+        f"{BASE}/expenses",
+        data={
+            "csrf_token": token,
+            "expense_day": "2026-05-19",
+            "expense_category": "transport",
+            "amount": "1.250,50",
+            "description": "Kørsel",
+        },
+    )
     assert expense.status_code == 302
-    assert client.post(f"{BASE}/expenses", data={
-        "csrf_token": token, "expense_day": TODAY.isoformat(), "expense_category": "other", "amount": "12.5"}).status_code == 302
-    donation = client.post(f"{BASE}/donations", data={"csrf_token": token, "donation_day": TODAY.isoformat(), "donation_category": "prams_equipment", "count": "2"})
+    assert (
+        client.post(
+            f"{BASE}/expenses", data={"csrf_token": token, "expense_day": TODAY.isoformat(), "expense_category": "other", "amount": "12.5"}
+        ).status_code
+        == 302
+    )
+    donation = client.post(
+        f"{BASE}/donations",
+        data={"csrf_token": token, "donation_day": TODAY.isoformat(), "donation_category": "prams_equipment", "count": "2"},
+    )
     assert donation.status_code == 302
     with app.app_context(), tenant_context(tenant_a):
         assert [(h.weekday, h.opens, h.closes) for h in db.session.scalars(select(ShopHours).order_by(ShopHours.opens))] == [
-            (5, time(10), time(13, 30)), (5, time(13, 30), time(15))]
+            (5, time(10), time(13, 30)),
+            (5, time(13, 30), time(15)),
+        ]
         assert [(e.day, e.category, e.amount, e.description) for e in db.session.scalars(select(Expense).order_by(Expense.id))] == [
-            (date(2026, 5, 19), "transport", Decimal("1250.50"), "Kørsel"), (TODAY, "other", Decimal("12.50"), None)]
+            (date(2026, 5, 19), "transport", Decimal("1250.50"), "Kørsel"),
+            (TODAY, "other", Decimal("12.50"), None),
+        ]
         assert [(d.day, d.category, d.count) for d in db.session.scalars(select(Donation))] == [(TODAY, "prams_equipment", 2)]
     html = client.get(f"{BASE}/").get_data(as_text=True)
     assert "Lørdag" in html and "1.250,50 kr." in html and "1.263,00 kr." in html
@@ -208,7 +235,9 @@ def test_invalid_forms_show_field_errors_and_write_nothing(app, client_for, shop
 
 def test_the_form_keeps_what_was_typed(client_for, shop, today):
     client = client_for("alpha")
-    response = client.post(f"{BASE}/expenses", data={"csrf_token": _token(client), **EXPENSE, "amount": "0", "description": "Bøjler og poser"})
+    response = client.post(
+        f"{BASE}/expenses", data={"csrf_token": _token(client), **EXPENSE, "amount": "0", "description": "Bøjler og poser"}
+    )
     assert response.status_code == 422 and 'value="Bøjler og poser"' in response.get_data(as_text=True)
 
 

@@ -5,6 +5,7 @@ other tenant's volunteer. Inside one tenant, two organisations hold
 volunteers with distinctive names and phone numbers; a leak would show the
 other organisation's.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,8 +67,9 @@ def count_volunteers(app) -> int:
 def reminders(app, tenant_id: int) -> list[tuple[int, str, int, date]]:
     with app.app_context(), tenant_context(tenant_id):
         rows = db.session.execute(
-            select(VolunteerReminder.volunteer_id, VolunteerReminder.kind, VolunteerReminder.days_before, VolunteerReminder.expires_on)
-            .order_by(VolunteerReminder.kind, VolunteerReminder.days_before.desc())
+            select(
+                VolunteerReminder.volunteer_id, VolunteerReminder.kind, VolunteerReminder.days_before, VolunteerReminder.expires_on
+            ).order_by(VolunteerReminder.kind, VolunteerReminder.days_before.desc())
         ).all()
         db.session.remove()
     return [tuple(r) for r in rows]
@@ -157,12 +159,14 @@ def test_reminders_at_60_and_30_days_and_safe_to_run_twice(app, tenant_a):
     # insurance passed their 60-day mark while no job ran, so their warning is recorded now.
     assert run_reminders(app, tenant_a, day_30) == 3
     assert run_reminders(app, tenant_a, day_30) == 0
-    assert sorted(reminders(app, tenant_a)) == sorted([
-        (certificate, "certificate", 60, TODAY + timedelta(days=60)),
-        (certificate, "certificate", 30, TODAY + timedelta(days=60)),
-        (later, "certificate", 60, TODAY + timedelta(days=61)),
-        (insured, "insurance", 60, TODAY + timedelta(days=75)),
-    ])
+    assert sorted(reminders(app, tenant_a)) == sorted(
+        [
+            (certificate, "certificate", 60, TODAY + timedelta(days=60)),
+            (certificate, "certificate", 30, TODAY + timedelta(days=60)),
+            (later, "certificate", 60, TODAY + timedelta(days=61)),
+            (insured, "insurance", 60, TODAY + timedelta(days=75)),
+        ]
+    )
 
 
 def test_the_job_returns_how_many_reminders_it_recorded(app, tenant_a):
@@ -273,12 +277,18 @@ def test_dashboard_widget_counts_only_the_tenant_in_context(app, tenant_a, tenan
 
 def form_data(**overrides) -> dict[str, str]:
     data = {
-        "name": "Karen Jensen", "phone": "+45 12 34 56 78", "email": "karen@example.org",
+        "name": "Karen Jensen",
+        "phone": "+45 12 34 56 78",
+        "email": "karen@example.org",
         "training_completed_on": "2025-01-15",
-        "insured_from": "2025-01-01", "insured_until": "2099-12-31",
-        "certificate_requested_on": "2025-01-05", "certificate_consent_given": "1",
-        "certificate_assessed_on": "2025-01-20", "certificate_result": "approved",
-        "certificate_valid_until": "2099-01-20", "certificate_document_deleted_on": "2025-01-21",
+        "insured_from": "2025-01-01",
+        "insured_until": "2099-12-31",
+        "certificate_requested_on": "2025-01-05",
+        "certificate_consent_given": "1",
+        "certificate_assessed_on": "2025-01-20",
+        "certificate_result": "approved",
+        "certificate_valid_until": "2099-01-20",
+        "certificate_document_deleted_on": "2025-01-21",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -442,10 +452,15 @@ def test_platform_admin_may_open_the_pages(client_for, lookalikes):
 
 def test_api_creates_reads_and_replaces(app, client_for, tenant_a):
     staff = client_for("alpha")
-    created = staff.post("/alpha/api/v1/volunteers", json={
-        "name": "Amal Yusuf", "certificate_consent_given": True,
-        "certificate_requested_on": "2025-01-05", "insured_from": "2025-01-01",
-    })
+    created = staff.post(
+        "/alpha/api/v1/volunteers",
+        json={
+            "name": "Amal Yusuf",
+            "certificate_consent_given": True,
+            "certificate_requested_on": "2025-01-05",
+            "insured_from": "2025-01-01",
+        },
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["id"] and body["certificate_requested_on"] == "2025-01-05" and "login_subject" not in body and "tenant_id" not in body
@@ -469,7 +484,9 @@ def test_api_refuses_invalid_input_with_422_and_writes_nothing(app, client_for, 
     assert "certificate_consent_given" in refused.get_json()["errors"]["json"]
     assert count_volunteers(app) == 0
     volunteer_id = add_volunteer(app, tenant_a)
-    bad = staff.put(f"/alpha/api/v1/volunteers/{volunteer_id}", json={"name": "Amal", "insured_from": "2025-02-01", "insured_until": "2025-01-01"})
+    bad = staff.put(
+        f"/alpha/api/v1/volunteers/{volunteer_id}", json={"name": "Amal", "insured_from": "2025-02-01", "insured_until": "2025-01-01"}
+    )
     assert bad.status_code == 422 and "insured_until" in bad.get_json()["errors"]["json"]
     assert load(app, tenant_a, volunteer_id).name == "Karen Jensen"
 
@@ -488,8 +505,9 @@ OTHER = {"name": "Aase Andenforeningsen", "phone": "+45 27 18 28 18", "email": "
 @pytest.fixture
 def two_organisations(app, tenant_a) -> dict[str, int]:
     return {
-        "testforeningen": add_volunteer(app, tenant_a, **OWN, certificate_result="approved",
-                                        certificate_valid_until=date.today() - timedelta(days=1)),
+        "testforeningen": add_volunteer(
+            app, tenant_a, **OWN, certificate_result="approved", certificate_valid_until=date.today() - timedelta(days=1)
+        ),
         "andenforening": add_volunteer(app, tenant_a, **OTHER, organisation_id=organisation_id(app, "andenforening")),
     }
 
@@ -548,7 +566,8 @@ def test_administrators_see_every_organisations_volunteers(client_for, two_organ
     assert "Testforeningen" in html and "Anden Forening" in html  # the organisation's name in the list
     api = admin.get("/alpha/api/v1/volunteers").get_json()
     assert sorted((v["name"], v["organisation"]["name"]) for v in api) == [
-        (OTHER["name"], "Anden Forening"), (OWN["name"], "Testforeningen"),
+        (OTHER["name"], "Anden Forening"),
+        (OWN["name"], "Testforeningen"),
     ]
     for key, person in (("testforeningen", OWN), ("andenforening", OTHER)):
         assert person["phone"] in admin.get(f"/alpha/volunteers/{two_organisations[key]}").get_data(as_text=True)
@@ -580,10 +599,22 @@ def test_the_list_loads_the_organisations_with_the_volunteers(app, client_for, t
 def test_the_dashboard_counts_only_the_organisations_volunteers(app, client_for, two_organisations, tenant_a):
     import re
 
-    add_volunteer(app, tenant_a, name="Udløbet Anden", organisation_id=organisation_id(app, "andenforening"),
-                  certificate_result="approved", certificate_valid_until=date.today() - timedelta(days=3))
-    add_volunteer(app, tenant_a, name="Snart Anden", organisation_id=organisation_id(app, "andenforening"),
-                  certificate_result="approved", certificate_valid_until=date.today() + timedelta(days=10))
+    add_volunteer(
+        app,
+        tenant_a,
+        name="Udløbet Anden",
+        organisation_id=organisation_id(app, "andenforening"),
+        certificate_result="approved",
+        certificate_valid_until=date.today() - timedelta(days=3),
+    )
+    add_volunteer(
+        app,
+        tenant_a,
+        name="Snart Anden",
+        organisation_id=organisation_id(app, "andenforening"),
+        certificate_result="approved",
+        certificate_valid_until=date.today() + timedelta(days=10),
+    )
     with app.app_context(), tenant_context(tenant_a):
         send_volunteer_reminders(tenant_a)  # "Snart Anden": the 60- and the 30-day reminder
         db.session.commit()
@@ -696,8 +727,9 @@ def test_current_volunteer_matches_the_log_in_and_the_organisation(app, tenant_a
 
     def resolved(organisation: int | None) -> int | None:
         with app.test_request_context("/alpha/"), tenant_context(tenant_a):
-            g.principal = Principal(name="Frivillig", roles=("volunteer",), tenant_id=tenant_a, user_id=user_id,
-                                    organisation_id=organisation)
+            g.principal = Principal(
+                name="Frivillig", roles=("volunteer",), tenant_id=tenant_a, user_id=user_id, organisation_id=organisation
+            )
             found = current_volunteer()
             return found.id if found is not None else None
 
@@ -711,4 +743,3 @@ def test_current_volunteer_matches_the_log_in_and_the_organisation(app, tenant_a
     with app.app_context():
         db.session.execute(delete(User).where(User.id == user_id))
         db.session.commit()
-
