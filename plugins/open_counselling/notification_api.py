@@ -22,10 +22,10 @@ from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
+from core.api.paging import PAGE_HEADERS, PageArgsSchema, page_of
 from core.audit import record
 from core.db import db
 from core.tenancy.web import get_or_404
-from plugins.open_counselling.api_paging import PAGE_HEADERS, PageArgsSchema, page_of
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     NotificationApiSchema,

@@ -23,6 +23,11 @@ from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import func, select
 
+from core.api.paging import (
+    PAGE_HEADERS,
+    PageArgsSchema,
+    page_of,
+)
 from core.db import db
 from core.tenancy.web import get_or_404
 from core.volunteers.models import Volunteer
@@ -30,11 +35,6 @@ from plugins.volunteer_association import activities as pages
 from plugins.volunteer_association.activity_schemas import (
     ActivityApiSchema,
     GrantApiSchema,
-)
-from plugins.volunteer_association.api_paging import (
-    PAGE_HEADERS,
-    PageArgsSchema,
-    page_of,
 )
 from plugins.volunteer_association.models import (
     Activity,

@@ -1,4 +1,4 @@
-"""Paging of the plugin's JSON API lists: ``?page=`` and ``?page_size=``, the total in ``X-Total-Count``.
+"""Paging of JSON API lists (core and plugins): ``?page=`` and ``?page_size=``, the total in ``X-Total-Count``.
 
 The query parameters are read with the platform's base schema, so a bad one
 is a 422 naming it in the UI language like any other field; a page past the
