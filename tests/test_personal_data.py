@@ -102,15 +102,18 @@ def test_a_failed_insert_is_logged_by_flask_without_the_values(failing_app, capl
 
 def test_a_failed_insert_is_logged_by_werkzeug_without_the_values(failing_app, caplog):
     # TESTING propagates the error to the server, which logs "Error on request" with the traceback.
-    server = make_server("127.0.0.1", 0, failing_app, threaded=True)
+    # Not threaded: the request is handled inside serve_forever, so once the thread has joined the
+    # server has written its log line (it does so after sending the 500, which races a threaded server).
+    server = make_server("127.0.0.1", 0, failing_app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with caplog.at_level(logging.ERROR), pytest.raises(urllib.error.HTTPError) as answer:
-            urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{FAILING_RULE}", timeout=10)
-    finally:
-        server.shutdown()
-        thread.join()
+    with caplog.at_level(logging.ERROR):
+        thread.start()
+        try:
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{FAILING_RULE}", timeout=10)
+        finally:
+            server.shutdown()
+            thread.join()
     answer.value.close()
     assert answer.value.code == 500
     assert "Error on request" in caplog.text and "IntegrityError" in caplog.text
