@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import db
@@ -45,6 +46,21 @@ def test_language_switches_to_english_and_back(client_for):
     assert '<html lang="en">' in html and "Example programme" in html and "Main menu" in html
     client.post("/language", data={"lang": "da", "next": "/alpha/", "csrf_token": token})
     assert "Hovedmenu" in client.get("/alpha/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%09/evil.host/x", "/\t/evil.host/x", "/\\evil.host/x", "https://evil.host/", "//evil.host/", "/\n/evil.host"],
+)
+def test_language_switch_never_redirects_off_site(client_for, target):
+    client = client_for("alpha")
+    token = csrf_from(client.get("/alpha/").get_data(as_text=True))
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": token})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    # What a browser does with the Location: tabs and line breaks dropped, backslashes as slashes.
+    seen = location.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
+    assert seen.startswith("/") and not seen.startswith("//") and "evil.host" not in seen.split("/")[1]
 
 
 def test_form_from_schema_shows_danish_field_errors_and_writes_nothing(app, client_for):

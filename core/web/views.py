@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from sqlalchemy import select, text
 
 from core.db import db
+from core.identity.oidc import local_path
 from core.jobs.runner import failed_runs
 from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
@@ -30,8 +31,8 @@ def set_language():
     if lang not in current_app.config["BABEL_SUPPORTED_LOCALES"]:
         abort(400)
     session["lang"] = lang
-    target = request.form.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    # Parsed as a browser reads it (the log-in's own rule), so "/\t/evil.host" cannot leave the site.
+    return redirect(local_path(request.form.get("next")) or "/")
 
 
 @platform.get("/healthz")
