@@ -65,7 +65,12 @@ class Closure(TenantScoped, db.Model):
     """An ad-hoc closure (illness, ...); the agreement's fixed closures are computed each year."""
 
     __tablename__ = P + "closures"
-    __tenant_table_args__ = (tenant_reference("office_id", P + "offices", ondelete="CASCADE"),)
+    # One closure an office and day, kept by the database: two people closing the same day at
+    # once get "already exists" instead of a second row.
+    __tenant_table_args__ = (
+        tenant_reference("office_id", P + "offices", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "office_id", "day", name="uq_open_counselling_closures_office_day"),
+    )
 
     office_id: Mapped[int] = mapped_column()
     day: Mapped[date] = mapped_column(Date, index=True)

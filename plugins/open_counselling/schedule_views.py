@@ -174,6 +174,13 @@ def create_office():
 
 
 def _overlaps(office_id: int, weekday: int, opens, closes) -> bool:
+    """Whether the hours overlap the office's hours that day, holding the office's row lock.
+
+    The lock (PostgreSQL; SQLite writes one at a time anyway) lasts until the caller commits, so a
+    concurrent submission for the same office waits and then sees these hours: check and insert
+    cannot interleave, which no UNIQUE key could guarantee for overlapping ranges.
+    """
+    db.session.execute(select(Office.id).where(Office.id == office_id).with_for_update())
     return (
         db.session.scalar(
             select(OpeningHours.id)
@@ -212,16 +219,17 @@ def delete_hours(hours_id: int):
     return redirect(url_for(".schedule"))
 
 
+def _already_closed(office_id: int, day) -> bool:
+    """A friendly early answer; the UNIQUE key decides when two submissions race (then a 409)."""
+    return db.session.scalar(select(Closure.id).where(Closure.office_id == office_id, Closure.day == day).limit(1)) is not None
+
+
 @bp.post("/schedule/closures")
 def add_closure():
     data, errors = load_form(ClosureSchema(), request.form)
     if data is not None and db.session.get(Office, data["office_id"]) is None:
         data, errors = None, {"closure_office_id": [NOT_AN_OFFICE]}
-    if (
-        data is not None
-        and db.session.scalar(select(Closure.id).where(Closure.office_id == data["office_id"], Closure.day == data["day"]).limit(1))
-        is not None
-    ):
+    if data is not None and _already_closed(data["office_id"], data["day"]):
         data, errors = None, {"day": [N_("The office is already closed that day.")]}
     if data is None:
         return schedule(errors, "closure", 422)
