@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import select
 
@@ -62,3 +62,25 @@ def test_mother_and_volunteer_lists_record_each_person_shown(app, client_for, te
     assert volunteer_subject in _subjects(app, tenant_a, "/volunteers/")
     assert staff.get("/alpha/api/v1/volunteers").status_code == 200
     assert volunteer_subject in _subjects(app, tenant_a, "/api/v1/volunteers")
+
+
+def test_course_and_attendance_pages_record_each_mother_shown(app, client_for, tenant_a):
+    from plugins.mother_groups.models import Course, CourseSession
+    from plugins.mother_groups.services import create_mother, enrol
+
+    with app.app_context(), tenant_context(tenant_a):
+        course = Course(name="Revisionsforløb", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), weekday=1)
+        course.capacity_min, course.capacity_max, course.status = 2, 8, "running"
+        db.session.add(course)
+        db.session.flush()
+        mother = create_mother({"name": "Kursusmor"}, "test")
+        enrol(course, mother, date(2026, 1, 6))
+        meeting = CourseSession(course_id=course.id, date=date(2026, 1, 13), start_time=time(10))
+        db.session.add(meeting)
+        db.session.commit()
+        subject, course_id, session_id = f"mother_groups.mother:{mother.id}", course.id, meeting.id
+    staff = client_for("alpha", "partner_staff")
+    assert staff.get(f"/alpha/mother_groups/courses/{course_id}").status_code == 200
+    assert subject in _subjects(app, tenant_a, "/mother_groups/courses/<int:course_id>")
+    assert staff.get(f"/alpha/mother_groups/sessions/{session_id}/attendance").status_code == 200
+    assert subject in _subjects(app, tenant_a, "/mother_groups/sessions/<int:session_id>/attendance")

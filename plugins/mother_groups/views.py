@@ -149,7 +149,11 @@ def course(course_id: int, forms_errors=None, status=200):
     )
     for name in too_old:
         state.warnings.append(f"{name}s barn var over 1 år ved start.")
-    record("search", criterion=f"course {course.id} participants")
+    record(
+        "search",
+        criterion=f"course {course.id} participants",
+        subjects=[f"mother_groups.mother:{enrolment.mother_id}" for enrolment, _ in enrolments],
+    )
     errors = forms_errors or {}
     return render_template(
         "mother_groups/course.html",
@@ -258,7 +262,7 @@ def attendance(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
     access.require_course_access(meeting.course_id)
     rows = db.session.execute(
-        select(Enrolment.id, Mother.name)
+        select(Enrolment.id, Mother.name, Mother.id)
         .join(Mother, Mother.id == Enrolment.mother_id)
         .where(Enrolment.course_id == meeting.course_id, Enrolment.status == "enrolled")
         .order_by(Mother.name)
@@ -269,7 +273,7 @@ def attendance(session_id: int):
     error = None
     if request.method == "POST":
         entries = []
-        for enrolment_id, _ in rows:
+        for enrolment_id, _, _ in rows:
             status = request.form.get(f"status-{enrolment_id}")
             if status not in ATTENDANCE_LABELS:
                 error = "Angiv fremmøde for hver mor."
@@ -277,10 +281,10 @@ def attendance(session_id: int):
             entries.append({"enrolment_id": enrolment_id, "status": status, "baby_present": f"baby-{enrolment_id}" in request.form})
         if error is None:
             services.record_attendance(meeting, entries, access.principal().audit_label)
-            record("change", criterion=f"attendance session {meeting.id}")
+            record("change", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
             flash("Fremmødet er gemt.")
             return redirect(url_for("mother_groups.attendance", session_id=meeting.id))
-    record("search", criterion=f"attendance session {meeting.id}")
+    record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
     return render_template(
         "mother_groups/attendance.html",
         meeting=meeting,
