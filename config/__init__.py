@@ -79,8 +79,15 @@ class BaseConfig:
     # Cross-tenant work (national aggregates, platform jobs) on PostgreSQL connects
     # as this role of its own; the app's role cannot cross tenants (core/tenancy/rls.py).
     CROSS_TENANT_DATABASE_URL = os.environ.get("CROSS_TENANT_DATABASE_URL", "")
+    # Optional: a read replica for cross-tenant reports (the national view), logging in as a
+    # member of samvirke_cross_tenant like CROSS_TENANT_DATABASE_URL (docs/architecture.md).
+    REPORTING_DATABASE_URL = os.environ.get("REPORTING_DATABASE_URL", "")
     # Runs the periodic jobs in a thread of the web process (embedded default only).
     EMBEDDED_SCHEDULER = False
+    # Reports (core/reports): counts from 1 to this minus one are shown as "<5"; never below 3
+    # (refused at start). Background exports are kept this long, then deleted.
+    DISCLOSURE_THRESHOLD = os.environ.get("SAMVIRKE_DISCLOSURE_THRESHOLD", "5")
+    REPORT_EXPORT_RETENTION = timedelta(days=int(os.environ.get("SAMVIRKE_REPORT_EXPORT_DAYS", "7")))
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_SUPPORTED_LOCALES = ["da", "en"]
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

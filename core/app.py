@@ -46,6 +46,9 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
 
     db.init_app(app)
     host = init_plugins(app, builtin)
+    from core.billing.plugin import init_billing
+
+    init_billing(app, host)  # billing is core too: its hooks beside core.builtin's, and its pages
     host.collect("samvirke_models")  # imports every plugin's models into the metadata
     init_migrations(app)
     init_i18n(app)
@@ -53,6 +56,10 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     init_web(app)
     init_api(app)
     init_identity(app)  # after every route exists: the matrix covers them all
+
+    from core.audit.trail import init_audit
+
+    init_audit(app)  # after init_web: its response headers also go on a 500 for an unwritten trail
 
     from core.web.errors import init_errors
 

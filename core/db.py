@@ -7,7 +7,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-from core.tenancy.session import CROSS_TENANT_BIND, TenantSession
+from core.tenancy.session import CROSS_TENANT_BIND, REPORTING_BIND, TenantSession
 
 # Stable constraint names, so migrations can drop and alter them by name on
 # both SQLite and PostgreSQL.
@@ -25,7 +25,8 @@ class Base(DeclarativeBase):
 
 
 class SamvirkeSQLAlchemy(SQLAlchemy):
-    """Adds the cross-tenant bind (``CROSS_TENANT_BIND``) when ``CROSS_TENANT_DATABASE_URL`` is set.
+    """Adds the cross-tenant bind (``CROSS_TENANT_BIND``) when ``CROSS_TENANT_DATABASE_URL`` is set,
+    and the reporting replica's (``REPORTING_BIND``) when ``REPORTING_DATABASE_URL`` is.
 
     Cross-tenant work runs on it as its own login role, which the cross-tenant
     policy on every table admits (see core.tenancy.rls); the session picks it
@@ -34,17 +35,21 @@ class SamvirkeSQLAlchemy(SQLAlchemy):
     """
 
     def init_app(self, app) -> None:
-        url = app.config.get("CROSS_TENANT_DATABASE_URL")
-        if url:
-            options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-            app.config["SQLALCHEMY_BINDS"] = {**(app.config.get("SQLALCHEMY_BINDS") or {}), CROSS_TENANT_BIND: {**options, "url": url}}
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        # The reporting replica (optional) is read as the cross-tenant role, like CROSS_TENANT_DATABASE_URL.
+        for key, name in ((CROSS_TENANT_BIND, "CROSS_TENANT_DATABASE_URL"), (REPORTING_BIND, "REPORTING_DATABASE_URL")):
+            url = app.config.get(name)
+            if url:
+                app.config["SQLALCHEMY_BINDS"] = {**(app.config.get("SQLALCHEMY_BINDS") or {}), key: {**options, "url": url}}
         super().init_app(app)
-        cross = self._app_engines.get(app, {}).get(CROSS_TENANT_BIND)
-        if cross is not None:
+        for key in (CROSS_TENANT_BIND, REPORTING_BIND):
+            engine = self._app_engines.get(app, {}).get(key)
+            if engine is not None:
+                event.listen(engine, "connect", _mark_cross)
 
-            @event.listens_for(cross, "connect")
-            def _mark_cross(dbapi_connection, connection_record):
-                connection_record.info["samvirke_cross"] = True
+
+def _mark_cross(dbapi_connection, connection_record) -> None:
+    connection_record.info["samvirke_cross"] = True  # no tenant setting is sent on it
 
 
 db = SamvirkeSQLAlchemy(model_class=Base, session_options={"class_": TenantSession})

@@ -40,7 +40,8 @@ def init_migrations(app: Flask) -> None:
     # `samvirke db ...` is ours (it knows about plugin branches).
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), command="alembic", render_as_batch=True, compare_type=True)
 
-    @migrate.configure
+    # types-Flask-Migrate declares its Config apart from alembic's; at run time it is a subclass.
+    @migrate.configure  # type: ignore[arg-type]
     def _add_plugin_locations(config: Config) -> Config:
         locations = [str(m.path) for m in lineages(current_app)]
         config.set_main_option("path_separator", "os")
@@ -85,7 +86,7 @@ def grant_app_role() -> str | None:
     from sqlalchemy import create_engine, pool, text
     from sqlalchemy.engine import make_url
 
-    from core.tenancy.rls import CROSS_ROLE
+    from core.tenancy.rls import CROSS_ROLE, SCOPED_ROLE
 
     owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
     if not owner_url or db.engine.dialect.name != "postgresql":
@@ -96,7 +97,8 @@ def grant_app_role() -> str | None:
         return None
     cross_url = current_app.config.get("CROSS_TENANT_DATABASE_URL")
     cross = make_url(cross_url) if cross_url else None
-    if cross is not None and cross.username in (app_role, owner_role, None):
+    cross_role = cross.username if cross is not None else None
+    if cross is not None and (cross_role is None or cross_role in (app_role, owner_role)):
         raise RuntimeError("CROSS_TENANT_DATABASE_URL must name a role of its own, not the app's or the owner's")
 
     def quoted(name: str) -> str:
@@ -117,18 +119,21 @@ def grant_app_role() -> str | None:
             ):
                 connection.execute(text(statement))
         connection.execute(text(f"REVOKE {CROSS_ROLE} FROM {quoted(app_role)}"))
-        if cross is not None:
-            exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": cross.username})
+        connection.execute(text(f"GRANT {SCOPED_ROLE} TO {quoted(app_role)}"))  # the tenant policies bind it (0010)
+        if cross is not None and cross_role is not None:
+            exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": cross_role})
             if not exists:
                 from psycopg import sql
 
-                statement = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
-                    sql.Identifier(cross.username)
-                )
+                create = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(sql.Identifier(cross_role))
                 if cross.password is not None:  # quoted by psycopg, never in a log
-                    statement = statement + sql.SQL(" PASSWORD {}").format(sql.Literal(str(cross.password)))
-                connection.connection.dbapi_connection.execute(statement)
-            connection.execute(text(f"GRANT {CROSS_ROLE} TO {quoted(cross.username)}"))
+                    create = create + sql.SQL(" PASSWORD {}").format(sql.Literal(str(cross.password)))
+                # psycopg's own connection: it composes the statement, SQLAlchemy's text() cannot.
+                driver = connection.connection.driver_connection
+                if driver is None:
+                    raise RuntimeError("the owner's connection was closed before the cross-tenant role was created")
+                driver.execute(create)
+            connection.execute(text(f"GRANT {CROSS_ROLE} TO {quoted(cross_role)}"))
     engine.dispose()
     return app_role
 

@@ -258,3 +258,13 @@ def test_production_with_its_own_app_role_needs_the_cross_tenant_role(monkeypatc
     monkeypatch.setenv("CROSS_TENANT_DATABASE_URL", "postgresql+psycopg://samvirke_cross:q@db/samvirke")
     ProductionConfig.validate()
     assert ProductionConfig().CROSS_TENANT_DATABASE_URL.startswith("postgresql+psycopg://samvirke_cross:")
+
+
+@pg_only
+def test_becoming_the_scoped_group_itself_opens_nothing(app_ctx, beta_everywhere, tenant_a):
+    """The app's role is a member of samvirke_scoped (the tenant policies bind it); as that group it may read no table at all."""
+    with tenant_context(tenant_a):
+        db.session.execute(text("SET LOCAL ROLE samvirke_scoped"))
+        with pytest.raises(DBAPIError, match="permission denied"):
+            db.session.execute(text("SELECT count(*) FROM example_households"))
+    db.session.rollback()

@@ -122,3 +122,50 @@ def test_rq_worker_runs_the_same_job_in_the_tenant(database_factory, lookalike_d
             queue.failed_job_registry.remove(job_id, delete_job=True)
     assert _names(app, tenant_a) == ["Familien Hansen (RQ)"]
     assert _names(app, tenant_b) == ["Familien Hansen"]
+
+
+def test_a_run_claimed_for_another_tenant_is_not_found_and_does_not_run(app, tenant_a, tenant_b, lookalike_data):
+    """The queue carries the run's tenant; a wrong one (a tampered queue entry) finds no run."""
+    with app.app_context():
+        with tenant_context(tenant_a):
+            run = JobRun(job_name="example.rename_all", tenant_id=tenant_a, scope_key=f"tenant:{tenant_a}", kwargs={"suffix": " (X)"})
+            db.session.add(run)
+            db.session.commit()
+            run_id = run.id
+        with pytest.raises(LookupError):
+            execute(run_id, tenant_b)
+        assert execute(run_id, tenant_a) == "succeeded"
+    assert _names(app, tenant_a) == ["Familien Hansen (X)"]
+    assert _names(app, tenant_b) == ["Familien Hansen"]
+
+
+@pytest.mark.redis
+def test_samvirke_worker_runs_each_job_once_in_its_tenant_without_forking(lookalike_data, tenant_a, tenant_b, app):
+    """``samvirke worker``'s default: jobs run in the worker process (one Redis client, one pool), each once."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL not set (the PostgreSQL + Redis CI pass sets it)")
+    from rq import Queue
+
+    from core.jobs.runner import QUEUE_NAME, redis_connection
+    from core.jobs.worker import run_worker
+
+    app.config["REDIS_URL"] = redis_url
+    try:
+        with app.app_context():
+            connection = redis_connection(app)
+            assert redis_connection(app) is connection  # one client per process, not one per enqueue
+            queue = Queue(QUEUE_NAME, connection=connection)
+            queue.empty()
+            runs = [enqueue("example.rename_all", t, suffix=f" ({n})").id for t, n in ((tenant_a, 1), (tenant_b, 1), (tenant_a, 2))]
+            # The same run delivered again (a re-delivery): the worker must not run it twice.
+            queue.enqueue("core.jobs.runner.execute_from_queue", runs[0], tenant_a)
+            run_worker(app, burst=True)
+            db.session.expire_all()
+            with cross_tenant("test: the runs"):
+                assert [db.session.get(JobRun, r).status for r in runs] == ["succeeded"] * 3
+                assert [db.session.get(JobRun, r).attempts for r in runs] == [1, 1, 1]
+    finally:
+        app.config["REDIS_URL"] = ""
+    assert _names(app, tenant_a) == ["Familien Hansen (1) (2)"]
+    assert _names(app, tenant_b) == ["Familien Hansen (1)"]

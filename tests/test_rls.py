@@ -59,11 +59,14 @@ def test_catalog_every_table_with_tenant_id_has_forced_rls_and_signed_policies(a
         for policy in policies:
             if policy.startswith("cross_tenant "):
                 continue
-            assert " samvirke_cross_tenant " not in policy and " public USING " in policy, policy
+            if name == "tenant_programmes" and policy.startswith("tenant_directory r "):
+                assert " public USING true " in policy, policy  # the public directory: read-only, for anyone
+                continue
+            # The tenant policies bind the application's group alone: the cross-tenant role's
+            # queries carry no tenant condition (and no function call that forbids parallel plans).
+            assert " samvirke_scoped USING " in policy, policy
             if name == "user_sessions":
                 assert "samvirke_rls_tenant()" in policy or "app.session_id" in policy, policy
-            elif name == "tenant_programmes" and policy.startswith("tenant_directory r "):
-                continue  # the public directory: read-only
             else:
                 assert policy.count("samvirke_rls_tenant()") == 2, f"USING and CHECK: {policy}"
         if name not in {"audit_events", "user_sessions", "job_runs"}:  # platform rows have no tenant
@@ -149,3 +152,52 @@ def test_thousand_requests_alternating_tenants_over_two_pooled_connections(datab
     assert wrong == 0
     with app.app_context():
         assert db.engine.pool.size() == 2
+
+
+def test_the_policies_bind_each_role_to_its_own_condition(app_ctx):
+    """The app's role is in the scoped group (tenant policies), the cross-tenant role is not (it has its own)."""
+    from core.tenancy.rls import CROSS_ROLE, SCOPED_ROLE
+    from tests.conftest import APP_ROLE
+    from tests.conftest import CROSS_ROLE as CROSS_LOGIN
+
+    member = "SELECT pg_has_role(:role, :group, 'USAGE')"
+    assert db.session.scalar(text(member), {"role": APP_ROLE, "group": SCOPED_ROLE}) is True
+    assert db.session.scalar(text(member), {"role": CROSS_LOGIN, "group": SCOPED_ROLE}) is False
+    assert db.session.scalar(text(member), {"role": APP_ROLE, "group": CROSS_ROLE}) is False
+    functions = db.session.execute(
+        text(
+            "SELECT p.proname, l.lanname, p.provolatile, p.proparallel FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+            "WHERE p.proname IN ('samvirke_rls_scope', 'samvirke_rls_tenant', 'samvirke_rls_platform') ORDER BY 1"
+        )
+    ).all()
+    # PL/pgSQL: planned once per connection, not at every call; PARALLEL RESTRICTED: they read
+    # pg_backend_pid(), which a parallel worker would answer with its own.
+    assert [tuple(f[1:]) for f in functions] == [("plpgsql", "s", "r")] * 3, functions
+
+
+def _plan(sql: str, **params) -> str:
+    return "\n".join(db.session.scalars(text("EXPLAIN " + sql), params))
+
+
+def test_as_the_app_role_a_tenant_filter_plans_as_without_rls(app_ctx, lookalike_data, tenant_a):
+    """The ORM's ``tenant_id = :t`` and the policy's InitPlan meet in one equivalence class:
+    the policy becomes a one-time filter, the row estimate is the plain filter's."""
+    sql = "SELECT id FROM example_households WHERE tenant_id = :t"
+    with tenant_context(tenant_a):
+        plan = _plan(sql, t=tenant_a)
+    db.session.rollback()
+    assert "One-Time Filter: ($0 = " in plan and "InitPlan" in plan, plan
+    # The scan itself filters by the constant only: no row is compared with the policy's value.
+    assert all("$0" not in line for line in plan.splitlines() if "One-Time Filter" not in line and "InitPlan" not in line), plan
+
+
+def test_the_cross_tenant_roles_queries_carry_no_tenant_condition_and_may_run_in_parallel(app_ctx, lookalike_data):
+    from core.tenancy.context import cross_tenant
+
+    with cross_tenant("test: the national plan"):
+        for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0"):
+            db.session.execute(text(f"SET LOCAL {setting}"))
+        plan = _plan("SELECT tenant_id, count(*) FROM example_households GROUP BY tenant_id")
+    db.session.rollback()
+    assert "samvirke_rls" not in plan and "InitPlan" not in plan, plan
+    assert "Gather" in plan, plan  # a policy with a PARALLEL UNSAFE function would forbid it

@@ -4,9 +4,15 @@ Plugins call ``record("view", subject="mother_groups.mother:42")`` whenever a
 person's data is viewed, searched (``criterion=``), exported or changed, and
 pass ``purpose=`` where the UI asks for one. A list or search that shows
 several persons names each of them (``subjects=[...]``): one row per person
-shown, so every person's own trail says who saw them in which list. Rows are
-written in their own transaction so a refused or failed request still leaves
-its trace.
+shown, so every person's own trail says who saw them in which list.
+
+In a request the rows go into the request's own transaction, on its one
+connection (``core/audit/trail.py``): committed with the request's changes,
+or, for a read, committed before the response leaves; if the request's
+changes are rolled back (or were never committed) the rows are written
+again on their own, so a refused or failed request still leaves its trace,
+and a trail that cannot be written turns the response into a 500. Outside a
+request (jobs, commands) they are written in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -76,13 +82,25 @@ def record(
         "route": _text(request.url_rule.rule, 200) if has_request_context() and request.url_rule else None,
     }
     rows = [{**event, "subject": _text(s, 120)} for s in shown or [None]]
-    # A separate connection and transaction: the trace survives a rollback of
-    # the request, and the request's unit of work is not flushed early.
+    if has_request_context():
+        from core.audit.trail import write_in_request
+
+        write_in_request(rows)
+    else:
+        write_apart(rows)
+
+
+def write_apart(rows: list[dict]) -> None:
+    """In a transaction of its own (outside a request; the request's fallback)."""
+    by_tenant: dict[int | None, list[dict]] = {}
+    for row in rows:
+        by_tenant.setdefault(row["tenant_id"], []).append(row)
     with db.engine.begin() as connection:
         from core.tenancy.rls import set_rls_context
 
-        set_rls_context(connection, event["tenant_id"])  # None: the platform scope
-        connection.execute(AuditEvent.__table__.insert(), rows)
+        for tenant_id, group in by_tenant.items():
+            set_rls_context(connection, tenant_id)  # None: the platform scope
+            connection.execute(AuditEvent.__table__.insert(), group)
 
 
 def events_for_subject(tenant_id: int, subject: str) -> list[AuditEvent]:

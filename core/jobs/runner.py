@@ -10,7 +10,7 @@ from typing import Any
 
 from croniter import croniter
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db
@@ -18,15 +18,19 @@ from core.jobs.models import JobRun
 from core.logsafe import safe_exception_text
 from core.plugins.host import plugin_host
 from core.plugins.types import JobDefinition
-from core.tenancy.context import cross_tenant, tenant_context
+from core.tenancy.context import cross_tenant, current_tenant_id, tenant_context
 from core.tenancy.models import Tenant, TenantProgramme, utcnow
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "samvirke"
+_REDIS = "samvirke_redis"
 
 
 def registry(app: Flask | None = None) -> dict[str, tuple[str | None, JobDefinition]]:
-    """Every job by name, with the programme key it belongs to (None for core)."""
+    """Every job by name, with the programme key it belongs to (None for core).
+
+    Asked of the plugins each time (a few microseconds): a plugin's hook decides what its jobs are.
+    """
     jobs: dict[str, tuple[str | None, JobDefinition]] = {}
     for programme, definitions in plugin_host(app).call_each("samvirke_jobs"):
         for job in definitions:
@@ -36,11 +40,22 @@ def registry(app: Flask | None = None) -> dict[str, tuple[str | None, JobDefinit
     return jobs
 
 
-def _rq_queue(app: Flask):
+def redis_connection(app: Flask) -> Any:
+    """The process's one Redis client for ``REDIS_URL`` (it keeps its own pool, and is safe after a fork)."""
     from redis import Redis
+
+    url = app.config["REDIS_URL"]
+    cached = app.extensions.get(_REDIS)
+    if cached is None or cached[0] != url:
+        cached = (url, Redis.from_url(url))
+        app.extensions[_REDIS] = cached
+    return cached[1]
+
+
+def _rq_queue(app: Flask) -> Any:
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"]))
+    return Queue(QUEUE_NAME, connection=redis_connection(app))
 
 
 def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
@@ -66,7 +81,9 @@ def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None,
             return None
         run_id = run.id
     if app.config["REDIS_URL"]:
-        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run_id, job_timeout=600)
+        # The tenant goes along, so the worker need not look it up across tenants; the run is
+        # then read in that tenant's context, so a tenant that is not the run's finds no run.
+        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run_id, tenant_id, job_timeout=600)
     else:
         execute(run_id)
     with _context_of(tenant_id):
@@ -91,59 +108,107 @@ def _fresh_connections_after_fork() -> None:
         _pool_pid = os.getpid()
 
 
-def execute(run_id: int) -> str:
-    """Run one recorded job inside its tenant's context; returns the final status."""
+_UNKNOWN: Any = object()
+
+
+def execute(run_id: int, tenant_id: int | None = _UNKNOWN) -> str:
+    """Run one recorded job inside its tenant's context; returns the final status.
+
+    ``tenant_id``: the run's tenant (None: a platform job) when the caller
+    knows it; else it is the one thing read across tenants. The run is then
+    read, and kept, in that tenant's context (row-level security), so a wrong
+    tenant finds no run (``LookupError``).
+    """
     _fresh_connections_after_fork()
-    # Which tenant the run is for is the one thing read across tenants; its
-    # record is then kept in that tenant's context (row-level security).
-    with cross_tenant("job runner: the tenant of a run"):
-        tenant_id = db.session.scalar(select(JobRun.tenant_id).where(JobRun.id == run_id))
+    if tenant_id is _UNKNOWN:
+        with cross_tenant("job runner: the tenant of a run"):
+            tenant_id = db.session.scalar(select(JobRun.tenant_id).where(JobRun.id == run_id))
     with _context_of(tenant_id):
         return _execute(run_id)
 
 
+def _claim(run_id: int) -> Any:
+    """Mark the run running (one more attempt) unless it already succeeded; its (name, kwargs, attempts), or None.
+
+    The UPDATE locks the run's row until the transaction ends, so a second
+    worker delivered the same run waits, then finds it succeeded.
+    """
+    tenant = current_tenant_id()
+    return db.session.execute(
+        update(JobRun)
+        .where(
+            JobRun.id == run_id, JobRun.status != "succeeded", JobRun.tenant_id.is_(None) if tenant is None else JobRun.tenant_id == tenant
+        )
+        .values(status="running", started_at=utcnow(), attempts=JobRun.attempts + 1)
+        .returning(JobRun.job_name, JobRun.kwargs, JobRun.attempts),
+        execution_options={"synchronize_session": False},
+    ).first()
+
+
+def _refusal(tenant_id: int, programme_key: str | None) -> str | None:
+    """Why the tenant cannot run the job now (one query), or None."""
+    enabled = (
+        select(TenantProgramme.programme_key)
+        .where(TenantProgramme.tenant_id == Tenant.id, TenantProgramme.programme_key == programme_key)
+        .exists()
+    )
+    found = db.session.execute(select(Tenant.active, enabled).where(Tenant.id == tenant_id)).first()
+    if found is None or not found[0]:
+        return f"tenant {tenant_id} is missing or inactive"
+    if programme_key and not found[1]:
+        return f"programme {programme_key} is not enabled for tenant {tenant_id}"
+    return None
+
+
 def _execute(run_id: int) -> str:
-    run = db.session.get(JobRun, run_id)
-    if run is None:
-        raise LookupError(f"job run {run_id} does not exist")
-    if run.status == "succeeded":
-        return run.status  # delivered twice: nothing to do
-    programme_key, job = registry()[run.job_name]
-    run.status, run.started_at, run.attempts = "running", utcnow(), run.attempts + 1
-    db.session.commit()
-    tenant_id, kwargs = run.tenant_id, dict(run.kwargs or {})
+    tenant_id = current_tenant_id()
+    claimed = _claim(run_id)
+    if claimed is None:
+        found = db.session.execute(select(JobRun.status, JobRun.tenant_id).where(JobRun.id == run_id)).first()
+        db.session.rollback()
+        if found is None or found[1] != tenant_id:  # (PostgreSQL would not even show another tenant's run)
+            raise LookupError(f"job run {run_id} does not exist for tenant {tenant_id}")
+        return found[0]  # succeeded already: delivered twice, nothing to do
+    job_name, kwargs, attempts = claimed[0], dict(claimed[1] or {}), claimed[2]
+    programme_key, job = registry()[job_name]
     try:
+        # A tenant job's claim, its work and its "succeeded" are one transaction
+        # (unless the job commits on its way): a run is never recorded done
+        # without its work, nor its work kept with the run still "running".
         if job.scope == "platform":
-            with cross_tenant(f"platform job {run.job_name}"):
+            db.session.commit()  # the claim; the work runs on the cross-tenant connection, which must not wait for its lock
+            with cross_tenant(f"platform job {job_name}"):
                 job.func(tenant_id=None, **kwargs)
+                _succeeded(run_id)
                 db.session.commit()
-            return _finish(run_id)
-        tenant = db.session.get(Tenant, tenant_id)
-        if tenant is None or not tenant.active:
-            raise LookupError(f"tenant {tenant_id} is missing or inactive")
-        if programme_key and programme_key not in tenant.enabled_programmes:
-            raise LookupError(f"programme {programme_key} is not enabled for tenant {tenant_id}")
-        with tenant_context(tenant_id):
-            job.func(tenant_id=tenant_id, **kwargs)
-            db.session.commit()
+            return "succeeded"
+        refused = _refusal(tenant_id, programme_key) if tenant_id is not None else "a tenant job needs a tenant"
+        if refused:
+            raise LookupError(refused)
+        job.func(tenant_id=tenant_id, **kwargs)
+        _succeeded(run_id)
+        db.session.commit()
     except Exception as exc:
         db.session.rollback()
-        run = db.session.get(JobRun, run_id)
-        run.status, run.finished_at = "failed", utcnow()
-        # The type and message, not the locals: no personal data in the record
-        # (a database error's values are left out: core/logsafe.py).
-        run.error = safe_exception_text(exc).strip()[:2000]
+        db.session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            # The type and message, not the locals: no personal data in the record
+            # (a database error's values are left out: core/logsafe.py).
+            .values(status="failed", finished_at=utcnow(), attempts=attempts, error=safe_exception_text(exc).strip()[:2000]),
+            execution_options={"synchronize_session": False},
+        )
         db.session.commit()
-        log.exception("job %s (run %s) failed", run.job_name, run_id)
-        return run.status
-    return _finish(run_id)
+        log.exception("job %s (run %s) failed", job_name, run_id)
+        return "failed"
+    return "succeeded"
 
 
-def _finish(run_id: int) -> str:
-    run = db.session.get(JobRun, run_id)
-    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
-    db.session.commit()
-    return run.status
+def _succeeded(run_id: int) -> None:
+    db.session.execute(
+        update(JobRun).where(JobRun.id == run_id).values(status="succeeded", finished_at=utcnow(), error=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _app() -> Flask:
@@ -154,11 +219,15 @@ def _app() -> Flask:
     return create_app()
 
 
-def execute_from_queue(run_id: int) -> str:
-    """Entry point for RQ workers; raises on failure so RQ records it too."""
+def execute_from_queue(run_id: int, tenant_id: int | None = _UNKNOWN) -> str:
+    """Entry point for RQ workers; raises on failure so RQ records it too.
+
+    Each job gets an app context of its own, so a worker that does not fork
+    (``samvirke worker``'s default) starts every job with a fresh session.
+    """
     app = _app()
     with app.app_context():
-        status = execute(run_id)
+        status = execute(run_id, tenant_id)
         if status == "failed":
             with cross_tenant("job runner: the error of a failed run"):
                 error = db.session.scalar(select(JobRun.error).where(JobRun.id == run_id))

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 _tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("samvirke_tenant_id", default=None)
 _cross_tenant_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("samvirke_cross_tenant", default=None)
+_reporting: contextvars.ContextVar[bool] = contextvars.ContextVar("samvirke_reporting", default=False)
 
 
 class TenantContextMissing(RuntimeError):
@@ -64,6 +65,25 @@ def tenant_context(tenant_id: int) -> Iterator[int]:
     finally:
         _cross_tenant_reason.reset(reason_token)
         _tenant_id.reset(token)
+
+
+def reading_for_reports() -> bool:
+    return _reporting.get()
+
+
+@contextlib.contextmanager
+def reporting_reads() -> Iterator[None]:
+    """Cross-tenant reads inside the block may go to the reporting replica (``REPORTING_DATABASE_URL``).
+
+    For the national view and long cross-tenant reports: read-only work that
+    may lag the primary by the replica's delay. Without a replica configured,
+    nothing changes. Writes in the block fail on a replica: write nothing here.
+    """
+    token = _reporting.set(True)
+    try:
+        yield
+    finally:
+        _reporting.reset(token)
 
 
 @contextlib.contextmanager

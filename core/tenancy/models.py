@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import db
 from core.tenancy.scoped import TenantScoped, tenant_reference
 
-__all__ = ["Tenant", "TenantProgramme", "TenantScoped", "tenant_reference"]
+__all__ = ["DirectoryVersion", "Tenant", "TenantProgramme", "TenantScoped", "tenant_reference"]
 
 
 def utcnow() -> datetime:
@@ -65,3 +65,15 @@ class TenantProgramme(db.Model):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
     tenant: Mapped[Tenant] = relationship(back_populates="programmes")
+
+
+class DirectoryVersion(db.Model):
+    """One row: a counter raised by every write to the directory (tenants, their programmes,
+    organisations, agreements), so each process can tell whether its cached copy is current
+    (core/tenancy/directory.py)."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -33,6 +33,7 @@ from core.tenancy.context import (
     CrossTenantWrite,
     cross_tenant_reason,
     current_tenant_id,
+    reading_for_reports,
     require_tenant_id,
 )
 from core.tenancy.rls import install_session_hooks
@@ -40,6 +41,8 @@ from core.tenancy.scoped import TenantScoped
 
 # The bind key of the cross-tenant engine (core.db adds it; core.db imports this module).
 CROSS_TENANT_BIND = "cross_tenant"
+# The bind key of the reporting replica (REPORTING_DATABASE_URL), for cross-tenant reads in reporting_reads().
+REPORTING_BIND = "reporting"
 
 
 class TenantSession(FlaskSQLAlchemySession):
@@ -47,7 +50,7 @@ class TenantSession(FlaskSQLAlchemySession):
         # Inside cross_tenant() every statement goes to the cross-tenant bind
         # (its own database role, see core.tenancy.rls) when one is configured.
         if bind is None and cross_tenant_reason() is not None:
-            engine = self._db.engines.get(CROSS_TENANT_BIND)
+            engine = (self._db.engines.get(REPORTING_BIND) if reading_for_reports() else None) or self._db.engines.get(CROSS_TENANT_BIND)
             if engine is not None:
                 return engine
         return super().get_bind(mapper, clause, bind, **kwargs)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 
 from flask import Flask, abort, current_app, g, request
-from sqlalchemy import select
 
 from core.db import db
 from core.tenancy.context import tenant_context
+from core.tenancy.directory import tenant_by_slug, watch_directory_writes
 from core.tenancy.models import Tenant
 
 TENANT_URL_PREFIX = "/<tenant>"
@@ -37,7 +37,9 @@ def get_or_404(model, ident):
 
 
 def _resolve(slug: str) -> Tenant:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    # From the process's copy of the directory, checked current in the request's
+    # first statement (core/tenancy/directory.py).
+    tenant = tenant_by_slug(slug)
     if tenant is None:
         abort(404)
     return tenant
@@ -49,6 +51,7 @@ def programme_of_blueprint(app: Flask, blueprint_name: str | None) -> str | None
 
 def init_tenant_routing(app: Flask) -> None:
     app.extensions.setdefault("samvirke_blueprint_programmes", {})
+    watch_directory_writes()  # keeps the directory's counter, which the cache above checks
 
     @app.url_value_preprocessor
     def _enter_tenant(endpoint: str | None, values: dict | None) -> None:

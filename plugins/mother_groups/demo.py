@@ -146,11 +146,12 @@ def load(tenant: Tenant) -> None:
                 )
         sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
         for number, meeting in enumerate(sessions):
-            meeting.activities.append(SessionActivity(activity="language_wellbeing"))
+            # By id, not through ``meeting.activities``: appending would load each session's (empty) list first.
+            db.session.add(SessionActivity(session_id=meeting.id, activity="language_wellbeing"))
             if number % 4 == 2:
-                meeting.activities.append(SessionActivity(activity="early_parenthood"))
+                db.session.add(SessionActivity(session_id=meeting.id, activity="early_parenthood"))
             if name != "Forløb 3" and number == len(sessions) // 2:  # the older courses had their visit halfway
-                meeting.activities.append(SessionActivity(activity="health_visitor_visit"))
+                db.session.add(SessionActivity(session_id=meeting.id, activity="health_visitor_visit"))
             if meeting.date < today:
                 meeting.status = "held" if rng.random() > 0.04 else "cancelled"
                 if meeting.status == "held":

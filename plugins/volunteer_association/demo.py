@@ -83,6 +83,8 @@ def load(tenant: Tenant) -> None:
         + [ShopHours(weekday=5, opens=time(10, 0), closes=time(14, 0))]
     )
     db.session.flush()
+    # A year of shifts: inserted together (one flush), then their sign-ups and takings by id.
+    shifts: list[tuple[Shift, list[Volunteer], dict | None]] = []
     day = today - timedelta(days=365)
     while day <= today + timedelta(days=21):
         if day.weekday() < 6:
@@ -90,23 +92,17 @@ def load(tenant: Tenant) -> None:
                 ((time(10, 0), time(13, 45)), (time(13, 45), time(17, 30))) if day.weekday() < 5 else ((time(10, 0), time(14, 0)),)
             ):
                 shift = Shift(day=day, starts=starts, ends=ends, needed=2)
-                db.session.add(shift)
-                db.session.flush()
                 staff = rng.sample(volunteers, 2 if day <= today or rng.random() < 0.7 else 1)
-                for volunteer in staff:
-                    db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
+                takings = None
                 if day < today:
                     cash = Decimal(rng.randint(150, 1400))
-                    db.session.add(
-                        Takings(
-                            shift_id=shift.id,
-                            cash=cash,
-                            card=Decimal(rng.randint(200, 2500)),
-                            mobilepay=Decimal(rng.randint(100, 1500)),
-                            cash_counted=cash + Decimal(rng.choice([0, 0, 0, 0, -20, 10])),
-                            recorded_by="demo",
-                        )
-                    )
+                    takings = {
+                        "cash": cash,
+                        "card": Decimal(rng.randint(200, 2500)),
+                        "mobilepay": Decimal(rng.randint(100, 1500)),
+                        "cash_counted": cash + Decimal(rng.choice([0, 0, 0, 0, -20, 10])),
+                    }
+                shifts.append((shift, staff, takings))
         if day.day == 1 and day <= today:
             db.session.add_all(
                 [
@@ -121,6 +117,12 @@ def load(tenant: Tenant) -> None:
                 )
             )
         day += timedelta(days=1)
+    db.session.add_all([shift for shift, _, _ in shifts])
+    db.session.flush()
+    for shift, staff, takings in shifts:
+        db.session.add_all([ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id) for volunteer in staff])
+        if takings is not None:
+            db.session.add(Takings(shift_id=shift.id, recorded_by="demo", **takings))
     grant = GrantApplication(
         funder="Fonden for socialt arbejde",
         purpose="Sommerture for børnefamilier",
