@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.db import db
+from core.identity.digests import secret_digest
 from core.identity.models import LoginFailure, User, UserSession
 from core.identity.oidc import claims_options
 from core.tenancy.context import cross_tenant
@@ -81,7 +82,6 @@ def test_health_visitor_logs_in_sees_own_tenant_not_another_and_logs_out(app, cl
 
 
 def test_a_new_session_key_at_every_log_in_and_the_previous_session_ends(app, client):
-    import hashlib
 
     log_in(client, "alpha", "alpha-testforeningen")
     with client.session_transaction() as s:
@@ -92,7 +92,7 @@ def test_a_new_session_key_at_every_log_in_and_the_previous_session_ends(app, cl
     with app.app_context(), cross_tenant("test: every session"):
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
         # The browser's earlier session is over, not left open beside the new one.
-        previous = db.session.get(UserSession, hashlib.sha256(first.encode()).hexdigest())
+        previous = db.session.get(UserSession, secret_digest(first, "session"))
         assert previous.ended_at is not None
         assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.ended_at.is_(None))) == 1
 

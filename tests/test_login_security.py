@@ -22,6 +22,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from core.db import db
+from core.identity.digests import secret_digest
 from core.identity.models import LoginFailure, User, UserSession
 from core.tenancy.context import cross_tenant
 from core.tenancy.models import Tenant, utcnow
@@ -505,7 +506,7 @@ def test_a_platform_job_purges_ended_and_expired_sessions_flows_and_old_failures
         for key, values in rows.items():
             db.session.add(
                 UserSession(
-                    id=hashlib.sha256(key.encode()).hexdigest(),
+                    id=secret_digest(key, "session"),
                     user_id=user.id,
                     tenant_id=None,
                     roles=["platform_admin"],
@@ -538,7 +539,7 @@ def test_a_platform_job_purges_ended_and_expired_sessions_flows_and_old_failures
         assert run is not None and run.status == "succeeded"
         db.session.expire_all()
         with cross_tenant("test: read what is left"):
-            assert db.session.scalars(select(UserSession.id)).all() == [hashlib.sha256(b"live").hexdigest()]
+            assert db.session.scalars(select(UserSession.id)).all() == [secret_digest("live", "session")]
             assert db.session.scalars(select(LoginFlow.id)).all() == ["b" * 64]
             assert db.session.scalars(select(LoginFailure.reason)).all() == ["recent"]
 

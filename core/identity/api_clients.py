@@ -11,11 +11,10 @@ bearer tokens are stored hashed and accepted only on that tenant's JSON API.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -25,19 +24,24 @@ from sqlalchemy import DateTime, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
+from core.identity.digests import secret_digest
+from core.model import Model
 from core.schemas import N_, Schema
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
+
+if TYPE_CHECKING:
+    from core.identity.sessions import Principal
 
 TOKEN_LIFETIME = timedelta(hours=1)
 SCOPES = ("read", "write")
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+def _hash(value: str, purpose: str) -> str:
+    return secret_digest(value, purpose)  # keyed: a row injected into the database matches no secret
 
 
-class ApiClient(TenantScoped, db.Model):
+class ApiClient(TenantScoped, Model):
     __tablename__ = "api_clients"
 
     name: Mapped[str] = mapped_column(String(100))
@@ -66,7 +70,7 @@ class ApiClient(TenantScoped, db.Model):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self.revoked_at is None and hmac.compare_digest(self.secret_hash, _hash(client_secret))
+        return self.revoked_at is None and hmac.compare_digest(self.secret_hash, _hash(client_secret, "client-secret"))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in ("client_secret_basic", "client_secret_post")
@@ -78,7 +82,7 @@ class ApiClient(TenantScoped, db.Model):
         return grant_type == "client_credentials"
 
 
-class ApiToken(TenantScoped, db.Model):
+class ApiToken(TenantScoped, Model):
     __tablename__ = "api_tokens"
     __tenant_table_args__ = (tenant_reference("api_client_id", "api_clients", ondelete="CASCADE"),)
 
@@ -110,7 +114,7 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
     db.session.add(
         ApiToken(
             api_client_id=request.client.id,
-            token_hash=_hash(token["access_token"]),
+            token_hash=_hash(token["access_token"], "api-token"),
             scope=request.client.scope,
             expires_at=utcnow() + timedelta(seconds=token["expires_in"]),
         )
@@ -122,12 +126,12 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _reject():
+def _reject() -> NoReturn:
     g.principal = None  # so the error page itself does not try the token again
     abort(401)
 
 
-def bearer_principal():
+def bearer_principal() -> Principal | None:
     """The API client behind ``Authorization: Bearer``, or None without the header."""
     from core.identity.sessions import Principal
 
@@ -140,7 +144,7 @@ def bearer_principal():
     found = db.session.execute(
         select(ApiToken, ApiClient)
         .join(ApiClient, (ApiClient.id == ApiToken.api_client_id) & (ApiClient.tenant_id == ApiToken.tenant_id))
-        .where(ApiToken.token_hash == _hash(header[7:].strip()))
+        .where(ApiToken.token_hash == _hash(header[7:].strip(), "api-token"))
     ).first()
     if found is None:
         _reject()
@@ -166,9 +170,9 @@ def bearer_principal():
 
 def _owned_clients():
     """The clients the acting person administers: their organisation's, or the municipality's."""
-    from core.identity.sessions import current_principal
+    from core.identity.authz import signed_in
 
-    principal = current_principal()
+    principal = signed_in()
     query = select(ApiClient).order_by(ApiClient.created_at.desc())
     if principal.is_platform_admin:
         return query
@@ -198,7 +202,7 @@ def index():
 
 @bp.post("/<tenant>/admin/api-clients")
 def create():
-    from core.identity.sessions import current_principal
+    from core.identity.authz import signed_in
     from core.web.forms import form_errors, form_fields, load_form
 
     schema = ApiClientSchema()
@@ -217,9 +221,9 @@ def create():
         name=data["name"],
         scope=data["scope"],
         client_id=f"{g.tenant.slug}-{secrets.token_hex(8)}",
-        secret_hash=_hash(secret),
-        created_by=current_principal().audit_label,
-        organisation_id=current_principal().organisation_id,
+        secret_hash=_hash(secret, "client-secret"),
+        created_by=signed_in().audit_label,
+        organisation_id=signed_in().organisation_id,
     )
     db.session.add(client)
     db.session.commit()

@@ -11,17 +11,17 @@ each person whose data was opened.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from marshmallow import fields, validate
 
 from core.audit import record
 from core.db import db
+from core.identity.authz import signed_in
+from core.identity.digests import secret_digest
 from core.identity.models import UserSession
-from core.identity.sessions import current_principal
 from core.schemas import N_, Schema
 from core.tenancy.models import utcnow
 
@@ -38,7 +38,12 @@ class BreakGlassSchema(Schema):
 
 
 def _session_row() -> UserSession:
-    return db.session.get(UserSession, hashlib.sha256(session["sid"].encode()).hexdigest())
+    """This browser's session row; 401 when there is none (signed out meanwhile)."""
+    key = session.get("sid")
+    row = db.session.get(UserSession, secret_digest(key, "session")) if isinstance(key, str) else None
+    if row is None:
+        abort(401)
+    return row
 
 
 @bp.route("/<tenant>/admin/break-glass", methods=["GET", "POST"])
@@ -46,7 +51,7 @@ def start():
     from core.web.forms import form_errors, form_fields, load_form
 
     schema = BreakGlassSchema()
-    principal = current_principal()
+    principal = signed_in()
     if request.method == "GET" or principal.api_client_id is not None:
         return render_template(
             "identity/break_glass.html",

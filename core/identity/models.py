@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import utcnow
 
 # The realm a log-in belongs to: one per tenant ("tenant:<id>") and the platform's.
@@ -18,7 +18,7 @@ def realm_of_tenant(tenant_id: int | None) -> str:
     return PLATFORM_REALM if tenant_id is None else f"tenant:{tenant_id}"
 
 
-class User(db.Model):
+class User(Model):
     """Someone identified by their identity provider, in one realm: (realm, issuer, subject), never e-mail.
 
     The realm is part of the key, so one tenant's provider can never reach a
@@ -39,7 +39,7 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in session. The cookie holds only its random id.
 
     Kept in the database so that log-out ends it everywhere, time-outs are
@@ -48,7 +48,7 @@ class UserSession(db.Model):
 
     __tablename__ = "user_sessions"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie value
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed digest of the cookie value (core.identity.digests)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # The tenant the session was opened for; None for platform-wide roles.
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
@@ -65,7 +65,7 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LoginFlow(db.Model):
+class LoginFlow(Model):
     """A log-in in progress: the state, nonce and PKCE verifier, kept on the server.
 
     Keyed by a hash of the state; the callback deletes the row before it
@@ -84,7 +84,7 @@ class LoginFlow(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed log-in, recorded for the audit and purged after a while (throttling is Flask-Limiter's)."""
 
     __tablename__ = "login_failures"

@@ -10,7 +10,6 @@ Ended and expired rows are purged by the platform job
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,7 +86,9 @@ class Principal:
 
 
 def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    from core.identity.digests import secret_digest
+
+    return secret_digest(key, "session")  # keyed: a row injected into the database matches no cookie
 
 
 def _aware(moment: datetime) -> datetime:

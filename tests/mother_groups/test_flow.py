@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.db import db
+from core.identity.digests import secret_digest
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer
 from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
@@ -414,7 +415,6 @@ def test_only_the_running_organisations_volunteers_serve_a_course(app, client_fo
 
 def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, organisation: str) -> None:
     """A session as the development provider's user ``subject`` would get after log-in."""
-    import hashlib
     import secrets
 
     from core.identity.models import User, UserSession
@@ -431,7 +431,7 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
         with tenant_context(tid):  # a tenant's session is opened in its context
             db.session.add(
                 UserSession(
-                    id=hashlib.sha256(key.encode()).hexdigest(),
+                    id=secret_digest(key, "session"),
                     user_id=user.id,
                     tenant_id=tid,
                     roles=[role],

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
+from core.identity.digests import secret_digest
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
 from core.volunteers.models import Volunteer
@@ -31,14 +32,13 @@ def real_app(database_factory, tmp_path_factory):
 
 def _tenant(app, slug: str) -> Tenant:
     with app.app_context():
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
         db.session.expunge(tenant)
         return tenant
 
 
 def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation: str) -> None:
     """The session the development provider's log-in of ``subject`` gives (users keyed by issuer and subject)."""
-    import hashlib
     import secrets
 
     from core.identity.models import User, UserSession
@@ -55,9 +55,7 @@ def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation:
         org_id = db.session.scalar(select(Organisation.id).where(Organisation.slug == organisation))
         with tenant_context(tenant.id):  # a tenant's session is opened in its context
             db.session.add(
-                UserSession(
-                    id=hashlib.sha256(key.encode()).hexdigest(), user_id=user.id, tenant_id=tenant.id, roles=[role], organisation_id=org_id
-                )
+                UserSession(id=secret_digest(key, "session"), user_id=user.id, tenant_id=tenant.id, roles=[role], organisation_id=org_id)
             )
             db.session.commit()
     with client.session_transaction() as session:
