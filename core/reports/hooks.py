@@ -1,0 +1,53 @@
+"""The report engine's own contributions, through the hooks it offers like any plugin.
+
+Registered by ``init_reports`` beside core's plugin (``core.builtin``): the
+export table, the export and purge jobs, and the matrix rules of the
+engine's routes (the older report routes are in ``config/authorization.toml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from core.plugins.hookspecs import hookimpl
+from core.plugins.types import JobDefinition
+
+PLUGIN_NAME = "samvirke-core-reports"
+READERS = ["tenant_admin", "municipal_staff", "partner_staff", "finance", "platform_admin"]
+
+
+@hookimpl(trylast=True)
+def samvirke_models() -> Iterable[type]:
+    from core.reports.models import ReportExport
+
+    return [ReportExport]
+
+
+@hookimpl(trylast=True)
+def samvirke_jobs() -> Iterable[JobDefinition]:
+    from core.reports.exports import EXPORT_JOB, PURGE_JOB, purge_expired_exports, run_export
+
+    return [
+        JobDefinition(name=EXPORT_JOB, func=run_export, description="Make a report file someone asked for (on demand)"),
+        JobDefinition(
+            name=PURGE_JOB,
+            func=purge_expired_exports,
+            cron="37 * * * *",
+            description="Delete report exports past their expiry, files included",
+        ),
+    ]
+
+
+@hookimpl(trylast=True)
+def samvirke_authorization() -> dict[str, Any]:
+    return {
+        "/<tenant>/reports/<key>.xlsx": READERS,
+        "/<tenant>/reports/<key>.pdf": READERS,
+        "/<tenant>/reports/<key>/exports": {"POST": READERS},
+        # A person's own exports; anyone else's answer 404 in the view.
+        "/<tenant>/reports/exports": READERS,
+        "/<tenant>/reports/exports/<int:export_id>": READERS,
+        "/<tenant>/reports/exports/<int:export_id>/status": READERS,
+        "/<tenant>/reports/exports/<int:export_id>/download": READERS,
+    }

@@ -1,0 +1,32 @@
+"""Fixtures for the report engine: the sample reports registered for one test, files read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from core.plugins.host import plugin_host
+from tests.reports import sample_plugin
+
+
+@pytest.fixture
+def sample_reports(app) -> Iterator[object]:
+    """``sample.*`` reports offered in every tenant for the test's duration."""
+    pm = plugin_host(app).pm
+    pm.register(sample_plugin, name="tests.reports.sample_plugin")
+    saved = dict(sample_plugin.CRAFTED)
+    try:
+        yield sample_plugin
+    finally:
+        pm.unregister(sample_plugin)
+        sample_plugin.CRAFTED.clear()
+        sample_plugin.CRAFTED.update(saved)
+
+
+def read_csv(content: bytes) -> list[list[str]]:
+    """A CSV as Danish Excel reads it: UTF-8 with a BOM, ``;`` between cells."""
+    assert content.startswith(b"\xef\xbb\xbf"), "no BOM: Excel would read the file as ANSI"
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
