@@ -15,6 +15,7 @@ parsed for a view.
 
 from __future__ import annotations
 
+import http
 import json
 import re
 from typing import Any
@@ -24,9 +25,11 @@ from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from core.api import openapi, views
+from core.api import openapi, spec, views
 from core.plugins.host import plugin_host
 from core.tenancy.web import TENANT_URL_PREFIX
 from core.web.forms import csrf
@@ -34,7 +37,7 @@ from core.web.forms import csrf
 API_PREFIX = f"{TENANT_URL_PREFIX}/api/v1"
 # Far deeper than any document of the API (an attendance list nests three levels).
 MAX_JSON_DEPTH = 32
-PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_MIMETYPE = spec.PROBLEM_MIMETYPE
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
@@ -87,6 +90,23 @@ class ProblemSchema(ma.Schema):
 
 class SamvirkeApi(Api):
     ERROR_SCHEMA = ProblemSchema
+    # No catch-all "default": each operation lists its problem responses (core.api.spec).
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self) -> None:
+        """flask-smorest's response per status, with the error statuses as problems (``application/problem+json``)."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        """flask-smorest's ``X-Pagination`` header, documented as the JSON text it is (not as an object)."""
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        header = {"description": "Pagination metadata (JSON)", "content": {"application/json": {"schema": "PaginationMetadata"}}}
+        self.spec.components.header("PAGINATION", header, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         from core.web.errors import danish_detail
@@ -100,7 +120,7 @@ class SamvirkeApi(Api):
             "detail": str(payload.get("message") or danish_detail(error)),
         }
         if "errors" in payload:
-            problem["errors"] = payload["errors"]
+            problem["errors"] = _per_field(payload["errors"])
         response = current_app.json.response(problem)
         response.status_code = code
         response.mimetype = PROBLEM_MIMETYPE
@@ -108,13 +128,20 @@ class SamvirkeApi(Api):
         return response
 
 
+def _per_field(errors: Any) -> dict[str, Any]:
+    """Errors per location and field; messages about a location as a whole go under ``_schema``, as marshmallow puts them."""
+    if not isinstance(errors, dict):
+        return {"_schema": {"_schema": errors}}
+    return {location: value if isinstance(value, dict) else {"_schema": value} for location, value in errors.items()}
+
+
 def _refuse_unreadable_json() -> None:
     """A JSON body too deep, or no JSON at all, is a 400 before a view or webargs parses it."""
     if not request.is_json:
         return
     raw = request.get_data(cache=True)
-    if not raw.strip():
-        return  # an empty body: the schema says which fields are missing
+    if not raw:
+        return  # no body at all: the schema says which fields are missing
     if json_too_deep(raw):
         abort(400, description=gettext("The JSON document is nested more than %(levels)s levels deep.", levels=MAX_JSON_DEPTH))
     try:
@@ -126,7 +153,10 @@ def _refuse_unreadable_json() -> None:
 def init_api(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.before_request(_refuse_unreadable_json)
-    api = SamvirkeApi(app)
+    api = SamvirkeApi(app, spec_kwargs={"extra_plugins": [spec.ProblemResponses()]})
+    # Amounts are JSON strings (Flask writes a Decimal as one): documented so, with their pattern.
+    api.register_field(ma.fields.Decimal, "string", "decimal")
+    api.ma_plugin.converter.add_attribute_function(spec.decimal2properties)
     app.extensions["samvirke_api"] = api
     host = plugin_host(app)
     programmes_by_blueprint = app.extensions["samvirke_blueprint_programmes"]

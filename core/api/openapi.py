@@ -1,4 +1,9 @@
-"""The OpenAPI document of one tenant, cut from the generated specification."""
+"""The OpenAPI document of one tenant, cut from the generated specification.
+
+Its server URL is the tenant's, it lists only the programmes the tenant has
+enabled, its security requirements come from the authorization matrix
+(``core.api.spec.secure``), and its links from the paths (``core.api.links``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import copy
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, Flask, current_app, g, jsonify
+
+from core.api import links, spec
 
 bp = Blueprint("openapi", __name__)
 TENANT_PATH_PREFIX = "/{tenant}/api/v1"
@@ -62,19 +69,35 @@ def tenant_document(full: dict[str, Any], slug: str, disabled_tags: set[str]) ->
     components = doc.get("components", {})
     schemas = components.get("schemas", {})
     if schemas:
-        keep = _referenced_schemas({"paths": paths, "responses": components.get("responses", {})}, schemas)
+        used = {"paths": paths, "responses": components.get("responses", {}), "headers": components.get("headers", {})}
+        keep = _referenced_schemas(used, schemas)
         components["schemas"] = {k: v for k, v in schemas.items() if k in keep}
     return doc
+
+
+def _rules_by_path(app: Flask) -> dict[str, str]:
+    """The Flask rule of each path of a tenant's document (``/volunteers/{volunteer_id}``)."""
+    api = app.extensions["samvirke_api"]
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        path = api.flask_plugin.flaskpath2openapi(rule.rule)
+        if path.startswith(TENANT_PATH_PREFIX):
+            rules[path[len(TENANT_PATH_PREFIX) :] or "/"] = rule.rule
+    return rules
 
 
 @bp.get("/openapi.json")
 def document():
     """The tenant's OpenAPI document; no log-in, it holds no data."""
     api = current_app.extensions["samvirke_api"]
-    full = current_app.extensions.get("samvirke_openapi_full")
-    if full is None:  # built once per process: it only changes with the code
-        full = json.loads(json.dumps(api.spec.to_dict(), default=str))
-        current_app.extensions["samvirke_openapi_full"] = full
+    built = current_app.extensions.get("samvirke_openapi_full")
+    if built is None:  # built once per process: it only changes with the code
+        built = json.loads(json.dumps(api.spec.to_dict(), default=str)), _rules_by_path(current_app)
+        current_app.extensions["samvirke_openapi_full"] = built
+    full, rules = built
     enabled = g.tenant.enabled_programmes
     disabled_tags = {name for name, key in current_app.extensions["samvirke_blueprint_programmes"].items() if key not in enabled}
-    return jsonify(tenant_document(full, g.tenant.slug, disabled_tags))
+    doc = tenant_document(full, g.tenant.slug, disabled_tags)
+    spec.secure(doc, current_app, rules, g.tenant.slug)
+    links.add_links(doc)
+    return jsonify(doc)

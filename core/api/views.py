@@ -17,7 +17,6 @@ class ProgrammeSchema(Schema):
     key = fields.String()
     name_da = fields.String()
     name_en = fields.String()
-    partner_organisation = fields.String()
 
 
 class TenantSchema(Schema):

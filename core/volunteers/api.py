@@ -14,8 +14,8 @@ the municipality names one of the organisations party to its agreements.
 from __future__ import annotations
 
 from flask import abort, request
-from flask_smorest import Blueprint
 
+from core.api.pagination import Blueprint, page_of
 from core.audit import record
 from core.db import db
 from core.volunteers import find_volunteer, visible_volunteers
@@ -36,9 +36,10 @@ def _find_volunteer() -> None:
 
 @blp.route("/volunteers")
 @blp.response(200, VolunteerSchema(many=True))
-def list_volunteers():
-    """The tenant's volunteers (an organisation's staff and API clients: only their organisation's)."""
-    volunteers = db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
+@blp.paginate()
+def list_volunteers(pagination_parameters):
+    """The tenant's volunteers (an organisation's staff and API clients: only their organisation's), by name."""
+    volunteers = page_of(visible_volunteers().order_by(Volunteer.name, Volunteer.id), pagination_parameters)
     record("search", criterion="volunteer list", subjects=[f"volunteer:{v.id}" for v in volunteers])
     return volunteers
 

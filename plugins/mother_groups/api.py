@@ -7,11 +7,14 @@ tenant's OpenAPI document from these schemas. Invalid input is refused with
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from core.api.pagination import Blueprint, page_of
 from core.audit import record
 from core.db import db
 from plugins.mother_groups import access, services
@@ -45,17 +48,20 @@ AUTHORIZATION = {
 _get_or_404 = access.get_or_404
 
 
-def _unprocessable(exc: ValidationError):
+def _unprocessable(exc: ValidationError) -> NoReturn:
     from flask_smorest import abort as smorest_abort
 
     db.session.rollback()
     smorest_abort(422, errors={"json": exc.messages})
+    raise AssertionError("abort raises")  # for the type checker: abort never returns
 
 
 @blp.route("/courses")
 @blp.response(200, CourseSchema(many=True))
-def list_courses():
-    return db.session.scalars(select(Course).order_by(Course.start_date)).all()
+@blp.paginate()
+def list_courses(pagination_parameters):
+    """The courses, by start date."""
+    return page_of(select(Course).order_by(Course.start_date, Course.id), pagination_parameters)
 
 
 @blp.route("/courses", methods=["POST"])
@@ -76,9 +82,11 @@ def get_course(course_id: int):
 
 @blp.route("/courses/<int:course_id>/enrolments")
 @blp.response(200, EnrolmentSchema(many=True))
-def list_enrolments(course_id: int):
+@blp.paginate()
+def list_enrolments(pagination_parameters, course_id: int):
+    """The course's mothers: enrolled, wait-listed and left."""
     _get_or_404(Course, course_id)
-    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.id)).all()
+    enrolments = page_of(select(Enrolment).where(Enrolment.course_id == course_id).order_by(Enrolment.id), pagination_parameters)
     record("search", criterion=f"course {course_id} participants", subjects=[f"mother_groups.mother:{e.mother_id}" for e in enrolments])
     return enrolments
 
@@ -100,12 +108,23 @@ def create_enrolment(data, course_id: int):
     return enrolment
 
 
+def _sessions_of(course_id: int):
+    # The activities of every session in one more query, not one per session.
+    return (
+        select(CourseSession)
+        .options(selectinload(CourseSession.activities))
+        .where(CourseSession.course_id == course_id)
+        .order_by(CourseSession.date, CourseSession.id)
+    )
+
+
 @blp.route("/courses/<int:course_id>/sessions")
 @blp.response(200, SessionSchema(many=True))
-def list_sessions(course_id: int):
+@blp.paginate()
+def list_sessions(pagination_parameters, course_id: int):
+    """The course's weekly sessions, by date."""
     _get_or_404(Course, course_id)
-    sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course_id).order_by(CourseSession.date)).all()
-    return [_session_out(s) for s in sessions]
+    return [_session_out(s) for s in page_of(_sessions_of(course_id), pagination_parameters)]
 
 
 def _session_out(s: CourseSession) -> dict:
@@ -127,7 +146,8 @@ def generate_sessions(course_id: int):
     """Create the weekly sessions not yet there, skipping Danish public holidays."""
     course = _get_or_404(Course, course_id)
     services.generate_sessions(course)
-    return list_sessions(course_id)
+    # Every session of the course (bounded: a course lasts at most MAX_COURSE_MONTHS).
+    return [_session_out(s) for s in db.session.scalars(_sessions_of(course.id))]
 
 
 @blp.route("/sessions/<int:session_id>", methods=["PUT"])
@@ -140,15 +160,20 @@ def update_session(data, session_id: int):
     return _session_out(meeting)
 
 
+def _attendance(meeting: CourseSession) -> list[Attendance]:
+    """The session's whole register (not paged: a PUT replaces it whole, and it is bounded by the course's enrolments)."""
+    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == meeting.id).order_by(Attendance.enrolment_id)).all()
+    mothers = db.session.scalars(select(Enrolment.mother_id).where(Enrolment.id.in_([a.enrolment_id for a in rows])).order_by(Enrolment.id))
+    record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for m in mothers])
+    return list(rows)
+
+
 @blp.route("/sessions/<int:session_id>/attendance")
 @blp.response(200, AttendanceEntrySchema(many=True))
 def get_attendance(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
     access.require_course_access(meeting.course_id)
-    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == meeting.id).order_by(Attendance.enrolment_id)).all()
-    mothers = db.session.scalars(select(Enrolment.mother_id).where(Enrolment.id.in_([a.enrolment_id for a in rows])).order_by(Enrolment.id))
-    record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for m in mothers])
-    return rows
+    return _attendance(meeting)
 
 
 @blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
@@ -163,18 +188,19 @@ def put_attendance(data, session_id: int):
     except ValidationError as exc:
         _unprocessable(exc)
     record("change", criterion=f"attendance session {meeting.id}")
-    return get_attendance(session_id)
+    return _attendance(meeting)
 
 
 @blp.route("/referrals")
 @blp.response(200, ReferralStatusSchema(many=True))
-def list_referrals():
-    """Managers: the queue. A health visitor: the status of her own referrals."""
+@blp.paginate()
+def list_referrals(pagination_parameters):
+    """Managers: the queue. A health visitor: the status of her own referrals. Newest first."""
     p = access.principal()
     query = select(Referral).order_by(Referral.referred_on.desc(), Referral.id.desc())
     if not access.manages(p):
         query = query.where(Referral.referred_by == p.audit_label)
-    rows = db.session.scalars(query).all()
+    rows = page_of(query, pagination_parameters)
     record(
         "search",
         criterion="referral queue" if access.manages(p) else "own referrals",

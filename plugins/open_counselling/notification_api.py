@@ -18,11 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
-from core.api.paging import PAGE_HEADERS, PageArgsSchema, page_of
+from core.api.pagination import Blueprint, page_of
 from core.audit import record
 from core.db import db
 from core.tenancy.web import get_or_404
@@ -67,6 +66,10 @@ def _family_numbers(ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(Family.id, Family.family_number).where(Family.id.in_(ids))).all())
 
 
+def _family_of(notification: Notification) -> set[int]:
+    return set() if notification.family_id is None else {notification.family_id}
+
+
 def _out(notification: Notification, numbers: dict[int, str]) -> dict[str, Any]:
     return {
         "id": notification.id,
@@ -89,15 +92,15 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/notifications")
-@blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@blp.response(200, NotificationSummarySchema(many=True), headers=PAGE_HEADERS)
-def list_notifications(page: int, page_size: int):
+@blp.response(200, NotificationSummarySchema(many=True))
+@blp.paginate()
+def list_notifications(pagination_parameters):
     """The tenant's notifications, newest first, without their grounds."""
     query = select(Notification).order_by(Notification.day.desc(), Notification.id.desc())
-    rows, headers = page_of(query, page, page_size)
+    rows = page_of(query, pagination_parameters)
     record("search", subjects=[_subject(r) for r in rows], criterion=LIST_CRITERION)  # every notification shown
     numbers = _family_numbers({r.family_id for r in rows if r.family_id is not None})
-    return [_out(r, numbers) for r in rows], headers
+    return [_out(r, numbers) for r in rows]
 
 
 @blp.route("/notifications", methods=["POST"])
@@ -109,7 +112,7 @@ def create_notification(data):
     db.session.add(notification)
     db.session.commit()
     record("create", subject=_subject(notification))
-    return _out(notification, _family_numbers({notification.family_id} - {None}))
+    return _out(notification, _family_numbers(_family_of(notification)))
 
 
 @blp.route("/notifications/<int:notification_id>")
@@ -119,7 +122,7 @@ def get_notification(notification_id: int):
     """One notification, with its ground for those who may read it."""
     notification = get_or_404(Notification, notification_id)
     record("view", subject=_subject(notification))
-    return _out(notification, _family_numbers({notification.family_id} - {None}))
+    return _out(notification, _family_numbers(_family_of(notification)))
 
 
 @blp.route("/notifications/<int:notification_id>", methods=["PUT"])
@@ -133,4 +136,4 @@ def replace_notification(data, notification_id: int):
         setattr(notification, name, value)
     db.session.commit()
     record("change", subject=_subject(notification))
-    return _out(notification, _family_numbers({notification.family_id} - {None}))
+    return _out(notification, _family_numbers(_family_of(notification)))

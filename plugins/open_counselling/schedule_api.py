@@ -13,13 +13,14 @@ else, so another tenant's id answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
+from core.api.pagination import Blueprint, page_of, page_of_list
 from core.db import db
 from core.schemas import N_
 from core.tenancy.web import get_or_404
@@ -76,15 +77,27 @@ def _office_out(office: Office, hours: list[OpeningHours]) -> dict[str, Any]:
     }
 
 
+def _hours_of(office_ids: list[int]) -> dict[int, list[OpeningHours]]:
+    """The weekly hours of these offices, in one query."""
+    grouped: dict[int, list[OpeningHours]] = defaultdict(list)
+    if office_ids:
+        query = select(OpeningHours).where(OpeningHours.office_id.in_(office_ids))
+        for row in db.session.scalars(query.order_by(OpeningHours.weekday, OpeningHours.opens, OpeningHours.id)):
+            grouped[row.office_id].append(row)
+    return grouped
+
+
 # --- offices -----------------------------------------------------------------------------------
 
 
 @blp.route("/offices")
 @blp.response(200, OfficeApiSchema(many=True))
-def list_offices():
-    """The offices with their weekly hours."""
-    hours = page._hours_by_office()
-    return [_office_out(o, hours.get(o.id, [])) for o in page._offices()]
+@blp.paginate()
+def list_offices(pagination_parameters):
+    """The offices with their weekly hours, by name."""
+    offices = page_of(select(Office).order_by(Office.name, Office.id), pagination_parameters)
+    hours = _hours_of([o.id for o in offices])
+    return [_office_out(o, hours.get(o.id, [])) for o in offices]
 
 
 @blp.route("/offices", methods=["POST"])
@@ -102,7 +115,7 @@ def create_office(data):
 @blp.alt_response(404, description="No such office in this tenant")
 def get_office(office_id: int):
     office = get_or_404(Office, office_id)
-    return _office_out(office, page._hours_by_office().get(office.id, []))
+    return _office_out(office, _hours_of([office.id]).get(office.id, []))
 
 
 # --- weekly hours --------------------------------------------------------------------------------
@@ -110,11 +123,11 @@ def get_office(office_id: int):
 
 @blp.route("/hours")
 @blp.response(200, OpeningHoursApiSchema(many=True))
-def list_hours():
-    """Every office's weekly hours, by weekday and time."""
-    return list(
-        db.session.scalars(select(OpeningHours).order_by(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.id))
-    )
+@blp.paginate()
+def list_hours(pagination_parameters):
+    """Every office's weekly hours, by office, weekday and time."""
+    query = select(OpeningHours).order_by(OpeningHours.office_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.id)
+    return page_of(query, pagination_parameters)
 
 
 @blp.route("/hours", methods=["POST"])
@@ -144,14 +157,14 @@ def delete_hours(hours_id: int):
 
 @blp.route("/closures")
 @blp.response(200, UpcomingClosureSchema(many=True))
-def list_closures():
+@blp.paginate()
+def list_closures(pagination_parameters):
     """The closed days of the next 12 months, soonest first: the agreement's (every office) and the ad-hoc ones."""
     today = page._today()
-    upcoming = next_closures(page._fixed(today), page._adhoc_from(today), today)
+    upcoming = [c for c in next_closures(page._fixed(today), page._adhoc_from(today), today) if c.day < today + page.HORIZON]
     return [
         {"day": c.day, "reason": c.reason, "notice": c.notice, "fixed": c.fixed, "office_id": c.office_id, "closure_id": c.closure_id}
-        for c in upcoming
-        if c.day < today + page.HORIZON
+        for c in page_of_list(upcoming, pagination_parameters)
     ]
 
 

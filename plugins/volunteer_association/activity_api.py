@@ -19,15 +19,10 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import func, select
 
-from core.api.paging import (
-    PAGE_HEADERS,
-    PageArgsSchema,
-    page_of,
-)
+from core.api.pagination import Blueprint, page_of
 from core.db import db
 from core.tenancy.web import get_or_404
 from core.volunteers.models import Volunteer
@@ -117,13 +112,13 @@ def _checked_activity(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/activities")
-@blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@blp.response(200, ActivityApiSchema(many=True), headers=PAGE_HEADERS)
-def list_activities(page: int, page_size: int):
+@blp.response(200, ActivityApiSchema(many=True))
+@blp.paginate()
+def list_activities(pagination_parameters):
     """The activities, newest first."""
-    rows, headers = page_of(select(Activity).order_by(Activity.day.desc(), Activity.id.desc()), page, page_size)
+    rows = page_of(select(Activity).order_by(Activity.day.desc(), Activity.id.desc()), pagination_parameters)
     counts = _volunteer_counts([a.id for a in rows])
-    return [_activity_out(a, counts) for a in rows], headers
+    return [_activity_out(a, counts) for a in rows]
 
 
 @blp.route("/activities", methods=["POST"])
@@ -166,14 +161,14 @@ def _grant_out(grant: GrantApplication, today: date) -> dict[str, Any]:
 
 
 @blp.route("/grants")
-@blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
-@blp.response(200, GrantApiSchema(many=True), headers=PAGE_HEADERS)
-def list_grants(page: int, page_size: int):
+@blp.response(200, GrantApiSchema(many=True))
+@blp.paginate()
+def list_grants(pagination_parameters):
     """The grant applications, most recently applied for first, each with its deadline flag."""
     query = select(GrantApplication).order_by(GrantApplication.applied_on.desc().nulls_last(), GrantApplication.id.desc())
-    rows, headers = page_of(query, page, page_size)
+    rows = page_of(query, pagination_parameters)
     today = date.today()
-    return [_grant_out(g, today) for g in rows], headers
+    return [_grant_out(g, today) for g in rows]
 
 
 @blp.route("/grants", methods=["POST"])

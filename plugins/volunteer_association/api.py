@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort
-from flask_smorest import Blueprint
+from flask import Response, abort
 from sqlalchemy import select
 
+from core.api.pagination import Blueprint, page_of
 from core.db import db
 from core.volunteers import current_volunteer
 from plugins.volunteer_association import shifts as shift_views
@@ -34,8 +34,10 @@ def _out(shift: Shift, counts: dict[int, int]) -> dict:
 
 @blp.route("/shifts")
 @blp.response(200, ShiftSchema(many=True))
-def list_shifts():
-    rows = db.session.scalars(select(Shift).order_by(Shift.day, Shift.starts).limit(500)).all()
+@blp.paginate()
+def list_shifts(pagination_parameters):
+    """The shifts by day and time, each with how many have signed up."""
+    rows = page_of(select(Shift).order_by(Shift.day, Shift.starts, Shift.id), pagination_parameters)
     counts = shift_views.staffing([s.id for s in rows])
     return [_out(s, counts) for s in rows]
 
@@ -87,11 +89,12 @@ def put_takings(data, shift_id: int):
 
 @blp.route("/shifts/<int:shift_id>/takings")
 @blp.response(200, TakingsSchema)
+@blp.alt_response(204, description="No takings are recorded for the shift yet (a PUT records them)")
 def get_takings(shift_id: int):
-    """The shift's takings; an empty object until they are recorded."""
+    """The shift's takings, once recorded."""
     shift = shift_views.get_or_404(Shift, shift_id)
     shift_views._may_record(shift)
     row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
     if row is None:
-        return {}  # nothing recorded for the shift yet
+        return Response(status=204)  # not an empty object: the schema's amounts are required
     return {**{k: getattr(row, k) for k in ("cash", "card", "mobilepay", "cash_counted")}, "difference": row.cash_counted - row.cash}

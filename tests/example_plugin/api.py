@@ -1,7 +1,7 @@
 from flask import abort
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from core.api.pagination import Blueprint, page_of
 from core.audit import record
 from core.db import db
 from tests.example_plugin.models import Household
@@ -12,9 +12,10 @@ blp = Blueprint("example_api", __name__, description="Households (example progra
 
 @blp.route("/households")
 @blp.response(200, HouseholdSchema(many=True))
-def list_households():
+@blp.paginate()
+def list_households(pagination_parameters):
     record("search", criterion="household list")
-    return db.session.scalars(select(Household).order_by(Household.id)).all()
+    return page_of(select(Household).order_by(Household.id), pagination_parameters)
 
 
 @blp.route("/households", methods=["POST"])

@@ -55,7 +55,7 @@ def offices(app, tenant_a, tenant_b):
 
 def count(app, model) -> int:
     with app.app_context(), cross_tenant("test: count rows"):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def test_offices_with_their_hours_and_the_closures_of_the_next_12_months(client_for, offices, today):
