@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask import current_app
@@ -31,7 +32,10 @@ def main() -> None:
 
 
 def register_cli(app) -> None:
-    for command in (tenants, agreements, db_group, demo, plugins, jobs, worker, scheduler, serve, crypto):
+    from core.billing.cli import billing
+    from core.reports.cli import reports
+
+    for command in (tenants, agreements, db_group, demo, plugins, jobs, worker, scheduler, serve, crypto, billing, reports):
         app.cli.add_command(command)
 
 
@@ -72,7 +76,7 @@ def tenants_list(as_json: bool, include_inactive: bool) -> None:
     query = select(Tenant).order_by(Tenant.slug)
     if not include_inactive:
         query = query.where(Tenant.active.is_(True))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "slug": t.slug,
             "name": t.name,
@@ -264,7 +268,7 @@ def plugins() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins_list(as_json: bool) -> None:
     """Each plugin with its programme and the hooks it implements."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": p.name,
             "programme": None
@@ -306,7 +310,7 @@ def jobs_failed(as_json: bool) -> None:
     """Failed job runs with their errors (newest first)."""
     from core.jobs.runner import failed_runs
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "job": r.job_name,
@@ -340,18 +344,14 @@ def jobs_run(name: str, slug: str) -> None:
 @click.command()
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, Worker
+@click.option("--fork", is_flag=True, help="Run each job in a forked work horse (RQ's Worker) instead of in the worker process.")
+def worker(burst: bool, fork: bool) -> None:
+    """Run an RQ worker (needs REDIS_URL); see core/jobs/worker.py."""
+    from core.jobs.worker import run_worker
 
-    from core.jobs.runner import QUEUE_NAME
-
-    url = current_app.config["REDIS_URL"]
-    if not url:
+    if not current_app.config["REDIS_URL"]:
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process and need no worker.")
-    connection = Redis.from_url(url)
-    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst, fork=fork)  # type: ignore[attr-defined]
 
 
 @click.command()
@@ -399,7 +399,7 @@ def _embedded_scheduler(app) -> None:
 @click.option("--port", default=5000, show_default=True)
 def serve(host: str, port: int) -> None:
     """Serve the embedded default (development server, periodic jobs in-process)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
     if app.config["EMBEDDED_SCHEDULER"] and not app.config["REDIS_URL"]:
         _embedded_scheduler(app)
     from werkzeug.serving import run_simple

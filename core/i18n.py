@@ -14,7 +14,7 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 def select_locale() -> str:
     supported = current_app.config["BABEL_SUPPORTED_LOCALES"]
     chosen = session.get("lang")
-    if chosen in supported:
+    if isinstance(chosen, str) and chosen in supported:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -97,7 +97,7 @@ def safe_exception_text(exc: BaseException) -> str:
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen: set[int] = set()
-    stack = [exc] if exc is not None else []
+    stack: list[BaseException | None] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:

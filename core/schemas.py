@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import gettext
 from marshmallow import Schema as _Schema
@@ -104,6 +104,12 @@ class _IntegerColumnRange(validate.Range):
 REFERENCE_MESSAGE = N_("Does not exist.")
 
 
+class _Identified(Protocol):
+    """A model with an ``id`` primary key, which ``Reference`` looks rows up by."""
+
+    id: Any
+
+
 class Reference(fields.Integer):
     """The id of a row of ``model`` in the tenant in context.
 
@@ -113,10 +119,21 @@ class Reference(fields.Integer):
     rows that may be chosen (e.g. courses not completed).
     """
 
-    def __init__(self, model: type | Callable[[], type], *, where: Callable[[type], Any] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        model: type[_Identified] | Callable[[], type[_Identified]],
+        *,
+        where: Callable[[type[Any]], Any] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(strict=False, **kwargs)
         self.model, self.where = model, where
         self.validators.append(self._exists)
+
+    def _model(self) -> type[_Identified]:
+        if isinstance(self.model, type):
+            return self.model
+        return self.model()
 
     def _exists(self, value: int) -> None:
         if not INTEGER_MIN <= value <= INTEGER_MAX:
@@ -125,7 +142,7 @@ class Reference(fields.Integer):
 
         from core.db import db
 
-        model = self.model if isinstance(self.model, type) else self.model()
+        model = self._model()
         query = select(model.id).where(model.id == value)
         if self.where is not None:
             query = query.where(self.where(model))

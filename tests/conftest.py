@@ -14,7 +14,6 @@ log-in flow has the relying party call the development provider over HTTP.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import threading
@@ -33,6 +32,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from core.app import create_app
 from core.db import db
+from core.identity.digests import secret_digest
 from core.identity.models import User, UserSession
 from core.migrations import upgrade_all
 from core.tenancy.context import cross_tenant, tenant_context
@@ -56,6 +56,7 @@ KEPT_BETWEEN_TESTS = {
     "agreement_programmes",
     "audit_events",
     "alembic_version",
+    "directory_version",  # the tenant directory's counter (core/tenancy/directory.py)
 }
 
 
@@ -240,7 +241,7 @@ def runner(app):
 
 def tenant_id(app: Flask, slug: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        return db.session.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
 
 
 @pytest.fixture
@@ -305,7 +306,7 @@ def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str |
         with tenant_context(tid) if tid is not None else nullcontext():
             db.session.add(
                 UserSession(
-                    id=hashlib.sha256(key.encode()).hexdigest(),
+                    id=secret_digest(key, "session"),
                     user_id=user.id,
                     tenant_id=tid,
                     roles=[role],
@@ -369,7 +370,7 @@ def agreement_says(
         yield
     finally:
         with app.app_context(), tenant_context(tenant_id):
-            agreement = db.session.get(Agreement, agreement_id)
+            agreement = db.session.get_one(Agreement, agreement_id)
             agreement.terms, agreement.targets, agreement.declared_status = saved
             db.session.commit()
             db.session.remove()

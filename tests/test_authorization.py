@@ -15,6 +15,7 @@ import pytest
 from core.db import db
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
+from core.identity.digests import secret_digest
 from core.tenancy.context import tenant_context
 from tests.conftest import organisation_id, sign_in
 
@@ -40,10 +41,37 @@ NARROWED = {
     "/<tenant>/agreements/<int:agreement_id>": {"partner_staff/andenforening"},
     "/<tenant>/agreements/<int:agreement_id>/notice": {"partner_staff/andenforening"},
     "/<tenant>/agreements/reminders/<int:reminder_id>/acknowledge": {"partner_staff/andenforening"},
+    # A report export answers 404 to anyone but its owner (the sample one is nobody's here).
+    **{
+        f"/<tenant>/reports/exports/<int:export_id>{tail}": {
+            "tenant_admin",
+            "municipal_staff",
+            "partner_staff",
+            "finance",
+            "platform_admin",
+        }
+        for tail in ("", "/status", "/download")
+    },
     # The API's twins of the opening-hours page's delete routes: the walk has deleted the sample row through the page.
     "/<tenant>/api/v1/open_counselling/hours/<int:hours_id>": {"partner_staff", "tenant_admin", "platform_admin"},
     "/<tenant>/api/v1/open_counselling/closures/<int:closure_id>": {"partner_staff", "tenant_admin", "platform_admin"},
 }
+# Billing: an invoice or run another organisation issued looks missing (the samples are Testforeningen's).
+NARROWED.update(
+    {
+        rule: {"partner_finance/andenforening"}
+        for rule in (
+            "/<tenant>/billing/runs/<int:run_id>",
+            "/<tenant>/billing/invoices/<int:invoice_id>",
+            "/<tenant>/billing/invoices/<int:invoice_id>.pdf",
+            "/<tenant>/billing/invoices/<int:invoice_id>.xml",
+            "/<tenant>/billing/invoices/<int:invoice_id>/issue",
+            "/<tenant>/billing/invoices/<int:invoice_id>/send",
+            "/<tenant>/billing/invoices/<int:invoice_id>/paid",
+            "/<tenant>/billing/invoices/<int:invoice_id>/credit",
+        )
+    }
+)
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -60,7 +88,7 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def objects(app, lookalike_data, tenant_a, tenant_b):
+def objects(app, lookalike_data, tenant_a, tenant_b, request, tmp_path):
     """Ids of real objects per tenant for each kind of URL parameter."""
     from datetime import date, time
 
@@ -128,6 +156,31 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                 agreement = db.session.scalars(select(Agreement)).one()
                 reminder = AgreementReminder(agreement_id=agreement.id, kind="review", due_on=date(2026, 6, 30))
                 db.session.add(reminder)
+                # A report export is its owner's alone: this sample one is nobody's in the walk.
+                from datetime import timedelta
+
+                from core.identity.models import User
+                from core.reports.models import ReportExport
+                from core.tenancy.models import utcnow
+
+                owner = User(issuer="https://test-idp.invalid", subject=f"export-owner-{slug}", display_name="Eksportør")
+                db.session.add(owner)
+                db.session.flush()
+                export = ReportExport(
+                    owner_user_id=owner.id,
+                    report_key="example.households",
+                    format="csv",
+                    params={},
+                    locale="da",
+                    disclose=True,
+                    status="done",
+                    progress=100,
+                    filename="x.csv",
+                    mimetype="text/csv",
+                    content=b"x",
+                    expires_at=utcnow() + timedelta(days=1),
+                )
+                db.session.add(export)
                 db.session.commit()
                 ids[slug] = {
                     "household_id": lookalike_data[slug]["household"],
@@ -154,8 +207,13 @@ def objects(app, lookalike_data, tenant_a, tenant_b):
                     "shop_hours_id": shop_hours.id,
                     "agreement_id": agreement.id,
                     "reminder_id": reminder.id,
+                    "export_id": export.id,
                 }
         db.session.remove()
+    from tests.billing.helpers import billing_samples
+
+    for slug in (OWN, FOREIGN):  # an issued invoice of Testforeningen and its run
+        ids[slug].update(billing_samples(app, slug, request, tmp_path))
     return ids
 
 
@@ -202,6 +260,8 @@ PERSONAS = [
     (R.VOLUNTEER, RUNNING),
     (R.VOLUNTEER, OTHER),
     (R.NATIONAL_COORDINATOR, RUNNING),
+    (R.PARTNER_FINANCE, RUNNING),
+    (R.PARTNER_FINANCE, OTHER),
 ]
 PROGRAMMES = ("example", "mother_groups", "open_counselling", "volunteer_association")
 
@@ -218,6 +278,7 @@ def programme_of(rule: str) -> str | None:
 def expected_answer(rule: str, method: str, role: str, organisation: str | None, tenant: str | None, app) -> object:
     """What the person should get: {404}, {403} or "allowed" (the rules of issue 9, written out)."""
     allowed = allowed_roles(rule, method, app)
+    assert allowed is not None, f"{rule} is missing from the authorization matrix"
     if "<tenant>" in rule and not (role == R.PLATFORM_ADMIN or (role in R.TENANT_ROLES and tenant == OWN)):
         return {404}  # a foreign tenant does not exist for you
     if programme_of(rule) and organisation == OTHER:
@@ -259,7 +320,7 @@ def test_every_route_answers_each_person_as_the_agreements_say(app, objects, rol
                 for tenant in (OWN, FOREIGN) if tenant_route else (None,):
                     url = _url(rule, tenant or OWN, objects[tenant or OWN])
                     response = _call(client, method, url)
-                    status, body = response.status_code, response.get_data(as_text=True)
+                    status, body = response.status_code, response.get_data().decode("utf-8", "replace")  # PDF, XLSX: bytes
                     expected = expected_answer(rule.rule, method, role, organisation, tenant, app)
                     narrowed = NARROWED.get(rule.rule, ())
                     if expected == "allowed" and (role in narrowed or f"{role}/{organisation}" in narrowed):
@@ -298,7 +359,7 @@ def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
 
 
 def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects):
-    clients = {role: _signed_in(app, role) for role in (R.TENANT_ADMIN, R.PARTNER_STAFF)}
+    clients = {role: _signed_in(app, role) for role in (R.TENANT_ADMIN, R.PARTNER_STAFF, R.PARTNER_FINANCE)}
     checked = 0
     for rule in _rules(app):
         if "<tenant>" not in rule.rule or "<int:" not in rule.rule:
@@ -308,7 +369,7 @@ def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects)
             if PUBLIC in allowed:
                 continue
             # As someone the route admits, so the id is really looked up.
-            client = clients[R.TENANT_ADMIN if R.TENANT_ADMIN in allowed else R.PARTNER_STAFF]
+            client = clients[next((r for r in (R.TENANT_ADMIN, R.PARTNER_FINANCE) if r in allowed), R.PARTNER_STAFF)]
             app.config["WTF_CSRF_ENABLED"] = False
             try:
                 foreign = _call(client, method, _url(rule, OWN, objects[FOREIGN]))
@@ -352,7 +413,6 @@ def test_national_coordinator_sees_only_aggregates_of_own_organisation(app, look
 
 def _api_token(app, tenant_id: int, owner: str | None) -> str:
     """A bearer token of a write client of ``owner`` (an organisation slug; None: the municipality)."""
-    import hashlib
     import secrets
     from datetime import timedelta
 
@@ -375,7 +435,7 @@ def _api_token(app, tenant_id: int, owner: str | None) -> str:
         db.session.add(
             ApiToken(
                 api_client_id=client.id,
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                token_hash=secret_digest(token, "api-token"),
                 scope="write",
                 expires_at=utcnow() + timedelta(hours=1),
             )

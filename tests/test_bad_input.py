@@ -323,7 +323,8 @@ def with_value(payload: dict, path: tuple, value) -> dict:
 
 
 def problem_messages(body: dict) -> list[str]:
-    found = [body.get("detail")] if isinstance(body.get("detail"), str) else []
+    detail = body.get("detail")
+    found: list[str] = [detail] if isinstance(detail, str) else []
 
     def walk(node):
         if isinstance(node, dict):
@@ -393,7 +394,9 @@ def test_the_walk_starts_from_payloads_the_api_accepts(app, sample):
 
 
 def query_schema(app, endpoint: str):
-    for parameter in getattr(app.view_functions[endpoint], "_apidoc", {}).get("arguments", {}).get("parameters", []):
+    apidoc = getattr(app.view_functions[endpoint], "_apidoc", {})
+    paging = [apidoc["pagination"]["parameters"]] if "pagination" in apidoc else []  # @blp.paginate() (core.api.pagination)
+    for parameter in [*apidoc.get("arguments", {}).get("parameters", []), *paging]:
         if parameter["in"] == "query":
             schema = parameter["schema"]
             return schema() if isinstance(schema, type) else schema

@@ -57,8 +57,6 @@ def page(live_url, request):
         # bypass_csp only so axe can be injected; the app's own pages run under their CSP.
         context = browser.new_context(base_url=live_url, bypass_csp=True)
         page = context.new_page()
-        page.visited = []  # type: ignore[attr-defined]
-        page.on("load", lambda p: page.visited.append(p.url))
         yield page
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:

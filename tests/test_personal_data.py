@@ -241,14 +241,14 @@ API = "/alpha/api/v1/mother_groups"
 
 def _since(app) -> int:
     with app.app_context(), cross_tenant("test: read the audit trail"):
-        return db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+        return db.session.scalars(select(func.coalesce(func.max(AuditEvent.id), 0))).one()
 
 
 def _events(app, since: int) -> list[tuple[str, str | None, str | None, str | None]]:
     with app.app_context(), cross_tenant("test: read the audit trail"):
         return [
-            tuple(r)
-            for r in db.session.execute(
+            (action, subject, criterion, route)
+            for action, subject, criterion, route in db.session.execute(
                 select(AuditEvent.action, AuditEvent.subject, AuditEvent.criterion, AuditEvent.route)
                 .where(AuditEvent.id > since)
                 .order_by(AuditEvent.id)

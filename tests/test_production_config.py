@@ -37,11 +37,11 @@ def production(monkeypatch, **changes: str | None):
         monkeypatch.setenv(key, value)
     for name in ("FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_OLD_KEYS"):
         monkeypatch.delenv(name, raising=False)
-    for key, value in changes.items():
-        if value is None:
+    for key, change in changes.items():
+        if change is None:
             monkeypatch.delenv(key, raising=False)
         else:
-            monkeypatch.setenv(key, value)
+            monkeypatch.setenv(key, change)
     monkeypatch.setenv("SAMVIRKE_CONFIG", "production")
 
 
@@ -54,12 +54,16 @@ def refusal(monkeypatch, **changes: str | None) -> str:
 
 def _encrypt(app, value: str) -> str:
     with app.app_context():
-        return EncryptedString().process_bind_param(value, None)
+        token = EncryptedString().process_bind_param(value, None)
+    assert token is not None
+    return token
 
 
 def _decrypt(app, token: str) -> str:
     with app.app_context():
-        return EncryptedString().process_result_value(token, None)
+        value = EncryptedString().process_result_value(token, None)
+    assert value is not None
+    return value
 
 
 # --- The field-encryption key -------------------------------------------------------

@@ -13,11 +13,14 @@ import logging
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 
 from core.identity import roles as R
+
+if TYPE_CHECKING:
+    from core.identity.sessions import Principal
 
 log = logging.getLogger(__name__)
 PUBLIC = "public"
@@ -87,7 +90,7 @@ def allowed_roles(rule: str, method: str, app: Flask | None = None) -> frozenset
     return methods.get(method, frozenset())
 
 
-def _refuse(status: int, reason: str) -> None:
+def _refuse(status: int, reason: str) -> NoReturn:
     from core.audit import record
 
     # The refusal names what was asked for: the rule and its arguments
@@ -133,7 +136,21 @@ def authorize_request() -> Any:
     if R.BREAK_GLASS in allowed and tenant is not None and principal.breaks_glass_in(tenant.id):
         return None  # audited: record() marks every access with the stated reason
     _refuse(403, "role")
-    return None
+
+
+def signed_in() -> Principal:
+    """The principal of this request, for views the matrix opens only to the signed-in.
+
+    ``authorize_request`` has refused everyone else before the view runs; a
+    view reached without one all the same (a rule made public by mistake)
+    answers 401 rather than failing on None.
+    """
+    from core.identity.sessions import current_principal
+
+    principal = current_principal()
+    if principal is None:
+        abort(401)
+    return principal
 
 
 def init_authz(app: Flask) -> None:

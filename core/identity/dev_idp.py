@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -88,6 +90,7 @@ def demo_users(realm: str, tenant_name: str = "", tenant_id: int | None = None) 
     for o in _organisations(tenant_id):
         title = (o.login or {}).get("staff_title_da", "Medarbejder")
         users.append(DemoUser(f"{realm}-{o.slug}", f"{title}, {o.name}, {tenant_name} (demo)", (R.PARTNER_STAFF,), o.login_claim))
+        users.append(DemoUser(f"{realm}-{o.slug}-finance", f"Økonomi, {o.name}, {tenant_name} (demo)", (R.PARTNER_FINANCE,), o.login_claim))
         users.append(
             DemoUser(volunteer_subject(realm, o.slug), f"Frivillig, {o.name}, {tenant_name} (demo)", (R.VOLUNTEER,), o.login_claim)
         )
@@ -131,12 +134,13 @@ class DevClient(ClientMixin):
     def get_client_id(self) -> str:
         return self.realm.client_id
 
-    def get_default_redirect_uri(self) -> str | None:
-        return None
+    def get_default_redirect_uri(self) -> str:
+        return ""  # none: authlib then refuses a request that names no redirect_uri
 
-    def get_allowed_scope(self, scope: str) -> str:
+    def get_allowed_scope(self, scope: Collection[str] | str) -> str:
         allowed = {"openid", "profile"}
-        return " ".join(s for s in scope.split() if s in allowed)
+        requested = scope.split() if isinstance(scope, str) else scope
+        return " ".join(s for s in requested if s in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # Development only: the relying party's callback on a loopback host.
@@ -199,12 +203,13 @@ class DevCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def generate_authorization_code(self) -> str:
-        payload = self.request.payload
-        user: DemoUser = self.request.user
+        payload, client, user = self.request.payload, self.request.client, self.request.user
+        if payload is None or not isinstance(client, DevClient) or not isinstance(user, DemoUser):
+            raise RuntimeError("authlib asked for a code before it had validated the client and the user")
         return _serializer().dumps(
             {
-                "client_id": self.request.client.get_client_id(),
-                "realm": self.request.client.realm.name,
+                "client_id": client.get_client_id(),
+                "realm": client.realm.name,
                 "redirect_uri": payload.redirect_uri,
                 "scope": payload.scope,
                 "nonce": payload.data.get("nonce"),
@@ -223,7 +228,7 @@ class DevCodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: Any) -> None:
         pass  # the code carries its own data, signed
 
-    def query_authorization_code(self, code: str, client: DevClient) -> SignedCode | None:
+    def query_authorization_code(self, code: str, client: ClientMixin) -> SignedCode | None:
         try:
             data = _serializer().loads(code, max_age=CODE_MAX_AGE)
         except BadSignature:
@@ -256,8 +261,8 @@ class DevOpenIDCode(OpenIDCode):
     def get_client_claims(self, client: DevClient) -> dict:
         return {"iss": client.realm.issuer, "aud": [client.get_client_id()], "exp": int(time.time()) + 600}
 
-    def generate_user_info(self, user: DemoUser, scope: str) -> dict:
-        info: dict[str, Any] = {"sub": user.subject, "name": user.name, "roles": list(user.roles)}
+    def generate_user_info(self, user: DemoUser, scope: str) -> UserInfo:
+        info = UserInfo(sub=user.subject, name=user.name, roles=list(user.roles))
         if user.partner_organisation:
             info["partner_organisation"] = user.partner_organisation
         return info

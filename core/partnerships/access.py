@@ -33,13 +33,19 @@ def organisation_programmes(organisation_id: int) -> frozenset[str]:
     cache_key = ("samvirke_org_programmes", tenant_id, organisation_id)
     if has_request_context() and cache_key in g.setdefault("_samvirke_partnership_cache", {}):
         return g._samvirke_partnership_cache[cache_key]
-    keys = frozenset(
-        db.session.scalars(
-            select(AgreementProgramme.programme_key)
-            .join(Agreement, (Agreement.id == AgreementProgramme.agreement_id) & (Agreement.tenant_id == AgreementProgramme.tenant_id))
-            .join(AgreementParty, (AgreementParty.agreement_id == Agreement.id) & (AgreementParty.tenant_id == Agreement.tenant_id))
-            .where(AgreementParty.organisation_id == organisation_id, _in_force())
-        )
+    from core.tenancy.directory import organisation_programmes as cached
+
+    keys = cached(  # with the process's copy of the directory, while it is current
+        tenant_id,
+        organisation_id,
+        lambda: frozenset(
+            db.session.scalars(
+                select(AgreementProgramme.programme_key)
+                .join(Agreement, (Agreement.id == AgreementProgramme.agreement_id) & (Agreement.tenant_id == AgreementProgramme.tenant_id))
+                .join(AgreementParty, (AgreementParty.agreement_id == Agreement.id) & (AgreementParty.tenant_id == Agreement.tenant_id))
+                .where(AgreementParty.organisation_id == organisation_id, _in_force())
+            )
+        ),
     )
     if has_request_context():
         g._samvirke_partnership_cache[cache_key] = keys

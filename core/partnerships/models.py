@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import utcnow
 from core.tenancy.scoped import TenantScoped, tenant_many_to_one, tenant_one_to_many, tenant_reference
 
@@ -25,7 +25,7 @@ STATUSES = ("draft", "approved", "active", "under_notice", "ended")
 MUNICIPALITY = "municipality"  # a notice given by the municipality (not an organisation)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A partner organisation (DRC Integration, Mødrehjælpen, ...)."""
 
     __tablename__ = "organisations"
@@ -49,7 +49,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.slug}>"
 
 
-class Agreement(TenantScoped, db.Model):
+class Agreement(TenantScoped, Model):
     """A partnership agreement between the tenant (the municipality) and one or more organisations."""
 
     __tablename__ = "agreements"
@@ -132,7 +132,7 @@ class Agreement(TenantScoped, db.Model):
         return f"<Agreement {self.key}>"
 
 
-class AgreementParty(TenantScoped, db.Model):
+class AgreementParty(TenantScoped, Model):
     """An organisation that is party to an agreement (the municipality always is)."""
 
     __tablename__ = "agreement_parties"
@@ -147,7 +147,7 @@ class AgreementParty(TenantScoped, db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class AgreementProgramme(TenantScoped, db.Model):
+class AgreementProgramme(TenantScoped, Model):
     """A programme an agreement covers in its tenant."""
 
     __tablename__ = "agreement_programmes"
@@ -160,7 +160,7 @@ class AgreementProgramme(TenantScoped, db.Model):
     programme_key: Mapped[str] = mapped_column(String(60))
 
 
-class AgreementNotice(TenantScoped, db.Model):
+class AgreementNotice(TenantScoped, Model):
     """That notice of termination was given, when and by which party (recorded by a person)."""
 
     __tablename__ = "agreement_notices"
@@ -176,7 +176,7 @@ class AgreementNotice(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class AgreementReminder(TenantScoped, db.Model):
+class AgreementReminder(TenantScoped, Model):
     """A dated reminder of an agreement's deadline, stored once and acknowledged by a person."""
 
     __tablename__ = "agreement_reminders"

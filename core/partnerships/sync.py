@@ -32,7 +32,7 @@ def apply_organisations(files: Iterable[OrganisationFile], report: Any) -> dict[
             active[org.slug] = org
             continue
         created = org is None
-        if created:
+        if org is None:
             org = Organisation(slug=data["slug"])
             db.session.add(org)
         org.name = data["name"]

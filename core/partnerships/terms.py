@@ -108,6 +108,12 @@ class NoticeTerms:
             if self.to is not None and self.to not in NOTICE_TO:
                 raise ValueError(f"to: must be one of {', '.join(NOTICE_TO)}, not {self.to!r}")
 
+    def in_months(self) -> int:
+        """The months of notice, for terms not given in working days."""
+        if self.months is None:  # __post_init__ lets only working-day terms leave it out
+            raise ValueError("notice is given in working days, not months")
+        return self.months
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> NoticeTerms:
         d = _mapping(d, ("working_days", "months", "to"), "{ working_days = 30 }")
@@ -116,7 +122,7 @@ class NoticeTerms:
     def describe_da(self) -> str:
         if self.working_days is not None:
             return _plural(self.working_days, "arbejdsdags", "arbejdsdages") + " skriftligt varsel"
-        text = _plural(self.months, "måneds", "måneders") + " varsel"
+        text = _plural(self.in_months(), "måneds", "måneders") + " varsel"
         if self.to == "year_end":
             text += " til udgangen af et kalenderår"
         return text
@@ -147,7 +153,7 @@ def earliest_end(
     if terms.working_days is not None:
         end = add_working_days(given, terms.working_days, declared_days_off)
     else:
-        end = given + relativedelta(months=terms.months)
+        end = given + relativedelta(months=terms.in_months())
         if terms.to == "year_end":
             end = date(end.year, 12, 31)
     if agreement_end is not None and end > agreement_end:

@@ -14,6 +14,7 @@ calculator on the page (``?given=YYYY-MM-DD``) computes without writing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import record
 from core.calendar import copenhagen_today
 from core.db import db
+from core.identity.authz import signed_in
 from core.identity.sessions import current_principal
 from core.partnerships.labels import status_label
 from core.partnerships.models import MUNICIPALITY, Agreement, AgreementNotice, AgreementParty, AgreementReminder
@@ -245,10 +247,8 @@ def _timeline(agreement: Agreement, today: date) -> list[dict[str, Any]]:
     end = agreement.end_date()
     if end is not None:
         events.append((end, _("Ends (after notice)") if notice is not None and end != agreement.ends_on else _("Ends")))
-    return [
-        {"day": day, "label": label, "past": day <= today}
-        for day, label in sorted((e for e in events if e[0] is not None), key=lambda e: e[0])
-    ]
+    dated = [(day, label) for day, label in events if day is not None]
+    return [{"day": day, "label": label, "past": day <= today} for day, label in sorted(dated, key=lambda e: e[0])]
 
 
 def _deadline_rows(agreement: Agreement, today: date) -> list[dict[str, Any]]:
@@ -258,10 +258,12 @@ def _deadline_rows(agreement: Agreement, today: date) -> list[dict[str, Any]]:
             label = _("Review of the agreement")
         elif d.kind == "end":
             label = _("The agreement ends")
-        elif d.kind == "notice_deadline":
+        elif d.kind == "notice_deadline" and d.ends_on is not None:
             label = _("Last day to give notice for the agreement to end on %(day)s", day=format_day(d.ends_on))
-        else:
+        elif d.body is not None:
             label = _("Next meeting: %(body)s", body=body_label(d.body))
+        else:
+            raise ValueError(f"deadline {d.kind!r} lacks the day or body it is about")
         rows.append({"deadline": d, "label": label, "days": (d.due_on - today).days})
     return rows
 
@@ -338,7 +340,7 @@ def _render_show(
     fields_ = []
     if may_record:
         fields_ = form_fields(NoticeSchema(), values or {}, errors, choices={"given_by": notice_parties(agreement, principal)})
-    reminders = []
+    reminders: Sequence[AgreementReminder] = []
     if concerned(principal):
         reminders = db.session.scalars(open_reminders_query(principal).where(AgreementReminder.agreement_id == agreement.id)).all()
     return render_template(
@@ -383,7 +385,7 @@ def show(agreement_id: int):
 def give_notice(agreement_id: int):
     # Look up before validating: another tenant's or party's id answers 404, never 422.
     agreement = _load(agreement_id)
-    principal = current_principal()
+    principal = signed_in()
     # One notice per agreement: lock the agreement row (PostgreSQL), so two requests cannot both record one.
     db.session.execute(select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
     existing = db.session.scalar(
@@ -440,7 +442,7 @@ def give_notice(agreement_id: int):
 @bp.post("/<tenant>/agreements/reminders/<int:reminder_id>/acknowledge")
 def acknowledge(reminder_id: int):
     reminder = get_or_404(AgreementReminder, reminder_id)
-    principal = current_principal()
+    principal = signed_in()
     if not may_see(reminder.agreement, principal) or not concerned(principal):
         abort(404)
     if reminder.acknowledged_at is None:  # acknowledging twice changes nothing

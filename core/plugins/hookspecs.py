@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Programme,
         ReportDefinition,
     )
+    from core.reports.definitions import Report
     from core.tenancy.models import Tenant
 
 PROJECT = "samvirke"
@@ -140,14 +141,28 @@ def samvirke_billing_rules() -> Iterable[BillingRule]:
 
 
 @hookspec
-def samvirke_reports() -> Iterable[ReportDefinition]:
+def samvirke_reports() -> Iterable[Report | ReportDefinition]:
     """Give the reports the plugin offers.
 
-    Called when a tenant's reports are listed or one is rendered; reports of
-    programmes the tenant has not enabled are not offered.
+    Called when a tenant's reports are listed or one is rendered or exported
+    (page, CSV, Excel, PDF, background job, ``samvirke reports``); reports of
+    programmes the tenant has not enabled, or that the person's organisation
+    is not party to, are not offered.
 
-    Returns ``ReportDefinition`` objects whose ``build(params)`` runs in the
-    tenant's context and aggregates in SQL.
+    Returns ``core.reports.definitions.Report`` objects (docs/reports.md):
+    ``key``; ``title`` (a translated text); ``parameters``, a marshmallow
+    schema (``core.reports.params.YearParameters`` and friends) whose loaded
+    values reach ``compute`` and give the period shown on every page and
+    export; ``compute(params) -> {table key: rows}``, run in the tenant's
+    context and aggregated in SQL; ``tables``, each a ``Table`` of ``Column``
+    objects (a translated heading and a kind; ``count`` columns are
+    disclosure-controlled) with the sums that hold between its cells
+    (``RowsSum``, ``ColumnsSum``); ``relations`` between tables (the same
+    figure in two views); ``charts`` drawn from the tables.
+
+    The older ``ReportDefinition`` (``build(params) -> ReportResult``) is
+    still accepted and adapted: one table, shown as before, without
+    disclosure control, until the plugin is converted.
     """
 
 

@@ -7,6 +7,7 @@ disabled per tenant by core, never by the plugin.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,6 +110,13 @@ class ReportResult:
 
 @dataclass(frozen=True)
 class ReportDefinition:
+    """The first shape of a report: one table of column keys and rows, no declared counts.
+
+    Still accepted through ``samvirke_reports`` (core adapts it: ``core.reports.adapter``);
+    new reports are ``core.reports.definitions.Report``, which declares its parameters,
+    tables, charts and counts and so gets every format and disclosure control.
+    """
+
     key: str
     title_da: str
     title_en: str
@@ -146,4 +154,5 @@ class PersonalDataField:
     legal_basis: str  # e.g. "GDPR art. 6(1)(a) consent; art. 9(2)(a)"
     retention: str  # e.g. "2 years after the course ends"
     erasure: str  # how it is erased or anonymised
-    tags: Sequence[str] = field(default_factory=tuple)
+    # dataclasses.field: the attribute ``field`` above shadows the bare name in this class body.
+    tags: Sequence[str] = dataclasses.field(default_factory=tuple)

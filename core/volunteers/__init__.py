@@ -87,7 +87,7 @@ def find_volunteer(volunteer_id: int) -> Volunteer | None:
     return db.session.scalar(visible_volunteers().where(Volunteer.id == volunteer_id))
 
 
-def current_volunteer():
+def current_volunteer() -> Volunteer | None:
     """The registry's volunteer behind the signed-in person, or None.
 
     Matched by the log-in identity (issuer|subject) stored on the volunteer
@@ -107,6 +107,8 @@ def current_volunteer():
     if principal is None or principal.user_id is None or principal.organisation_id is None:
         return None
     user = db.session.get(User, principal.user_id)
+    if user is None:
+        return None
     return db.session.scalar(
         select(Volunteer)
         .where(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 CERTIFICATE_RESULTS = ("approved", "remarks", "rejected")
 
 
-class Volunteer(TenantScoped, db.Model):
+class Volunteer(TenantScoped, Model):
     __tablename__ = "volunteers"
 
     name: Mapped[str] = mapped_column(String(120))
@@ -56,7 +56,7 @@ class Volunteer(TenantScoped, db.Model):
         return self.certificate_valid_on(day) and self.insured_on(day)
 
 
-class VolunteerReminder(TenantScoped, db.Model):
+class VolunteerReminder(TenantScoped, Model):
     """A warning that a certificate or insurance runs out; one per (volunteer, kind, threshold, date)."""
 
     __tablename__ = "volunteer_reminders"

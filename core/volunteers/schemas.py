@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from core.db import db
 from core.schemas import N_, Schema
@@ -46,7 +46,7 @@ def organisation_choices(keep: int | None = None) -> list[tuple[int, str]]:
         .join(Agreement, (Agreement.id == AgreementParty.agreement_id) & (Agreement.tenant_id == AgreementParty.tenant_id))
         .where(Agreement.active.is_(True))  # declared in the tenant file, whatever its status
     )
-    wanted = Organisation.id.in_(parties)
+    wanted: ColumnElement[bool] = Organisation.id.in_(parties)
     if keep is not None:
         wanted = wanted | (Organisation.id == keep)
     return [(i, n) for i, n in db.session.execute(select(Organisation.id, Organisation.name).where(wanted).order_by(Organisation.name))]

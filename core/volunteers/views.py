@@ -39,9 +39,9 @@ class Status:
 
 def certificate_status(volunteer: Volunteer, today: date) -> Status:
     until = volunteer.certificate_valid_until
-    if volunteer.certificate_valid_on(today):
-        return Status(_("Valid until %(day)s", day=until.isoformat()), True)
     if volunteer.certificate_result == "approved" and until is not None:
+        if volunteer.certificate_valid_on(today):
+            return Status(_("Valid until %(day)s", day=until.isoformat()), True)
         return Status(_("Expired %(day)s", day=until.isoformat()), False)
     if volunteer.certificate_result == "rejected":
         return Status(_("Rejected"), False)

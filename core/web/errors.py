@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext
@@ -30,6 +30,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException, NotFound, UnprocessableEntity
 
 from core.schemas import INTEGER_MAX, INTEGER_MIN, N_, NUL_MESSAGE
+
+_E = TypeVar("_E", bound=HTTPException)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,12 @@ def _is_api() -> bool:
     return "/api/" in request.path
 
 
+def _with_errors(exc: _E, errors: dict[str, Any]) -> _E:
+    """Field errors attached as flask-smorest's ``abort()`` attaches them, as ``exc.data``, which it renders."""
+    exc.data = {"errors": errors}  # type: ignore[attr-defined]  # werkzeug declares no `data`; flask-smorest reads it
+    return exc
+
+
 def _refuse_unstorable_input(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Runs first, before the tenant's slug or anything else is looked up in the database."""
     if request.url_rule is None:
@@ -90,9 +98,9 @@ def _refuse_unstorable_input(endpoint: str | None, values: dict[str, Any] | None
             if "\x00" in name or "\x00" in value:
                 errors.setdefault(location, {})[name.replace("\x00", "")] = [str(NUL_MESSAGE)]
     if errors:
-        exc = BadRequest(description=gettext("The request contains an invalid character (NUL). Remove it and try again."))
-        exc.data = {"errors": errors}  # type: ignore[attr-defined]
-        raise exc
+        raise _with_errors(
+            BadRequest(description=gettext("The request contains an invalid character (NUL). Remove it and try again.")), errors
+        )
 
 
 def _flat(messages: Any) -> list[str]:
@@ -112,8 +120,9 @@ def _constraint_of(exc: IntegrityError | DataError) -> tuple[str, str | None]:
     if sqlstate is not None:
         kind = {"23505": "unique", "23503": "foreign_key", "23502": "not_null", "23514": "check"}.get(sqlstate, "check")
         diag = getattr(orig, "diag", None)
-        if getattr(diag, "column_name", None):
-            return kind, diag.column_name
+        column = getattr(diag, "column_name", None)
+        if column:
+            return kind, column
         found = re.match(r"Key \(([^)]*)\)=", getattr(diag, "message_detail", None) or "")
         columns = [c.strip() for c in found.group(1).split(",")] if found else []
     else:
@@ -167,9 +176,9 @@ def init_errors(app: Flask) -> None:
         kind, field = _constraint_of(exc)
         log.warning("the database refused a write: %s (%s)", kind, field or "no field named")
         code, message = DATABASE_REFUSALS[kind]
-        http = (Conflict if code == 409 else UnprocessableEntity)(description=str(message))
+        http: HTTPException = (Conflict if code == 409 else UnprocessableEntity)(description=str(message))
         if field:
-            http.data = {"errors": {"json" if request.is_json else "form": {field: [str(message)]}}}  # type: ignore[attr-defined]
+            http = _with_errors(http, {"json" if request.is_json else "form": {field: [str(message)]}})
         return _problem_or_page(http)
 
     def refused_by_a_rule(exc: ValidationError):
@@ -178,8 +187,7 @@ def init_errors(app: Flask) -> None:
         db.session.rollback()
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         http = UnprocessableEntity(description=" ".join(_flat(messages)))
-        http.data = {"errors": {"json" if request.is_json or _is_api() else "form": messages}}  # type: ignore[attr-defined]
-        return _problem_or_page(http)
+        return _problem_or_page(_with_errors(http, {"json" if request.is_json or _is_api() else "form": messages}))
 
     app.register_error_handler(HTTPException, handle)
     app.register_error_handler(ValidationError, refused_by_a_rule)

@@ -155,7 +155,7 @@ def _flags_widget() -> str:
     principal = current_principal()
     if principal is not None and R.VOLUNTEER in principal.roles and not manages(principal):
         return _volunteer_widget(principal)
-    courses = db.session.scalars(select(models.Course).where(models.Course.status != "completed")).all()
+    courses = list(db.session.scalars(select(models.Course).where(models.Course.status != "completed")))
     statuses = course_statuses(courses, date.today())
     flagged = [s.course.name for s in statuses if s.visit_flag]
     warned = sum(1 for s in statuses if s.warnings)
@@ -179,6 +179,8 @@ def apply_retention(tenant_id: int) -> None:
     from plugins.mother_groups.services import anonymise_mother, mothers_past_retention
 
     tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise LookupError(f"retention job for tenant {tenant_id}, which does not exist")
     days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
     for mother in mothers_past_retention(date.today(), days):
         anonymise_mother(mother)

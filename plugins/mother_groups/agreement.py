@@ -9,7 +9,12 @@ check). Who runs the programme is the agreement's parties.
 
 from __future__ import annotations
 
-from core.partnerships import organisations_of_programme, targets_for
+from typing import Any
+
+from flask import g, has_request_context
+
+from core.partnerships import agreement_covering
+from core.tenancy.context import require_tenant_id
 
 KEY = "mother_groups"
 # The target keys the programme reads ([agreements] targets.mother_groups = {...}).
@@ -25,11 +30,25 @@ TARGET_KEYS = (
 NO_TARGET = "–"  # shown where the agreement sets no target
 
 
+def _covering() -> Any:
+    """The covering agreement, read once per request (a page asks for its targets and its parties)."""
+    if not has_request_context():
+        return agreement_covering(KEY)
+    cache = g.setdefault("_mother_groups_agreement", {})
+    tenant_id = require_tenant_id()
+    if tenant_id not in cache:
+        cache[tenant_id] = agreement_covering(KEY)
+    return cache[tenant_id]
+
+
 def targets() -> dict[str, int]:
     """The agreement's targets for the programme ({} when no agreement covers it)."""
-    return {k: v for k, v in targets_for(KEY).items() if k in TARGET_KEYS}
+    agreement = _covering()
+    found = dict((agreement.targets or {}).get(KEY, {})) if agreement is not None else {}
+    return {k: v for k, v in found.items() if k in TARGET_KEYS}
 
 
 def programme_organisation_ids() -> set[int]:
     """The organisations running the programme in the tenant (party to the covering agreement)."""
-    return {o.id for o in organisations_of_programme(KEY)}
+    agreement = _covering()
+    return {o.id for o in agreement.organisations} if agreement is not None else set()

@@ -6,13 +6,14 @@ between them include the tenant (composite keys).
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, DateTime, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto import EncryptedString
-from core.db import db
+from core.model import Model
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
 from core.tenancy.scoped import tenant_many_to_one, tenant_one_to_many
 
@@ -30,7 +31,7 @@ MILESTONE_STATUSES = ("open", "in_progress", "done")
 EVALUATION_KINDS = ("interview", "focus_group", "survey", "other")
 
 
-class HousingArea(TenantScoped, db.Model):
+class HousingArea(TenantScoped, Model):
     __tablename__ = P + "housing_areas"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
@@ -38,7 +39,7 @@ class HousingArea(TenantScoped, db.Model):
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=True)  # udsat boligområde
 
 
-class Course(TenantScoped, db.Model):
+class Course(TenantScoped, Model):
     __tablename__ = P + "courses"
     __tenant_table_args__ = (tenant_reference("housing_area_id", P + "housing_areas"),)
 
@@ -61,7 +62,7 @@ class Course(TenantScoped, db.Model):
     )
 
 
-class Mother(TenantScoped, db.Model):
+class Mother(TenantScoped, Model):
     __tablename__ = P + "mothers"
     __tenant_table_args__ = (tenant_reference("housing_area_id", P + "housing_areas"),)
 
@@ -83,7 +84,7 @@ class Mother(TenantScoped, db.Model):
     )
 
 
-class Baby(TenantScoped, db.Model):
+class Baby(TenantScoped, Model):
     __tablename__ = P + "babies"
     __tenant_table_args__ = (tenant_reference("mother_id", P + "mothers", ondelete="CASCADE"),)
 
@@ -94,7 +95,7 @@ class Baby(TenantScoped, db.Model):
     mother: Mapped[Mother] = tenant_many_to_one("Baby", "Mother", "mother_id", back_populates="babies")
 
 
-class Consent(TenantScoped, db.Model):
+class Consent(TenantScoped, Model):
     """What she consented to, when, recorded by whom, and when withdrawn."""
 
     __tablename__ = P + "consents"
@@ -109,7 +110,7 @@ class Consent(TenantScoped, db.Model):
     mother: Mapped[Mother] = tenant_many_to_one("Consent", "Mother", "mother_id", back_populates="consents")
 
 
-class Enrolment(TenantScoped, db.Model):
+class Enrolment(TenantScoped, Model):
     """A mother on a course (or its wait-list): continuous intake, join and leave dates."""
 
     __tablename__ = P + "enrolments"
@@ -117,6 +118,7 @@ class Enrolment(TenantScoped, db.Model):
         tenant_reference("course_id", P + "courses"),
         tenant_reference("mother_id", P + "mothers", ondelete="CASCADE"),
         UniqueConstraint("course_id", "mother_id"),
+        Index("ix_mother_groups_enrolments_tenant_mother", "tenant_id", "mother_id"),  # a mother's page (mg02)
     )
 
     course_id: Mapped[int] = mapped_column()
@@ -131,17 +133,23 @@ class Enrolment(TenantScoped, db.Model):
     mother: Mapped[Mother] = tenant_many_to_one("Enrolment", "Mother", "mother_id")
 
 
-class CourseSession(TenantScoped, db.Model):
+class CourseSession(TenantScoped, Model):
     """One weekly meeting; staff can move or cancel a single one."""
 
     __tablename__ = P + "sessions"
-    __tenant_table_args__ = (tenant_reference("course_id", P + "courses", ondelete="CASCADE"),)
+    __tenant_table_args__ = (
+        tenant_reference("course_id", P + "courses", ondelete="CASCADE"),
+        # A course's sessions in order, and a tenant's sessions by date (mg02).
+        Index("ix_mother_groups_sessions_tenant_course_date", "tenant_id", "course_id", "date"),
+        Index("ix_mother_groups_sessions_tenant_date", "tenant_id", "date"),
+    )
 
     course_id: Mapped[int] = mapped_column()
     date: Mapped[date] = mapped_column(Date, index=True)
     start_time: Mapped[time] = mapped_column(Time)
     status: Mapped[str] = mapped_column(String(12), default="planned")
-    moved_from: Mapped[date | None] = mapped_column(Date)
+    # dt.date: the column ``date`` above shadows the bare name in this class body.
+    moved_from: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(300))
 
     course: Mapped[Course] = tenant_many_to_one("CourseSession", "Course", "course_id", back_populates="sessions")
@@ -150,7 +158,7 @@ class CourseSession(TenantScoped, db.Model):
     )
 
 
-class SessionActivity(TenantScoped, db.Model):
+class SessionActivity(TenantScoped, Model):
     __tablename__ = P + "session_activities"
     __tenant_table_args__ = (
         tenant_reference("session_id", P + "sessions", ondelete="CASCADE"),
@@ -161,12 +169,13 @@ class SessionActivity(TenantScoped, db.Model):
     activity: Mapped[str] = mapped_column(String(30))
 
 
-class Attendance(TenantScoped, db.Model):
+class Attendance(TenantScoped, Model):
     __tablename__ = P + "attendance"
     __tenant_table_args__ = (
         tenant_reference("session_id", P + "sessions", ondelete="CASCADE"),
         tenant_reference("enrolment_id", P + "enrolments", ondelete="CASCADE"),
         UniqueConstraint("session_id", "enrolment_id"),
+        Index("ix_mother_groups_attendance_tenant_enrolment", "tenant_id", "enrolment_id"),  # a mother's attendance (mg02)
     )
 
     session_id: Mapped[int] = mapped_column()
@@ -176,7 +185,7 @@ class Attendance(TenantScoped, db.Model):
     recorded_by: Mapped[str] = mapped_column(String(60))
 
 
-class CourseVolunteer(TenantScoped, db.Model):
+class CourseVolunteer(TenantScoped, Model):
     __tablename__ = P + "course_volunteers"
     __tenant_table_args__ = (
         tenant_reference("course_id", P + "courses", ondelete="CASCADE"),
@@ -188,7 +197,7 @@ class CourseVolunteer(TenantScoped, db.Model):
     volunteer_id: Mapped[int] = mapped_column()
 
 
-class Referral(TenantScoped, db.Model):
+class Referral(TenantScoped, Model):
     """A health visitor's referral of a mother, and the partner's decision on it."""
 
     __tablename__ = P + "referrals"
@@ -209,7 +218,7 @@ class Referral(TenantScoped, db.Model):
     mother: Mapped[Mother] = tenant_many_to_one("Referral", "Mother", "mother_id")
 
 
-class JointMeeting(TenantScoped, db.Model):
+class JointMeeting(TenantScoped, Model):
     """Half-yearly joint meeting (fællesmøde) of DRC, the municipality and local actors."""
 
     __tablename__ = P + "joint_meetings"
@@ -219,7 +228,7 @@ class JointMeeting(TenantScoped, db.Model):
     minutes: Mapped[str | None] = mapped_column(Text)
 
 
-class Milestone(TenantScoped, db.Model):
+class Milestone(TenantScoped, Model):
     """A dated task, e.g. the political process on continuing, started by mid-2025."""
 
     __tablename__ = P + "milestones"
@@ -231,7 +240,7 @@ class Milestone(TenantScoped, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class Evaluation(TenantScoped, db.Model):
+class Evaluation(TenantScoped, Model):
     __tablename__ = P + "evaluations"
 
     held_on: Mapped[date] = mapped_column(Date)

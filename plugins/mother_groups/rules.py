@@ -56,7 +56,8 @@ def weekly_dates(start: date, end: date, weekday: int) -> tuple[list[date], list
     """The course's weekly dates on ``weekday`` and the ones skipped as holidays."""
     first = start + timedelta(days=(weekday - start.weekday()) % 7)
     closed = danish_holidays(range(start.year, end.year + 1))
-    dates, skipped = [], []
+    dates: list[date] = []
+    skipped: list[date] = []
     day = first
     while day <= end:
         (skipped if day in closed else dates).append(day)

@@ -194,9 +194,9 @@ class EnrolmentSchema(Schema):
     course_id = fields.Integer(dump_only=True)
     status = fields.String(dump_only=True)
     joined_on = fields.Date(allow_none=True, metadata={"label": N_("Joined on")})
-    waitlisted_on = fields.Date(dump_only=True)
-    left_on = fields.Date(dump_only=True)
-    leave_reason = fields.String(dump_only=True)
+    waitlisted_on = fields.Date(dump_only=True, allow_none=True)
+    left_on = fields.Date(dump_only=True, allow_none=True)
+    leave_reason = fields.String(dump_only=True, allow_none=True)
 
 
 class LeaveSchema(Schema):
@@ -220,7 +220,7 @@ class SessionSchema(Schema):
         metadata={"label": N_("Activities"), "choice_labels": ACTIVITY_LABELS},
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=300), metadata={"label": N_("Note")})
-    moved_from = fields.Date(dump_only=True)
+    moved_from = fields.Date(dump_only=True, allow_none=True)
 
 
 class AttendanceEntrySchema(Schema):

@@ -138,6 +138,8 @@ def apply_retention(tenant_id: int) -> None:
     from plugins.open_counselling.services import anonymise_family, families_past_retention
 
     tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise LookupError(f"retention job for tenant {tenant_id}, which does not exist")
     days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
     for family in families_past_retention(date.today(), days):
         anonymise_family(family)

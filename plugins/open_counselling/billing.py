@@ -49,9 +49,14 @@ from core.plugins.types import InvoiceLine
 CENTS = Decimal("0.01")
 
 
-def _as_date(value: date | str | None) -> date | None:
+def _optional_date(value: date | str | None) -> date | None:
+    """An optional date of the agreement file (left out or empty: None)."""
     if value is None or value == "":
         return None
+    return _as_date(value)
+
+
+def _as_date(value: date | str) -> date:
     if isinstance(value, datetime):  # a datetime is a date too; drop the time
         return value.date()
     if isinstance(value, date):
@@ -74,10 +79,10 @@ def termination_date(notice_given_on: date | str) -> date:
 def agreement_end(agreement: dict[str, Any]) -> date | None:
     """The agreement's last day: the earlier of ``end`` and the notice's end; None if open-ended."""
     ends = []
-    explicit = _as_date(agreement.get("end"))
+    explicit = _optional_date(agreement.get("end"))
     if explicit is not None:
         ends.append(explicit)
-    if _as_date(agreement.get("notice_given_on")) is not None:
+    if _optional_date(agreement.get("notice_given_on")) is not None:
         ends.append(termination_date(agreement["notice_given_on"]))
     return min(ends) if ends else None
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
 from core.tenancy.scoped import tenant_many_to_one, tenant_one_to_many
 
@@ -42,7 +42,7 @@ NOTIFICATION_CHANNELS = ("digital", "phone", "letter", "in_person")
 MEETING_KINDS = ("steering", "follow")
 
 
-class Office(TenantScoped, db.Model):
+class Office(TenantScoped, Model):
     __tablename__ = P + "offices"
 
     name: Mapped[str] = mapped_column(String(120))
@@ -51,7 +51,7 @@ class Office(TenantScoped, db.Model):
     phone_counselling: Mapped[str | None] = mapped_column(String(30))  # the national telephone counselling
 
 
-class OpeningHours(TenantScoped, db.Model):
+class OpeningHours(TenantScoped, Model):
     __tablename__ = P + "opening_hours"
     __tenant_table_args__ = (tenant_reference("office_id", P + "offices", ondelete="CASCADE"),)
 
@@ -61,7 +61,7 @@ class OpeningHours(TenantScoped, db.Model):
     closes: Mapped[time] = mapped_column(Time)
 
 
-class Closure(TenantScoped, db.Model):
+class Closure(TenantScoped, Model):
     """An ad-hoc closure (illness, ...); the agreement's fixed closures are computed each year."""
 
     __tablename__ = P + "closures"
@@ -78,7 +78,7 @@ class Closure(TenantScoped, db.Model):
     notice: Mapped[str | None] = mapped_column(String(300))  # e.g. "Ring til telefonrådgivningen i stedet"
 
 
-class Family(TenantScoped, db.Model):
+class Family(TenantScoped, Model):
     __tablename__ = P + "families"
     __tenant_table_args__ = (UniqueConstraint("tenant_id", "family_number"),)
 
@@ -103,11 +103,16 @@ class Family(TenantScoped, db.Model):
     contacts: Mapped[list[Contact]] = tenant_one_to_many("Family", "Contact", "family_id", back_populates="family", order_by="Contact.day")
 
 
-class Contact(TenantScoped, db.Model):
+class Contact(TenantScoped, Model):
     """A contact (henvendelse): one conversation, anonymous unless the family consented."""
 
     __tablename__ = P + "contacts"
-    __tenant_table_args__ = (tenant_reference("family_id", P + "families", ondelete="CASCADE"),)
+    __tenant_table_args__ = (
+        tenant_reference("family_id", P + "families", ondelete="CASCADE"),
+        # A tenant's contacts by day (lists, the annual report) and a family's contacts (oc03).
+        Index("ix_open_counselling_contacts_tenant_day", "tenant_id", "day"),
+        Index("ix_open_counselling_contacts_tenant_family", "tenant_id", "family_id"),
+    )
 
     family_id: Mapped[int] = mapped_column()
     day: Mapped[date] = mapped_column(Date, index=True)
@@ -123,7 +128,7 @@ class Contact(TenantScoped, db.Model):
     referrals: Mapped[list[ContactReferral]] = tenant_one_to_many("Contact", "ContactReferral", "contact_id", cascade="all, delete-orphan")
 
 
-class ContactReason(TenantScoped, db.Model):
+class ContactReason(TenantScoped, Model):
     __tablename__ = P + "contact_reasons"
     __tenant_table_args__ = (
         tenant_reference("contact_id", P + "contacts", ondelete="CASCADE"),
@@ -134,7 +139,7 @@ class ContactReason(TenantScoped, db.Model):
     reason: Mapped[str] = mapped_column(String(20))
 
 
-class ContactReferral(TenantScoped, db.Model):
+class ContactReferral(TenantScoped, Model):
     __tablename__ = P + "contact_referrals"
     __tenant_table_args__ = (
         tenant_reference("contact_id", P + "contacts", ondelete="CASCADE"),
@@ -145,11 +150,14 @@ class ContactReferral(TenantScoped, db.Model):
     referral: Mapped[str] = mapped_column(String(24))
 
 
-class Notification(TenantScoped, db.Model):
+class Notification(TenantScoped, Model):
     """A notification of concern (SEL § 153 / Barnets Lov § 133)."""
 
     __tablename__ = P + "notifications"
-    __tenant_table_args__ = (tenant_reference("family_id", P + "families"),)
+    __tenant_table_args__ = (
+        tenant_reference("family_id", P + "families"),
+        Index("ix_open_counselling_notifications_tenant_day", "tenant_id", "day"),  # by year (oc03)
+    )
 
     family_id: Mapped[int | None] = mapped_column()
     day: Mapped[date] = mapped_column(Date)
@@ -160,7 +168,7 @@ class Notification(TenantScoped, db.Model):
     receipt_confirmed_on: Mapped[date | None] = mapped_column(Date)
 
 
-class GovernanceMeeting(TenantScoped, db.Model):
+class GovernanceMeeting(TenantScoped, Model):
     """Steering group (half-yearly) and follow group (quarterly) meetings."""
 
     __tablename__ = P + "meetings"

@@ -54,7 +54,7 @@ def _subject(notification: Notification) -> str:
 
 def _family_choices() -> list[tuple[int, str]]:
     """The tenant's families by number only: never a name in a list a notification is filed from."""
-    return [tuple(r) for r in db.session.execute(select(Family.id, Family.family_number).order_by(Family.family_number))]
+    return [(i, n) for i, n in db.session.execute(select(Family.id, Family.family_number).order_by(Family.family_number))]
 
 
 def _family_numbers(ids: set[int]) -> dict[int, str]:

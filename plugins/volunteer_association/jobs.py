@@ -45,4 +45,5 @@ def grant_deadline_reminders(tenant_id: int | None = None, today: date | None = 
         )
         .order_by(GrantApplication.reporting_deadline, GrantApplication.id)
     ).all()
-    return [GrantReminder(gid, funder, deadline, days_by_deadline[deadline]) for gid, funder, deadline in rows]
+    # The IN above leaves out rows without a deadline; the check only says so to the type checker.
+    return [GrantReminder(gid, funder, deadline, days_by_deadline[deadline]) for gid, funder, deadline in rows if deadline is not None]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import TenantScoped, tenant_reference, utcnow
 from core.tenancy.scoped import tenant_many_to_one, tenant_one_to_many
 
@@ -28,7 +28,7 @@ FUNDING_SOURCES = ("shop_surplus", "grant")
 GRANT_STATUSES = ("draft", "submitted", "granted", "rejected", "reported")
 
 
-class ShopHours(TenantScoped, db.Model):
+class ShopHours(TenantScoped, Model):
     __tablename__ = P + "shop_hours"
 
     weekday: Mapped[int] = mapped_column(Integer)
@@ -36,7 +36,7 @@ class ShopHours(TenantScoped, db.Model):
     closes: Mapped[time] = mapped_column(Time)
 
 
-class Shift(TenantScoped, db.Model):
+class Shift(TenantScoped, Model):
     """A shift in the shop; ``needed`` volunteers are wanted on it."""
 
     __tablename__ = P + "shifts"
@@ -52,7 +52,7 @@ class Shift(TenantScoped, db.Model):
     )
 
 
-class ShiftSignup(TenantScoped, db.Model):
+class ShiftSignup(TenantScoped, Model):
     __tablename__ = P + "shift_signups"
     __tenant_table_args__ = (
         tenant_reference("shift_id", P + "shifts", ondelete="CASCADE"),
@@ -68,7 +68,7 @@ class ShiftSignup(TenantScoped, db.Model):
     shift: Mapped[Shift] = tenant_many_to_one("ShiftSignup", "Shift", "shift_id", back_populates="signups")
 
 
-class Takings(TenantScoped, db.Model):
+class Takings(TenantScoped, Model):
     """The day's takings recorded by the shift, by payment method, with the cash count."""
 
     __tablename__ = P + "takings"
@@ -83,7 +83,7 @@ class Takings(TenantScoped, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Expense(TenantScoped, db.Model):
+class Expense(TenantScoped, Model):
     __tablename__ = P + "expenses"
 
     day: Mapped[date] = mapped_column(Date, index=True)
@@ -92,7 +92,7 @@ class Expense(TenantScoped, db.Model):
     description: Mapped[str | None] = mapped_column(String(200))
 
 
-class Donation(TenantScoped, db.Model):
+class Donation(TenantScoped, Model):
     """Donated goods received: counted by category, no donor identity."""
 
     __tablename__ = P + "donations"
@@ -102,7 +102,7 @@ class Donation(TenantScoped, db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class GrantApplication(TenantScoped, db.Model):
+class GrantApplication(TenantScoped, Model):
     __tablename__ = P + "grants"
 
     funder: Mapped[str] = mapped_column(String(200))
@@ -114,7 +114,7 @@ class GrantApplication(TenantScoped, db.Model):
     reporting_deadline: Mapped[date | None] = mapped_column(Date)
 
 
-class Activity(TenantScoped, db.Model):
+class Activity(TenantScoped, Model):
     """A help, experience or network-building activity: counts of families and children only."""
 
     __tablename__ = P + "activities"
@@ -132,7 +132,7 @@ class Activity(TenantScoped, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class ActivityVolunteer(TenantScoped, db.Model):
+class ActivityVolunteer(TenantScoped, Model):
     __tablename__ = P + "activity_volunteers"
     __tenant_table_args__ = (
         tenant_reference("activity_id", P + "activities", ondelete="CASCADE"),

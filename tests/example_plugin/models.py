@@ -3,11 +3,11 @@ from __future__ import annotations
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import TenantScoped, tenant_reference
 
 
-class Household(TenantScoped, db.Model):
+class Household(TenantScoped, Model):
     __tablename__ = "example_households"
 
     name: Mapped[str] = mapped_column(String(100))
@@ -19,7 +19,7 @@ class Household(TenantScoped, db.Model):
     members: Mapped[list[Member]] = relationship(back_populates="household", cascade="all, delete-orphan", order_by="Member.id")
 
 
-class Member(TenantScoped, db.Model):
+class Member(TenantScoped, Model):
     __tablename__ = "example_members"
     __tenant_table_args__ = (tenant_reference("household_id", "example_households", ondelete="CASCADE"),)
 

@@ -24,7 +24,7 @@ TOO_LONG = f"Et forløb kan højst vare {MAX_COURSE_MONTHS} måneder."
 
 def _count(app, tenant, model) -> int:
     with app.app_context(), tenant_context(tenant):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def test_a_course_of_a_thousand_years_is_refused_naming_the_end_date(app, client_for, tenant_a):

@@ -51,7 +51,7 @@ def get(app, tenant_id: int, model, row_id: int):
 
 def count(app, model) -> int:
     with app.app_context(), cross_tenant("test: count every tenant's rows"):
-        return db.session.scalar(select(func.count(model.id)))
+        return db.session.scalars(select(func.count(model.id))).one()
 
 
 def post(client, url: str, data: dict[str, str]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -20,7 +21,7 @@ PAGE = "/alpha/open_counselling/governance/"
 MEETINGS = f"{PAGE}meetings"
 # Fredericia's agreement (seeds/002): reviewed once a year before the end of Q2; a steering group
 # half-yearly and a follow group quarterly.
-FREDERICIA_TERMS = {
+FREDERICIA_TERMS: dict[str, Any] = {
     "review": {"every": "year", "by": "06-30"},
     "governance": [{"body": "steering_group", "every_months": 6}, {"body": "follow_group", "every_months": 3}],
 }
@@ -58,7 +59,7 @@ def add(
 
 def count(app) -> int:
     with app.app_context(), cross_tenant("test: count every tenant's meetings"):
-        return db.session.scalar(select(func.count(GovernanceMeeting.id)))
+        return db.session.scalars(select(func.count(GovernanceMeeting.id))).one()
 
 
 def post(client, data: dict[str, str], token_page: str = PAGE):
@@ -66,12 +67,18 @@ def post(client, data: dict[str, str], token_page: str = PAGE):
     return client.post(MEETINGS, data={**data, "csrf_token": token})
 
 
+def _first_group(pattern: str, html: str) -> str:
+    found = re.search(pattern, html)
+    assert found is not None, f"{pattern} is not on the page"
+    return found.group(1)
+
+
 def review_of(html: str) -> str:
-    return re.search(r'data-review-status="(\w+)"', html).group(1)
+    return _first_group(r'data-review-status="(\w+)"', html)
 
 
 def late(html: str, kind: str) -> bool:
-    return re.search(rf'id="flag-{kind}" data-late="(\w+)"', html).group(1) == "true"
+    return _first_group(rf'id="flag-{kind}" data-late="(\w+)"', html) == "true"
 
 
 # --- the rules ---------------------------------------------------------------------------

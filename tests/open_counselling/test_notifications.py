@@ -72,7 +72,7 @@ def stored(app, tenant_id: int, notification_id: int) -> Notification | None:
 
 def count(app) -> int:
     with app.app_context(), cross_tenant("test: count every tenant's notifications"):
-        return db.session.scalar(select(func.count(Notification.id)))
+        return db.session.scalars(select(func.count(Notification.id))).one()
 
 
 def post(client, url: str, data: dict[str, str], token_page: str = PAGE):
@@ -83,14 +83,16 @@ def post(client, url: str, data: dict[str, str], token_page: str = PAGE):
 def audit_since(app, since: int) -> list[tuple[str, str | None]]:
     with app.app_context(), cross_tenant("test: read the audit trail"):
         return [
-            tuple(r)
-            for r in db.session.execute(select(AuditEvent.action, AuditEvent.subject).where(AuditEvent.id > since).order_by(AuditEvent.id))
+            (action, subject)
+            for action, subject in db.session.execute(
+                select(AuditEvent.action, AuditEvent.subject).where(AuditEvent.id > since).order_by(AuditEvent.id)
+            )
         ]
 
 
 def last_audit_id(app) -> int:
     with app.app_context(), cross_tenant("test: read the audit trail"):
-        return db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+        return db.session.scalars(select(func.coalesce(func.max(AuditEvent.id), 0))).one()
 
 
 # --- create, list, view, update --------------------------------------------------------

@@ -158,7 +158,7 @@ def offices(app, tenant_a, tenant_b):
 
 def _count(app, model) -> int:
     with app.app_context(), cross_tenant("test: count rows"):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def test_public_page_works_without_sign_in(client, offices, today):

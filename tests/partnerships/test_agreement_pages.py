@@ -43,7 +43,7 @@ def agreement_id(app, slug: str, key: str) -> int:
 
 def notices(app, aid: int) -> list[AgreementNotice]:
     with app.app_context(), cross_tenant("test"):
-        rows = db.session.scalars(select(AgreementNotice).where(AgreementNotice.agreement_id == aid)).all()
+        rows = list(db.session.scalars(select(AgreementNotice).where(AgreementNotice.agreement_id == aid)))
         db.session.expunge_all()
     return rows
 
@@ -54,11 +54,11 @@ def audit_count(app, slug: str, subject: str, criterion: str) -> int:
 
     tid = tenant_id(app, slug)
     with app.app_context(), tenant_context(tid):  # the audit trail is under row-level security on PostgreSQL
-        return db.session.scalar(
+        return db.session.scalars(
             select(func.count(AuditEvent.id)).where(
                 AuditEvent.tenant_id == tid, AuditEvent.subject == subject, AuditEvent.criterion == criterion
             )
-        )
+        ).one()
 
 
 def signed_in(app, role: str, slug: str | None, organisation: str | None = None):

@@ -41,7 +41,7 @@ def stored(app, slug: str) -> set[tuple[str, str, date]]:
                 Agreement, Agreement.id == AgreementReminder.agreement_id
             )
         ).all()
-    return {tuple(row) for row in rows}
+    return {(key, kind, due_on) for key, kind, due_on in rows}
 
 
 def add_reminder(app, slug: str, key: str, kind: str, due_on: date) -> int:
@@ -56,7 +56,7 @@ def add_reminder(app, slug: str, key: str, kind: str, due_on: date) -> int:
 
 def reminder_row(app, reminder_id: int) -> AgreementReminder:
     with app.app_context(), cross_tenant("test"):
-        row = db.session.get(AgreementReminder, reminder_id)
+        row = db.session.get_one(AgreementReminder, reminder_id)
         db.session.expunge(row)
     return row
 
@@ -191,7 +191,7 @@ def test_acknowledging_hides_the_reminder_and_is_audited(real):
 
 def _reminders(app, slug: str) -> list[AgreementReminder]:
     with app.app_context(), tenant_context(tenant_id(app, slug)):
-        rows = db.session.scalars(select(AgreementReminder).order_by(AgreementReminder.id)).all()
+        rows = list(db.session.scalars(select(AgreementReminder).order_by(AgreementReminder.id)))
         db.session.expunge_all()
     return rows
 

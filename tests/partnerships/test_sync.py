@@ -147,9 +147,9 @@ def test_an_agreement_gone_from_its_file_is_kept_but_gives_no_access(fresh, fold
 
 def _agreement(app, slug: str, key: str) -> Agreement:
     with app.app_context():
-        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        tenant_id = db.session.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
         with tenant_context(tenant_id):
-            agreement = db.session.scalar(select(Agreement).where(Agreement.key == key))
+            agreement = db.session.scalars(select(Agreement).where(Agreement.key == key)).one()
             db.session.expunge_all()
             return agreement
 

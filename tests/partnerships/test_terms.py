@@ -63,7 +63,7 @@ def test_bad_notice_declarations(declared, reason):
         NoticeTerms.from_dict(declared)
 
 
-def test_notice_terms_are_frozen():
+def test_notice_terms_are_frozen() -> None:
     with pytest.raises(AttributeError):
         ISHOJ_NOTICE.working_days = 10  # type: ignore[misc]
 

@@ -62,7 +62,7 @@ def add_volunteer(app, tenant_id: int, name: str) -> int:
 
 def count(app, model) -> int:
     with app.app_context(), cross_tenant("test: count rows"):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def post(client, url: str, data: dict, token_page: str = ACTIVITIES):

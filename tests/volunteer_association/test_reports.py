@@ -44,7 +44,7 @@ def _testforeningen() -> int:
 
     from core.partnerships.models import Organisation
 
-    return db.session.scalar(select(Organisation.id).where(Organisation.slug == "testforeningen"))
+    return db.session.scalars(select(Organisation.id).where(Organisation.slug == "testforeningen")).one()
 
 
 def add_shift(tenant_id: int, day: date, starts: time, ends: time, takings: tuple | None = None, hours: list | None = None) -> None:

@@ -27,7 +27,7 @@ DAY = (date.today() + timedelta(days=2)).isoformat()
 
 def _count(app, tenant, model) -> int:
     with app.app_context(), tenant_context(tenant):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def at_once(calls) -> list:

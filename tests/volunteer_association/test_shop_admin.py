@@ -59,7 +59,7 @@ def shop(app, tenant_a, tenant_b):
 
 def _count(app, model) -> int:
     with app.app_context(), cross_tenant("test: count rows"):
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalars(select(func.count()).select_from(model)).one()
 
 
 def _counts(app) -> dict:

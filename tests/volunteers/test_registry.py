@@ -61,7 +61,7 @@ def load(app, tenant_id: int, volunteer_id: int) -> Volunteer | None:
 
 def count_volunteers(app) -> int:
     with app.app_context(), cross_tenant("test: count every tenant's volunteers"):
-        return db.session.scalar(select(func.count(Volunteer.id)))
+        return db.session.scalars(select(func.count(Volunteer.id))).one()
 
 
 def reminders(app, tenant_id: int) -> list[tuple[int, str, int, date]]:
@@ -72,17 +72,17 @@ def reminders(app, tenant_id: int) -> list[tuple[int, str, int, date]]:
             ).order_by(VolunteerReminder.kind, VolunteerReminder.days_before.desc())
         ).all()
         db.session.remove()
-    return [tuple(r) for r in rows]
+    return [(volunteer_id, kind, days_before, expires_on) for volunteer_id, kind, days_before, expires_on in rows]
 
 
 def run_reminders(app, tenant_id: int, today: date) -> int:
     """Run the job as core's runner does; returns how many reminders it added (counted in the database)."""
     with app.app_context(), tenant_context(tenant_id):
         count = select(func.count(VolunteerReminder.id))
-        before = db.session.scalar(count)
+        before = db.session.scalars(count).one()
         send_volunteer_reminders(tenant_id, today.isoformat())
         db.session.commit()  # core's job runner commits when the job returns
-        added = db.session.scalar(count) - before
+        added = db.session.scalars(count).one() - before
         db.session.remove()
     return added
 
