@@ -14,6 +14,7 @@ read in one query for all tenants.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -67,12 +68,32 @@ def _int_param(params: dict[str, Any], name: str) -> int | None:
 # --- Per course ------------------------------------------------------------
 
 
-def _participants_by(group):
-    """Mothers who ever joined (joined_on set, also those who left since)."""
-    return select(group.label("k"), func.count(Enrolment.id).label("n")).where(Enrolment.joined_on.is_not(None)).group_by(group).subquery()
+def _year_range(params: dict[str, Any]) -> tuple[date, date] | None:
+    """The national view's ``year`` (optional here): its first and last day, or None for all years."""
+    year = _int_param(params, "year")
+    if year is None:
+        return None
+    if not 1900 <= year <= 9999:
+        raise ValueError("year is out of range")
+    return date(year, 1, 1), date(year, 12, 31)
 
 
-def _held_sessions_by(group):
+def _in_years(query, course_table, years: tuple[date, date] | None):
+    """Only courses running in the year (they start by its end and end after its start)."""
+    if years is None:
+        return query
+    return query.where(course_table.start_date <= years[1], course_table.end_date >= years[0])
+
+
+def _participants_by(group, years: tuple[date, date] | None = None):
+    """Mothers who ever joined (joined_on set, also those who left since); of the year's courses when given."""
+    query = select(group.label("k"), func.count(Enrolment.id).label("n")).where(Enrolment.joined_on.is_not(None))
+    if years is not None:
+        query = _in_years(query.join(Course, Course.id == Enrolment.course_id), Course, years)
+    return query.group_by(group).subquery()
+
+
+def _held_sessions_by(group, years: tuple[date, date] | None = None):
     counts = [_count_if(SessionActivity.activity == a).label(a) for a in ACTIVITY_TYPES]
     # Activities are counted through an outer join so a held session without
     # any still counts as held; (session, activity) is unique, so each sum is
@@ -81,7 +102,7 @@ def _held_sessions_by(group):
         select(group.label("k"), func.count(func.distinct(CourseSession.id)).label("held"), *counts)
         .select_from(CourseSession)
         .outerjoin(SessionActivity, SessionActivity.session_id == CourseSession.id)
-        .where(CourseSession.status == "held")
+        .where(CourseSession.status == "held", *([CourseSession.date.between(*years)] if years else []))
         .group_by(group)
         .subquery()
     )
@@ -145,10 +166,15 @@ def _enabled_tenants():
 
 
 def _course_national(params: dict[str, Any]) -> ReportResult:
+    years = _year_range(params)  # the national view asks for one year: its cost is that year's rows
     tenants = _enabled_tenants()
-    courses = select(Course.tenant_id.label("k"), func.count(Course.id).label("n")).group_by(Course.tenant_id).subquery()
-    participants = _participants_by(Enrolment.tenant_id)
-    held = _held_sessions_by(CourseSession.tenant_id)
+    courses = (
+        _in_years(select(Course.tenant_id.label("k"), func.count(Course.id).label("n")), Course, years)
+        .group_by(Course.tenant_id)
+        .subquery()
+    )
+    participants = _participants_by(Enrolment.tenant_id, years)
+    held = _held_sessions_by(CourseSession.tenant_id, years)
     rows = db.session.execute(
         select(
             tenants.c.id,
@@ -196,9 +222,13 @@ def _recruitment_report(params: dict[str, Any]) -> ReportResult:
 
 
 def _recruitment_national(params: dict[str, Any]) -> ReportResult:
+    years = _year_range(params)
     tenants = _enabled_tenants()
     referrals = (
-        select(Referral.tenant_id.label("k"), func.count(Referral.id).label("total"), *_by_status()).group_by(Referral.tenant_id).subquery()
+        select(Referral.tenant_id.label("k"), func.count(Referral.id).label("total"), *_by_status())
+        .where(*([Referral.referred_on.between(*years)] if years else []))
+        .group_by(Referral.tenant_id)
+        .subquery()
     )
     rows = db.session.execute(
         select(tenants.c.id, func.coalesce(referrals.c.total, 0), *[func.coalesce(referrals.c[s], 0) for s in REFERRAL_STATUSES])
@@ -211,14 +241,12 @@ def _recruitment_national(params: dict[str, Any]) -> ReportResult:
 # --- Against the agreement -------------------------------------------------
 
 
-def _reached_by(group):
-    """Distinct mothers who ever joined a course (a mother on two courses counts once)."""
-    return (
-        select(group.label("k"), func.count(func.distinct(Enrolment.mother_id)).label("n"))
-        .where(Enrolment.joined_on.is_not(None))
-        .group_by(group)
-        .subquery()
-    )
+def _reached_by(group, years: tuple[date, date] | None = None):
+    """Distinct mothers who ever joined a course (a mother on two courses counts once); the year's courses when given."""
+    query = select(group.label("k"), func.count(func.distinct(Enrolment.mother_id)).label("n")).where(Enrolment.joined_on.is_not(None))
+    if years is not None:
+        query = _in_years(query.join(Course, Course.id == Enrolment.course_id), Course, years)
+    return query.group_by(group).subquery()
 
 
 def _agreement_report(params: dict[str, Any]) -> ReportResult:
@@ -265,9 +293,14 @@ def _national_targets() -> dict[int, dict[str, int]]:
 
 
 def _agreement_national(params: dict[str, Any]) -> ReportResult:
+    years = _year_range(params)
     tenants = _enabled_tenants()
-    courses = select(Course.tenant_id.label("k"), func.count(Course.id).label("n")).group_by(Course.tenant_id).subquery()
-    reached = _reached_by(Enrolment.tenant_id)
+    courses = (
+        _in_years(select(Course.tenant_id.label("k"), func.count(Course.id).label("n")), Course, years)
+        .group_by(Course.tenant_id)
+        .subquery()
+    )
+    reached = _reached_by(Enrolment.tenant_id, years)
     rows = db.session.execute(
         select(tenants.c.id, func.coalesce(courses.c.n, 0), func.coalesce(reached.c.n, 0))
         .outerjoin(courses, courses.c.k == tenants.c.id)

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.audit import record
 from core.crypto import mask_cpr
@@ -124,7 +125,13 @@ def course(course_id: int, forms_errors=None, status=200):
         .where(Enrolment.course_id == course.id)
         .order_by(Enrolment.status, Mother.name)
     ).all()
-    sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
+    # Each row shows the session's activities: loaded with the sessions in one more query, not one per session.
+    sessions = db.session.scalars(
+        select(CourseSession)
+        .options(selectinload(CourseSession.activities))
+        .where(CourseSession.course_id == course.id)
+        .order_by(CourseSession.date)
+    ).all()
     volunteers = db.session.scalars(
         select(Volunteer)
         .join(

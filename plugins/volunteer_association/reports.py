@@ -161,29 +161,34 @@ def _shift_hours(starts, ends) -> Decimal:
 
 def _hours_sums(group, year: int) -> tuple[dict, dict, dict]:
     """({k: shifts}, {k: sign-ups}, {k: hours}) for the year."""
-    shifts = dict(db.session.execute(select(group, func.count(Shift.id)).where(_in_year(Shift.day, year)).group_by(group)).all())
-    signups = dict(
-        db.session.execute(
-            select(group, func.count(ShiftSignup.id))
-            .select_from(ShiftSignup)
-            .join(Shift, Shift.id == ShiftSignup.shift_id)
-            .where(_in_year(Shift.day, year))
-            .group_by(group)
-        ).all()
+    in_year = _in_year(Shift.day, year)
+    shifts = dict(db.session.execute(select(group, func.count(Shift.id)).where(in_year).group_by(group)).all())
+    # The year's sign-ups summed per shift first (the year's shifts only), then joined to their
+    # shifts: one pass over the sign-ups, whatever plan the database picks for the join.
+    per_shift = (
+        select(
+            ShiftSignup.shift_id.label("shift_id"),
+            func.count(ShiftSignup.id).label("n"),
+            func.coalesce(func.sum(ShiftSignup.hours_worked), 0).label("recorded"),
+            func.sum(case((ShiftSignup.hours_worked.is_(None), 1), else_=0)).label("unrecorded"),
+        )
+        .where(ShiftSignup.shift_id.in_(select(Shift.id).where(in_year)))
+        .group_by(ShiftSignup.shift_id)
+        .subquery()
     )
+    joined = select(Shift).join(per_shift, per_shift.c.shift_id == Shift.id).where(in_year)
+    signups = dict(db.session.execute(joined.with_only_columns(group, func.sum(per_shift.c.n)).group_by(group)).all())
     # Grouped by the shift's times too, so the length of a shift is known for the
     # sign-ups without recorded hours: a handful of rows per month, not one per sign-up.
     worked = db.session.execute(
-        select(
+        joined.with_only_columns(
             group,
             Shift.starts,
             Shift.ends,
-            func.coalesce(func.sum(ShiftSignup.hours_worked), 0),
-            func.coalesce(func.sum(case((ShiftSignup.hours_worked.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(per_shift.c.recorded), 0),
+            func.coalesce(func.sum(per_shift.c.unrecorded), 0),
         )
-        .select_from(ShiftSignup)
-        .join(Shift, Shift.id == ShiftSignup.shift_id)
-        .where(_in_year(Shift.day, year), Shift.day <= date.today())
+        .where(Shift.day <= date.today())
         .group_by(group, Shift.starts, Shift.ends)
     ).all()
     hours: dict[Any, Decimal] = defaultdict(lambda: Decimal("0.00"))
