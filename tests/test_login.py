@@ -206,6 +206,16 @@ def test_a_key_embedded_in_the_token_is_not_trusted(app, provider):
         _parse(provider, forged)
 
 
+@pytest.mark.parametrize("role", ["partner_staff", "volunteer", "partner_finance"])
+def test_every_organisation_role_needs_its_organisation_claim(role):
+    from core.identity.oidc import LoginError, _roles_from_claims
+    from core.identity.roles import ORGANISATION_ROLES
+
+    assert role in ORGANISATION_ROLES
+    with pytest.raises(LoginError):
+        _roles_from_claims({"roles": [role]}, {}, platform=False)
+
+
 def test_claims_map_to_roles_and_a_tenant_provider_cannot_grant_platform_roles():
     from core.identity.oidc import LoginError, _roles_from_claims
 

@@ -418,7 +418,7 @@ def _roles_from_claims(claims: dict[str, Any], idp: dict[str, Any], *, platform:
     if not roles:
         raise LoginError("the provider granted no role on this platform")
     partner = claims.get("partner_organisation")
-    if (R.PARTNER_STAFF in roles or R.NATIONAL_COORDINATOR in roles or R.VOLUNTEER in roles) and not partner:
+    if R.ORGANISATION_ROLES.intersection(roles) and not partner:  # every role that acts for an organisation
         raise LoginError("partner roles need a partner_organisation claim")
     return roles, partner
 
