@@ -100,9 +100,11 @@ class Workers:
 
     def start(self, count: int = 1, *, fork: bool = False) -> None:
         for _ in range(count):
-            log = open(self.logs / f"worker-{len(self.processes)}.log", "wb")
             command = [SAMVIRKE, "worker", *(["--fork"] if fork else [])]
-            process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            # The child keeps its own copy of the file descriptor; ours is closed at once (an open
+            # handle left to the garbage collector is a ResourceWarning, an error in this suite).
+            with open(self.logs / f"worker-{len(self.processes)}.log", "wb") as log:
+                process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             process.forks = fork  # type: ignore[attr-defined]
             self.processes.append(process)
 
