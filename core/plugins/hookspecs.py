@@ -31,7 +31,6 @@ if TYPE_CHECKING:
         Permission,
         PersonalDataField,
         Programme,
-        ReportDefinition,
     )
     from core.reports.definitions import Report
     from core.tenancy.models import Tenant
@@ -141,7 +140,7 @@ def samvirke_billing_rules() -> Iterable[BillingRule]:
 
 
 @hookspec
-def samvirke_reports() -> Iterable[Report | ReportDefinition]:
+def samvirke_reports() -> Iterable[Report]:
     """Give the reports the plugin offers.
 
     Called when a tenant's reports are listed or one is rendered or exported
@@ -160,9 +159,27 @@ def samvirke_reports() -> Iterable[Report | ReportDefinition]:
     (``RowsSum``, ``ColumnsSum``); ``relations`` between tables (the same
     figure in two views); ``charts`` drawn from the tables.
 
-    The older ``ReportDefinition`` (``build(params) -> ReportResult``) is
-    still accepted and adapted: one table, shown as before, without
-    disclosure control, until the plugin is converted.
+    ``build_national`` (optional): the national view's counts per tenant id
+    (a ``ReportResult``), run inside ``cross_tenant()``. Core adds one annual
+    report per agreement itself (``samvirke_annual_sections``).
+    """
+
+
+@hookspec
+def samvirke_annual_sections() -> Iterable[Report]:
+    """Give the programme's section of the annual report of an agreement covering it.
+
+    Called when the annual report of an agreement and a year is built
+    (``core.reports.annual``: a page, a file, ``samvirke reports run
+    annual.<agreement key>``), in the agreement's tenant's context, only for
+    the programmes the agreement covers (and the person may see); core adds
+    its own section (co-financing agreed, invoiced and paid) last.
+
+    Returns ``core.reports.definitions.Report`` objects whose ``compute``
+    receives ``{"year": <int>, "agreement": <Agreement>}`` (the targets and
+    dates are the agreement's) and whose tables, charts and ``relations``
+    join the document's: all its tables are one table set for disclosure
+    control. Each table's ``section`` heads it in the document.
     """
 
 

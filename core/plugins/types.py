@@ -8,8 +8,8 @@ disabled per tenant by core, never by the plugin.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -104,30 +104,10 @@ class BillingRule(Protocol):
 
 @dataclass(frozen=True)
 class ReportResult:
+    """Column keys and rows of counts: what a report's ``build_national`` gives the national view, per tenant id."""
+
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
-
-
-@dataclass(frozen=True)
-class ReportDefinition:
-    """The first shape of a report: one table of column keys and rows, no declared counts.
-
-    Still accepted through ``samvirke_reports`` (core adapts it: ``core.reports.adapter``);
-    new reports are ``core.reports.definitions.Report``, which declares its parameters,
-    tables, charts and counts and so gets every format and disclosure control.
-    """
-
-    key: str
-    title_da: str
-    title_en: str
-    # Builds the report for the tenant in context, aggregating in SQL.
-    build: Callable[[dict[str, Any]], ReportResult]
-    # Builds the national view for the programme's coordinators: runs inside
-    # cross_tenant(), one row per tenant id, counts only (no names, no free
-    # text, no row-level personal data). None: not shown nationally.
-    build_national: Callable[[dict[str, Any]], ReportResult] | None = None
-    # Column keys (kept in CSV) to the Danish headings shown on the page.
-    column_labels_da: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from flask import Flask
 
 
 def init_reports(app: Flask) -> None:
-    from flask_babel import format_datetime, format_decimal
+    from flask_babel import format_decimal
 
     from config import ConfigurationError
+    from core.i18n import format_moment
     from core.plugins.host import plugin_host
     from core.reports import hooks, models  # noqa: F401 (the export table joins the metadata)
     from core.reports.disclosure import DEFAULT_THRESHOLD, check_threshold
@@ -32,4 +33,4 @@ def init_reports(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(css_string, "css_string")
     app.add_template_filter(lambda v: format_decimal(v, format="#,##0.#"), "chart_number")
-    app.add_template_filter(lambda v: format_datetime(v, "short") if isinstance(v, datetime) else "", "report_datetime")
+    app.add_template_filter(lambda v: format_moment(v) if isinstance(v, datetime) else "", "report_datetime")

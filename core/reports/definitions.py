@@ -20,7 +20,7 @@ A ``Report`` declares
 Core renders it as an HTML page with charts, CSV, Excel and PDF, Danish first
 and English available, with the period and the disclosure rule on every page
 and in every export. Headings and labels are texts (``Text``): a lazy Babel
-string (``lazy_gettext("Families")``, translated in ``scripts/translate_da.py``)
+string (``lazy_gettext("Families")``, translated in the package's catalogue: docs/translations.md)
 or a ``Bilingual(da=..., en=...)`` pair; never a raw key.
 """
 
@@ -74,7 +74,7 @@ class Column:
       ``count``: a number of persons or families: disclosure-controlled;
       ``number``: a whole number that counts no one (sessions held, items donated);
       ``decimal``, ``percent`` (a value in percent points, 66.7), ``money`` (DKK), ``date``;
-      ``raw``: the old hook's cells, shown as they are (only the adapter uses it).
+      ``raw``: cells shown as they are (text or a plain number).
     ``derived_from``: the count columns of the row a rate or share is computed
     from; it is hidden wherever one of them is (a percentage and its
     denominator give away the numerator).
@@ -134,8 +134,8 @@ class Table:
     sums: Sequence[RowsSum | ColumnsSum] = ()
     description: Text | None = None
     row_header: str | None = None
-    # The old hook's single table (the adapter): plain cells as before.
-    legacy: bool = False
+    # The part of a composed document the table belongs to (an annual report's programme); shown as a heading.
+    section: Text | None = None
 
 
 ChartKind = Literal["bar", "horizontal_bar", "stacked_bar", "line"]
@@ -188,5 +188,30 @@ class Report:
     years: Callable[[], Sequence[int]] | None = None
     # Long (national, multi-year): offered as a background export, not computed on the page.
     long_running: bool = False
-    # Filled by the adapter of the old hook only.
-    legacy: Any = None
+    # The national view's figures (``core.web.national``): run inside ``cross_tenant()``, one row of
+    # counts per tenant id (``core.plugins.types.ReportResult``); None: not shown nationally.
+    build_national: Callable[[dict[str, Any]], Any] | None = None
+
+    # The national view (``core.national``) shows a programme without national figures of its own
+    # through ``build_national``, titled and headed by these names (those of the first report shape).
+    @property
+    def title_da(self) -> str:
+        return _in_language(self.title, "da")
+
+    @property
+    def title_en(self) -> str:
+        return _in_language(self.title, "en")
+
+    @property
+    def column_labels_da(self) -> dict[str, str]:
+        """Each column key of the report's tables to its Danish heading."""
+        return {c.key: _in_language(c.heading, "da") for t in self.tables for c in t.columns}
+
+
+def _in_language(value: Text, lang: str) -> str:
+    if isinstance(value, Bilingual):
+        return value.da if lang == "da" else value.en
+    from flask_babel import force_locale
+
+    with force_locale(lang):
+        return text(value)

@@ -45,7 +45,7 @@ class RenderedTable:
     rows: list[list[RenderedCell]]
     row_keys: list[str]
     row_header: int | None  # the index of the column that heads each row
-    legacy: bool = False
+    section: str = ""  # the part of a composed document (an annual report's programme) it belongs to
 
 
 @dataclass
@@ -81,7 +81,6 @@ class RenderedReport:
     generated_at: datetime | None = None
     generated_text: str = ""
     tenant_name: str = ""
-    legacy: bool = False
 
     @property
     def threshold(self) -> int | None:
@@ -198,8 +197,8 @@ def _render_table(table: Table, data: TableData, disclosure: Disclosure | None) 
         headings=[text(c.heading) for c in columns],
         rows=rows,
         row_keys=keys,
-        row_header=None if table.legacy or header is None else next((i for i, c in enumerate(columns) if c.key == header), None),
-        legacy=table.legacy,
+        row_header=None if header is None else next((i for i, c in enumerate(columns) if c.key == header), None),
+        section=text(table.section),
     )
 
 
@@ -260,7 +259,6 @@ def build(
         generated_at=generated,
         generated_text=format_datetime(generated, "medium"),
         tenant_name=tenant_name,
-        legacy=report.legacy is not None,
     )
     rendered.charts = render_charts(report, rendered)
     step(80)

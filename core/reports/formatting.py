@@ -1,7 +1,9 @@
 """How a report's cells read: Danish number and date forms, labels instead of keys.
 
-On a page and in a PDF numbers are grouped ("1.234", "66,7 %", "1.234,50 kr.");
-in CSV they are plain numbers as Danish Excel reads them ("1234", "66,7").
+On a page and in a PDF numbers are grouped ("1.234", "66,7 %", "1.234,50 kr.") and
+dates read "1.12.2026", through the same formatters as every template (``core.i18n``);
+in CSV numbers are plain numbers as Danish Excel reads them ("1234", "66,7") and dates
+"1.12.2026" too (Danish Excel reads them as dates; English: ISO).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import get_locale, gettext
 
+from core.i18n import format_amount, format_day, format_number, language
 from core.reports.definitions import Column, text
 
 MISSING = "–"  # a value the report does not have (no target agreed)
@@ -28,15 +31,15 @@ def display(column: Column, value: Any) -> str:
     if column.kind == "label":
         return text(column.labels[value]) if value in column.labels else str(value)
     if column.kind in ("count", "number"):
-        return format_decimal(value, format="#,##0")
+        return format_number(value, 0)
     if column.kind == "decimal":
-        return format_decimal(value, format="#,##0.0")
+        return format_number(value, 1)
     if column.kind == "percent":
-        return gettext("%(value)s %%", value=format_decimal(value, format="#,##0.0"))
+        return gettext("%(value)s %%", value=format_number(value, 1))
     if column.kind == "money":
-        return gettext("%(amount)s kr.", amount=format_decimal(value, format="#,##0.00"))
+        return format_amount(value)
     if column.kind == "date" and isinstance(value, date | datetime):
-        return format_date(value, "medium")
+        return format_day(value)
     return str(value)
 
 
@@ -55,7 +58,7 @@ def csv_value(column: Column, value: Any) -> str:
     if column.numeric and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value).replace(".", ",")
     if isinstance(value, date):
-        return value.isoformat()
+        return format_day(value) if language() == "da" else value.isoformat()
     return display(column, value)
 
 
@@ -80,5 +83,5 @@ def number_format(column: Column) -> str | None:
         "decimal": "#,##0.0",
         "percent": '#,##0.0" %"',
         "money": '#,##0.00" kr."',
-        "date": "yyyy-mm-dd",
+        "date": "d.m.yyyy",
     }.get(column.kind)

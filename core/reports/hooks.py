@@ -1,7 +1,8 @@
 """The report engine's own contributions, through the hooks it offers like any plugin.
 
 Registered by ``init_reports`` beside core's plugin (``core.builtin``): the
-export table, the export and purge jobs, and the matrix rules of the
+export table, the export and purge jobs, the co-financing section of every
+annual report (``core.reports.annual``), and the matrix rules of the
 engine's routes (the older report routes are in ``config/authorization.toml``).
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from core.plugins.hookspecs import hookimpl
 from core.plugins.types import JobDefinition
+from core.reports.definitions import Report
 
 PLUGIN_NAME = "samvirke-core-reports"
 READERS = ["tenant_admin", "municipal_staff", "partner_staff", "finance", "platform_admin"]
@@ -37,6 +39,14 @@ def samvirke_jobs() -> Iterable[JobDefinition]:
             description="Delete report exports past their expiry, files included",
         ),
     ]
+
+
+@hookimpl(trylast=True)
+def samvirke_annual_sections() -> Iterable[Report]:
+    """Core's section of every agreement's annual report: the co-financing agreed, invoiced and paid."""
+    from core.reports.cofinancing import SECTION
+
+    return [SECTION]
 
 
 @hookimpl(trylast=True)

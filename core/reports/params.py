@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import format_date, lazy_gettext
+from flask_babel import format_date
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 
-from core.schemas import Schema
+from core.schemas import N_, Schema
 
 if TYPE_CHECKING:
     from core.reports.definitions import Report
@@ -29,13 +29,13 @@ CURRENT_YEAR_FROM = (3, 1)  # before 1 March, reports default to last year: the 
 PERIODS = ("year", "h1", "h2", "q1", "q2", "q3", "q4")
 _PERIOD_MONTHS = {"year": (1, 12), "h1": (1, 6), "h2": (7, 12), "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12)}
 PERIOD_LABELS = {
-    "year": lazy_gettext("The whole year"),
-    "h1": lazy_gettext("First half"),
-    "h2": lazy_gettext("Second half"),
-    "q1": lazy_gettext("1st quarter"),
-    "q2": lazy_gettext("2nd quarter"),
-    "q3": lazy_gettext("3rd quarter"),
-    "q4": lazy_gettext("4th quarter"),
+    "year": N_("The whole year"),
+    "h1": N_("First half"),
+    "h2": N_("Second half"),
+    "q1": N_("1st quarter"),
+    "q2": N_("2nd quarter"),
+    "q3": N_("3rd quarter"),
+    "q4": N_("4th quarter"),
 }
 
 
@@ -90,7 +90,7 @@ class YearParameters(Schema):
     year = fields.Integer(
         load_default=default_year,
         validate=validate.Range(FIRST_YEAR, LAST_YEAR),
-        metadata={"label": lazy_gettext("Year")},
+        metadata={"label": N_("Year")},
     )
 
 
@@ -100,7 +100,7 @@ class YearPeriodParameters(YearParameters):
     period = fields.String(
         load_default="year",
         validate=validate.OneOf(PERIODS),
-        metadata={"label": lazy_gettext("Period"), "choice_labels": PERIOD_LABELS},
+        metadata={"label": N_("Period"), "choice_labels": PERIOD_LABELS},
     )
 
 

@@ -1,8 +1,9 @@
 """Which reports a tenant offers, and who gets them under disclosure control.
 
 Reports come from ``samvirke_reports`` of the enabled programmes (those the
-person's organisation is party to, for partner roles), in either shape: a
-``Report`` or the old ``ReportDefinition`` through the adapter.
+person's organisation is party to, for partner roles), as
+``core.reports.definitions.Report`` objects; core adds one annual report per
+agreement (``core.reports.annual``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,26 @@ from typing import Any
 from core.identity import roles as R
 from core.plugins.host import plugin_host
 from core.plugins.types import Programme
-from core.reports.adapter import as_report
 from core.reports.definitions import Report
 
 
+def _checked(value: Any) -> Report:
+    if not isinstance(value, Report):
+        raise TypeError(f"samvirke_reports gave {type(value).__name__}, not a core.reports.definitions.Report")
+    return value
+
+
 def reports_for(enabled: Iterable[str]) -> list[tuple[Programme | None, Report]]:
-    return [
-        (programme, as_report(value))
-        for programme, values in plugin_host().call_each("samvirke_reports", enabled=list(enabled))
+    """The programmes' reports, then the annual report of each agreement the person may see (``core.reports.annual``)."""
+    from core.reports.annual import documents
+
+    enabled = list(enabled)
+    offered: list[tuple[Programme | None, Report]] = [
+        (programme, _checked(value))
+        for programme, values in plugin_host().call_each("samvirke_reports", enabled=enabled)
         for value in values
     ]
+    return offered + [(None, document) for document in documents(enabled)]
 
 
 def find_report(key: str, enabled: Iterable[str]) -> tuple[Programme | None, Report] | None:

@@ -40,8 +40,12 @@ def render_csv(report: RenderedReport) -> bytes:
     writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
     for line in preamble(report):
         writer.writerow(safe_row(line))
+    section = ""
     for table in report.tables:
         writer.writerow([])
+        if table.section and table.section != section:  # a composed document's part (an annual report's programme)
+            section = table.section
+            writer.writerow(safe_row([section.upper()]))
         writer.writerow(safe_row([table.title]))
         writer.writerow(safe_row(table.headings))
         for row in table.rows:

@@ -1,7 +1,8 @@
 """A tenant's reports: the list, one report as a page with charts, its files, and background exports.
 
 Reports come from ``samvirke_reports`` of the programmes the person may see
-in the tenant (``programmes_for_request``), so a report of a disabled
+in the tenant (``programmes_for_request``), and the annual report of each
+agreement they may see (``core.reports.annual``), so a report of a disabled
 programme, or of one the person's organisation is not party to, is a 404
 like an unknown one. Views run in the request's tenant context (the ORM
 filters to it); a report aggregates, so no person is viewed here, and every
@@ -16,8 +17,6 @@ exist.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
@@ -25,7 +24,6 @@ from flask_babel import get_locale, gettext
 from marshmallow import missing
 
 from core.audit import record
-from core.csvsafe import safe_row
 from core.identity.sessions import current_principal
 from core.partnerships.access import programmes_for_request
 from core.reports import exports as jobs
@@ -89,19 +87,14 @@ def _build(report: Report, params: dict[str, Any], *, export: bool) -> RenderedR
         raise
 
 
-def _carried(report: Report, raw: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
-    """The parameters a link or form carries on: as given (old reports), else as loaded."""
-    if report.legacy is not None:
-        # Names url_for would read as its own (tenant, key, _external, ...) are not filters.
-        return {k: v for k, v in raw.items() if k not in ("tenant", "key", "format", "csrf_token") and not k.startswith("_")}
+def _carried(params: dict[str, Any]) -> dict[str, str]:
+    """The parameters a link or form carries on, as loaded."""
     return {k: str(v) for k, v in params.items() if v is not None}
 
 
 def _filters(report: Report, params: dict[str, Any]) -> list:
     from core.web.forms import form_fields
 
-    if report.legacy is not None:
-        return []
     schema = report.parameters()
     choices = {"year": [(y, str(y)) for y in years_for(report)]} if "year" in schema.load_fields else {}
     fields = form_fields(schema, {k: "" if v is None else str(v) for k, v in params.items()}, choices=choices)
@@ -113,16 +106,22 @@ def _filters(report: Report, params: dict[str, Any]) -> list:
 
 @bp.get("/<tenant>/reports/")
 def index():
-    return render_template("reports/index.html", reports=reports_for(programmes_for_request()))
+    from core.reports.annual import is_document
+
+    offered = reports_for(programmes_for_request())
+    return render_template(
+        "reports/index.html",
+        annual=[report for _, report in offered if is_document(report.key)],
+        reports=[(programme, report) for programme, report in offered if not is_document(report.key)],
+    )
 
 
 @bp.get("/<tenant>/reports/<key>")
 def report(key: str):
     definition = _find(key)
-    raw = request.args.to_dict()  # first value of each, all text
-    params = _params(definition, raw)
+    params = _params(definition, request.args.to_dict())  # first value of each, all text
     rendered = None if definition.long_running else _build(definition, params, export=False)
-    carried: dict[str, Any] = _carried(definition, raw, params)  # url_for takes them as query values
+    carried: dict[str, Any] = _carried(params)  # url_for takes them as query values
     downloads = []
     if not definition.long_running:
         downloads = [
@@ -148,31 +147,12 @@ def _file(key: str, fmt: str) -> Response:
     definition = _find(key)
     if definition.long_running:
         abort(404)  # made as a background export only
-    raw = request.args.to_dict()
-    params = _params(definition, raw)
-    if fmt == "csv" and definition.legacy is not None:
-        return _legacy_csv(key, definition, params)
+    params = _params(definition, request.args.to_dict())
     rendered = _build(definition, params, export=True)
     content = jobs.render(rendered, fmt)
     record("export", criterion=f"report {key}" if fmt == "csv" else f"report {key} ({fmt})")
     name = jobs.filename(key, g.tenant.slug, params, fmt)
     return Response(content, mimetype=jobs.MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _legacy_csv(key: str, definition: Report, params: dict[str, Any]) -> Response:
-    """An old report's CSV, as before (column keys, commas) until its plugin is converted."""
-    try:
-        result = definition.legacy.build(params)
-    except ValueError:
-        abort(400, description=gettext("The report's parameters are not valid."))
-    record("export", criterion=f"report {key}")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(result.columns)
-    writer.writerows(safe_row(row) for row in result.rows)  # no cell becomes a formula (core/csvsafe.py)
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{key}-{g.tenant.slug}.csv"'}
-    )
 
 
 @bp.get("/<tenant>/reports/<key>.csv")
@@ -212,7 +192,7 @@ def start_export(key: str):
     export_id = jobs.start_export(
         key,
         require_tenant_id(),
-        _carried(definition, raw, params),
+        _carried(params),
         fmt,
         owner_user_id=owner,
         locale=str(get_locale() or "da"),

@@ -1,4 +1,8 @@
-"""The programme's reports: the annual report, and notifications sent (for the municipality).
+"""The programme's figures for its reports: the annual report, and notifications sent (for the municipality).
+
+The reports themselves (tables, headings, charts, the sums disclosure control
+needs) are declared in ``plugins.open_counselling.annual``; this module
+computes their figures.
 
 The annual report is the documentation the agreement asks of Mødrehjælpen: it
 COUNTS FAMILIES, NOT CONTACTS. A family is its family number (a row of
@@ -44,13 +48,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.plugins.host import plugin_host
-from core.plugins.types import ReportDefinition, ReportResult
+from core.plugins.types import AnnualFigure, ReportResult
 from core.tenancy.context import require_tenant_id
 from core.tenancy.models import Tenant, TenantProgramme
 from plugins.open_counselling.models import (
@@ -80,8 +85,14 @@ CURRENT_YEAR_FROM = (3, 1)  # from 1 March on, the default year is the current o
 
 def default_year(today: date | None = None) -> int:
     """The previous calendar year before 1 March, else the current one."""
-    today = today or date.today()
+    today = today or copenhagen_today()
     return today.year - 1 if (today.month, today.day) < CURRENT_YEAR_FROM else today.year
+
+
+@overload
+def _year_param(params: dict[str, Any], *, required: Literal[True] = True) -> int: ...
+@overload
+def _year_param(params: dict[str, Any], *, required: bool) -> int | None: ...
 
 
 def _year_param(params: dict[str, Any], *, required: bool = True) -> int | None:
@@ -147,7 +158,7 @@ def _distribution(section: str, column, known, year: int) -> list[tuple]:
     return [(section, v, *counts.get(v, (0, 0))) for v in _ordered(known, counts, unknown_last=True)]
 
 
-def _annual_rows(year: int) -> list[tuple]:
+def annual_rows(year: int) -> list[tuple]:
     in_year = _in_year(Contact.day, year)
     rows: list[tuple] = []
 
@@ -169,7 +180,7 @@ def _annual_rows(year: int) -> list[tuple]:
     rows += [("reason", r, *by_reason.get(r, (0, 0))) for r in _ordered(REASONS, by_reason)]
 
     highest = select(Contact.family_id, func.max(Contact.need_level).label("level")).where(in_year).group_by(Contact.family_id).subquery()
-    families_by_level = dict(db.session.execute(select(highest.c.level, func.count()).group_by(highest.c.level)).all())
+    families_by_level: dict[Any, Any] = dict(db.session.execute(select(highest.c.level, func.count()).group_by(highest.c.level)).all())
     contacts_by_level = dict(
         db.session.execute(select(Contact.need_level, func.count(Contact.id)).where(in_year).group_by(Contact.need_level)).all()
     )
@@ -226,26 +237,26 @@ def _annual_rows(year: int) -> list[tuple]:
     return rows
 
 
-def _other_programmes(year: int) -> list[tuple]:
-    """Figures the tenant's other enabled programmes contribute, without importing them."""
-    tenant = db.session.get(Tenant, require_tenant_id())
-    figures = plugin_host().collect(
+def other_programme_figures(year: int) -> list[AnnualFigure]:
+    """Figures the tenant's other enabled programmes contribute (``samvirke_annual_figures``), without importing them."""
+    tenant = db.session.get_one(Tenant, require_tenant_id())
+    return plugin_host().collect(
         "samvirke_annual_figures",
         enabled=[k for k in tenant.enabled_programmes if k != KEY],
         tenant=tenant,
         year=year,
     )
-    rows = []
-    for figure in figures:
-        ANNUAL_LABELS_DA.learn(figure.key, figure.label_da)
-        rows.append(("other_programmes", figure.key, int(figure.value), None))
-    return rows
 
 
-def _annual_report(params: dict[str, Any]) -> ReportResult:
-    year = _year_param(params)
+def _other_programmes(year: int) -> list[tuple]:
+    return [("other_programmes", figure.key, int(figure.value), None) for figure in other_programme_figures(year)]
+
+
+def annual_result(params: dict[str, Any]) -> ReportResult:
+    """The annual report's figures as one list of (section, category, families, contacts) rows."""
+    year = _year_param(params) or default_year()
     require_tenant_id()  # never without a tenant: the ORM filter needs one
-    return ReportResult(columns=ANNUAL_COLUMNS, rows=_annual_rows(year) + _other_programmes(year))
+    return ReportResult(columns=ANNUAL_COLUMNS, rows=annual_rows(year) + _other_programmes(year))
 
 
 def _enabled_tenants():
@@ -257,7 +268,7 @@ def _enabled_tenants():
     ).subquery()
 
 
-def _annual_national(params: dict[str, Any]) -> ReportResult:
+def annual_national(params: dict[str, Any]) -> ReportResult:
     year = _year_param(params)
     tenants = _enabled_tenants()
     contacts = (
@@ -293,7 +304,7 @@ def _annual_national(params: dict[str, Any]) -> ReportResult:
 # --- Notifications sent (for municipal staff) ------------------------------
 
 
-def _notifications_sent(params: dict[str, Any]) -> ReportResult:
+def notifications_sent_result(params: dict[str, Any]) -> ReportResult:
     """That notifications were sent and when: day, recipient unit, receipt date. No ground, no family.
 
     ``year`` (optional) narrows to one calendar year; without it, every notification.
@@ -307,121 +318,8 @@ def _notifications_sent(params: dict[str, Any]) -> ReportResult:
     return ReportResult(columns=["day", "recipient_unit", "receipt_confirmed"], rows=[tuple(r) for r in db.session.execute(query)])
 
 
-# --- Danish labels ---------------------------------------------------------
+def report_definitions() -> list:
+    """The programme's reports (``samvirke_reports``), declared in ``plugins.open_counselling.annual``."""
+    from plugins.open_counselling.annual import REPORTS
 
-
-class _Labels(Mapping[str, str]):
-    """Fixed Danish labels, plus those of other programmes' annual figures as they are reported.
-
-    A figure's key and label come from that programme's plugin (no tenant data).
-    """
-
-    def __init__(self, fixed: dict[str, str]):
-        self._fixed = fixed
-        self._learned: dict[str, str] = {}
-
-    def learn(self, key: str, label: str) -> None:
-        if key not in self._fixed:
-            self._learned[key] = label
-
-    def __getitem__(self, key: str) -> str:
-        if key in self._fixed:
-            return self._fixed[key]
-        return self._learned[key]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._fixed
-        yield from (k for k in list(self._learned) if k not in self._fixed)
-
-    def __len__(self) -> int:
-        return len(self._fixed) + len(set(self._learned) - set(self._fixed))
-
-
-LABELS_DA = {
-    # columns
-    "section": "Afsnit",
-    "category": "Kategori",
-    "families": "Familier",
-    "contacts": "Henvendelser",
-    "tenant_id": "Kommune",
-    "notifications": "Underretninger",
-    "day": "Dato",
-    "recipient_unit": "Modtagende enhed",
-    "receipt_confirmed": "Modtagelse bekræftet",
-    # sections
-    "total": "I alt",
-    "reason": "Henvendelsesårsag",
-    "need_level": "Behovsniveau (familiens højeste i året)",
-    "income_basis": "Forsørgelsesgrundlag",
-    "employment": "Beskæftigelse",
-    "parent_age": "Forælderens alder",
-    "children_age": "Børnenes alder",
-    "household": "Husstand",
-    "referral": "Henvisning",
-    "pregnancy": "Graviditet",
-    "other_programmes": "Andre indsatser",
-    # categories
-    "all": "Alle",
-    UNKNOWN: "Ikke oplyst",
-    "notifications_sent": "Sendte underretninger (antal)",
-    "pregnant": "Gravide",
-    "parenthood": "Forældreskab",
-    "housing_economy": "Bolig og økonomi",
-    "relationship": "Parforhold",
-    "violence": "Vold",
-    "grief_crisis": "Sorg og krise",
-    "other": "Andet",
-    "level_1": "Niveau 1: enkeltstående eller kortere rådgivning",
-    "level_2": "Niveau 2: rådgivning og frivillige aktiviteter eller kommunens normalområde",
-    "level_3": "Niveau 3: rådgivning og indsats efter SEL § 11.3 eller specialiseret indsats",
-    "level_4": "Niveau 4: rådgivning og indsats efter SEL § 52",
-    "wages": "Løn",
-    "student_grant": "SU",
-    "unemployment_benefit": "Arbejdsløshedsdagpenge",
-    "cash_benefit": "Kontanthjælp",
-    "self_support_return_benefit": "Selvforsørgelses- og hjemrejseydelse",
-    "pension": "Pension",
-    "leave_benefit": "Barselsdagpenge",
-    "employed": "I beskæftigelse",
-    "unemployed": "Ledig",
-    "student": "Under uddannelse",
-    "on_leave": "På orlov",
-    "outside_labour_market": "Uden for arbejdsmarkedet",
-    "under_18": "Under 18 år",
-    "18_24": "18-24 år",
-    "25_29": "25-29 år",
-    "30_39": "30-39 år",
-    "40_plus": "40 år og derover",
-    "age_0": "Børn på 0 år",
-    "age_1_2": "Børn på 1-2 år",
-    "age_3_6": "Børn på 3-6 år",
-    "age_7_plus": "Børn på 7 år og derover",
-    "single": "Enlig",
-    "couple": "Par",
-    "legal_aid": "Retshjælp",
-    "financial_counselling": "Økonomisk rådgivning",
-    "municipality": "Kommunen",
-    "other_organisation": "Anden organisation",
-}
-ANNUAL_LABELS_DA = _Labels(LABELS_DA)
-
-
-def report_definitions() -> list[ReportDefinition]:
-    return [
-        ReportDefinition(
-            key="open_counselling.annual",
-            title_da="Årsrapport",
-            title_en="Annual report",
-            build=_annual_report,
-            build_national=_annual_national,
-            column_labels_da=ANNUAL_LABELS_DA,
-        ),
-        ReportDefinition(
-            key="open_counselling.notifications_sent",
-            title_da="Underretninger",
-            title_en="Notifications of concern",
-            build=_notifications_sent,
-            build_national=None,
-            column_labels_da=LABELS_DA,
-        ),
-    ]
+    return list(REPORTS)

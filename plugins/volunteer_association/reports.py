@@ -30,8 +30,9 @@ from typing import Any
 
 from sqlalchemy import case, extract, func, select, true
 
+from core.calendar import copenhagen_today
 from core.db import db
-from core.plugins.types import AnnualFigure, ReportDefinition, ReportResult
+from core.plugins.types import AnnualFigure, ReportResult
 from core.tenancy.models import Tenant, TenantProgramme
 from plugins.volunteer_association.models import (
     ACTIVITY_KINDS,
@@ -93,7 +94,7 @@ def _tenant_ids() -> list[int]:
 # --- The shop's monthly result ----------------------------------------------------------
 
 
-def _shop_sums(group, year: int) -> dict[str, dict[Any, Any]]:
+def _shop_sums(group, year: int | None) -> dict[str, dict[Any, Any]]:
     """{figure: {group value: sum}} for the year, one grouped query per figure."""
     takings = db.session.execute(
         select(group(Shift), func.sum(Takings.cash + Takings.card + Takings.mobilepay))
@@ -133,7 +134,7 @@ SHOP_COLUMNS = ["takings", "expenses", "result", "activity_costs_shop_surplus", 
 
 
 def _shop_month_report(params: dict[str, Any]) -> ReportResult:
-    year = _year_param(params, date.today().year)
+    year = _year_param(params, copenhagen_today().year)
     sums = _shop_sums(lambda model: _month(model.day), year)
     rows = [_shop_row(month, sums, month) for month in MONTHS]
     totals = {name: {TOTAL: sum(by.values(), 0 if name == "donations" else Decimal("0.00"))} for name, by in sums.items()}
@@ -142,7 +143,7 @@ def _shop_month_report(params: dict[str, Any]) -> ReportResult:
 
 
 def _shop_month_national(params: dict[str, Any]) -> ReportResult:
-    year = _year_param(params, date.today().year)
+    year = _year_param(params, copenhagen_today().year)
     sums = _shop_sums(lambda model: model.tenant_id, year)
     tenants = _tenant_ids()
     return ReportResult(columns=["tenant_id", *SHOP_COLUMNS], rows=[_shop_row(t, sums, t) for t in tenants])
@@ -159,10 +160,10 @@ def _shift_hours(starts, ends) -> Decimal:
     return Decimal(str(seconds / 3600))
 
 
-def _hours_sums(group, year: int) -> tuple[dict, dict, dict]:
+def _hours_sums(group, year: int | None) -> tuple[dict, dict, dict]:
     """({k: shifts}, {k: sign-ups}, {k: hours}) for the year."""
     in_year = _in_year(Shift.day, year)
-    shifts = dict(db.session.execute(select(group, func.count(Shift.id)).where(in_year).group_by(group)).all())
+    shifts: dict[Any, Any] = dict(db.session.execute(select(group, func.count(Shift.id)).where(in_year).group_by(group)).all())
     # The year's sign-ups summed per shift first (the year's shifts only), then joined to their
     # shifts: one pass over the sign-ups, whatever plan the database picks for the join.
     per_shift = (
@@ -188,7 +189,7 @@ def _hours_sums(group, year: int) -> tuple[dict, dict, dict]:
             func.coalesce(func.sum(per_shift.c.recorded), 0),
             func.coalesce(func.sum(per_shift.c.unrecorded), 0),
         )
-        .where(Shift.day <= date.today())
+        .where(Shift.day <= copenhagen_today())
         .group_by(group, Shift.starts, Shift.ends)
     ).all()
     hours: dict[Any, Decimal] = defaultdict(lambda: Decimal("0.00"))
@@ -205,15 +206,15 @@ HOURS_COLUMNS = ["shifts", "volunteer_signups", "hours_worked"]
 
 
 def _volunteer_hours_report(params: dict[str, Any]) -> ReportResult:
-    year = _year_param(params, date.today().year)
+    year = _year_param(params, copenhagen_today().year)
     shifts, signups, hours = _hours_sums(_month(Shift.day), year)
-    rows = [(m, shifts.get(m, 0), signups.get(m, 0), hours.get(m, Decimal("0.00"))) for m in MONTHS]
+    rows: list[tuple[Any, ...]] = [(m, shifts.get(m, 0), signups.get(m, 0), hours.get(m, Decimal("0.00"))) for m in MONTHS]
     rows.append((TOTAL, sum(shifts.values()), sum(signups.values()), sum(hours.values(), Decimal("0.00"))))
     return ReportResult(columns=["month", *HOURS_COLUMNS], rows=rows)
 
 
 def _volunteer_hours_national(params: dict[str, Any]) -> ReportResult:
-    year = _year_param(params, date.today().year)
+    year = _year_param(params, copenhagen_today().year)
     shifts, signups, hours = _hours_sums(Shift.tenant_id, year)
     tenants = _tenant_ids()
     rows = [(t, shifts.get(t, 0), signups.get(t, 0), hours.get(t, Decimal("0.00"))) for t in tenants]
@@ -240,7 +241,9 @@ def _activities_report(params: dict[str, Any]) -> ReportResult:
         )
     }
     # Every kind is listed, with zeros, so the report keeps its shape.
-    rows = [(kind, *found.get(kind, (0, 0, 0))) for kind in [*ACTIVITY_KINDS, *sorted(set(found) - set(ACTIVITY_KINDS))]]
+    rows: list[tuple[Any, ...]] = [
+        (kind, *found.get(kind, (0, 0, 0))) for kind in [*ACTIVITY_KINDS, *sorted(set(found) - set(ACTIVITY_KINDS))]
+    ]
     rows.append((TOTAL, *(sum(r[i] for r in rows) for i in (1, 2, 3))))
     return ReportResult(columns=["kind", "activities", "families", "children"], rows=rows)
 
@@ -275,52 +278,11 @@ def _activities_national(params: dict[str, Any]) -> ReportResult:
 # --- Definitions -----------------------------------------------------------------------
 
 
-COLUMN_LABELS_DA = {
-    "month": "Måned",
-    "tenant_id": "Kommune",
-    "takings": "Omsætning (kr.)",
-    "expenses": "Udgifter (kr.)",
-    "result": "Resultat (kr.)",
-    "activity_costs_shop_surplus": "Aktiviteter betalt af overskuddet (kr.)",
-    "surplus": "Overskud (kr.)",
-    "donations_received": "Modtagne donationer (stk.)",
-    "shifts": "Vagter",
-    "volunteer_signups": "Frivillige tilmeldinger",
-    "hours_worked": "Arbejdstimer",
-    "kind": "Aktivitetstype",
-    "activities": "Aktiviteter",
-    "families": "Familier",
-    "children": "Børn",
-}
+def report_definitions() -> list:
+    """The association's reports (``samvirke_reports``), declared in ``plugins.volunteer_association.annual``."""
+    from plugins.volunteer_association.annual import REPORTS
 
-
-def report_definitions() -> list[ReportDefinition]:
-    return [
-        ReportDefinition(
-            key="volunteer_association.shop_month",
-            title_da="Butikkens månedsresultat",
-            title_en="The shop's monthly result",
-            build=_shop_month_report,
-            build_national=_shop_month_national,
-            column_labels_da=COLUMN_LABELS_DA,
-        ),
-        ReportDefinition(
-            key="volunteer_association.volunteer_hours",
-            title_da="Frivillige timer",
-            title_en="Volunteer hours",
-            build=_volunteer_hours_report,
-            build_national=_volunteer_hours_national,
-            column_labels_da=COLUMN_LABELS_DA,
-        ),
-        ReportDefinition(
-            key="volunteer_association.activities",
-            title_da="Aktiviteter",
-            title_en="Activities",
-            build=_activities_report,
-            build_national=_activities_national,
-            column_labels_da=COLUMN_LABELS_DA,
-        ),
-    ]
+    return list(REPORTS)
 
 
 def annual_figures(tenant: Tenant, year: int) -> list[AnnualFigure]:

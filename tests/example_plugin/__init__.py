@@ -29,7 +29,6 @@ from core.plugins.types import (
     Permission,
     PersonalDataField,
     Programme,
-    ReportDefinition,
     ReportResult,
 )
 from tests.example_plugin import api, jobs, models, schemas, views
@@ -97,24 +96,39 @@ def _national_counts(params: dict[str, Any]) -> ReportResult:
     return ReportResult(columns=["tenant", "households", "members"], rows=[tuple(r) for r in rows])
 
 
-def _households_report(params: dict[str, Any]) -> ReportResult:
+def _households_report(params: dict[str, Any]) -> dict[str, Any]:
+    """Each household and its number of members, one grouped query."""
     rows = db.session.execute(
-        select(models.Household.name, func.count(models.Member.id))
+        select(models.Household.id, models.Household.name, func.count(models.Member.id))
         .outerjoin(models.Household.members)
         .group_by(models.Household.id, models.Household.name)
-        .order_by(models.Household.name)
+        .order_by(models.Household.name, models.Household.id)
     ).all()
-    return ReportResult(columns=["household", "members"], rows=[tuple(r) for r in rows])
+    return {"households": [{"_key": str(i), "household": name, "members": int(n)} for i, name, n in rows]}
 
 
 @hookimpl
 def samvirke_reports():
+    from core.reports.definitions import Bilingual, Column, Report, Table
+    from core.reports.params import YearParameters
+
+    title = Bilingual(da="Husstande", en="Households")
     return [
-        ReportDefinition(
+        Report(
             key="example.households",
-            title_da="Husstande",
-            title_en="Households",
-            build=_households_report,
+            title=title,
+            parameters=YearParameters,
+            compute=_households_report,
+            tables=[
+                Table(
+                    "households",
+                    title=title,
+                    columns=[
+                        Column("household", Bilingual(da="Husstand", en="Household"), kind="text"),
+                        Column("members", Bilingual(da="Medlemmer", en="Members")),
+                    ],
+                )
+            ],
             build_national=_national_counts,
         )
     ]
@@ -124,6 +138,46 @@ def samvirke_reports():
 def samvirke_annual_figures(tenant, year):
     households = db.session.scalar(select(func.count()).select_from(models.Household))
     return [AnnualFigure("example.households", "Husstande", "Households", households)]
+
+
+def _annual_section(params: dict[str, Any]) -> dict[str, Any]:
+    """The households and their members (one grouped query), for the agreement's annual report."""
+    households, members = db.session.execute(
+        select(func.count(func.distinct(models.Household.id)), func.count(models.Member.id)).outerjoin(models.Household.members)
+    ).one()
+    return {"households": [{"measure": "all", "households": int(households), "members": int(members)}]}
+
+
+@hookimpl
+def samvirke_annual_sections():
+    from core.reports.definitions import Bilingual, Column, Report, Table
+    from core.reports.params import YearParameters
+
+    title = Bilingual(da="Eksempelprogram", en="Example programme")
+    return [
+        Report(
+            key="example.annual_section",
+            title=title,
+            parameters=YearParameters,
+            compute=_annual_section,
+            tables=[
+                Table(
+                    "households",
+                    title=Bilingual(da="Husstande og medlemmer", en="Households and members"),
+                    columns=[
+                        Column(
+                            "measure",
+                            Bilingual(da="Husstande", en="Households"),
+                            kind="label",
+                            labels={"all": Bilingual(da="Alle", en="All")},
+                        ),
+                        Column("households", Bilingual(da="Husstande", en="Households")),
+                        Column("members", Bilingual(da="Medlemmer", en="Members")),
+                    ],
+                )
+            ],
+        )
+    ]
 
 
 @hookimpl

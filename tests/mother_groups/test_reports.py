@@ -6,8 +6,6 @@ more of it, so any of beta's rows leaking into alpha's report changes a number.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, time
 from decimal import Decimal
 
@@ -20,6 +18,7 @@ from core.tenancy.context import cross_tenant, tenant_context
 from plugins.mother_groups import models as m
 from plugins.mother_groups.reports import report_definitions
 from tests.conftest import agreement_says
+from tests.reports.conftest import read_csv
 
 REPORTS = {r.key: r for r in report_definitions()}
 # Children first: the composite foreign keys refuse the other order.
@@ -124,132 +123,130 @@ def data(app, tenant_a, tenant_b):
 
 
 def build(app, tid, key, params=None):
-    with app.app_context(), tenant_context(tid):
-        result = REPORTS[key].build(params or {})
+    """The report's tables as its computation gives them (exact figures, before disclosure control)."""
+    from flask_babel import force_locale
+
+    from core.reports.params import load_parameters
+
+    with app.test_request_context("/"), tenant_context(tid), force_locale("da"):
+        report = REPORTS[key]
+        data = report.compute(load_parameters(report, {"year": "2023", **(params or {})}))
         db.session.remove()
-    return result
+    return data
 
 
-def as_dicts(result):
-    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+def by_key(rows, *columns):
+    return {row["_key"]: tuple(row.get(c) for c in columns) for row in rows}
 
 
 # --- Figures and isolation -------------------------------------------------
 
 
-COURSE_ONE = {
-    "course": "Forløb 1",
-    "participants": 3,
-    "attendance_rate_pct": Decimal("66.7"),
-    "sessions_held": 2,
-    "held_language_wellbeing": 1,
-    "held_early_parenthood": 1,
-    "held_health_visitor_visit": 1,
-    "held_other": 0,
-    "health_visitor_visits": 1,
-}
-COURSE_TWO = {
-    "course": "Forløb 2",
-    "participants": 2,
-    "attendance_rate_pct": None,
-    "sessions_held": 1,
-    "held_language_wellbeing": 0,
-    "held_early_parenthood": 0,
-    "held_health_visitor_visit": 0,
-    "held_other": 1,
-    "health_visitor_visits": 0,
-}
-
-
-def _without_id(rows):
-    return [{k: v for k, v in row.items() if k != "course_id"} for row in rows]
-
-
 def test_course_report_counts_only_the_tenants_own_courses(app, data, tenant_a, tenant_b):
-    alpha = as_dicts(build(app, tenant_a, "mother_groups.course"))
-    assert _without_id(alpha) == [COURSE_ONE, COURSE_TWO]
-    assert [r["course_id"] for r in alpha] == [data["alpha"]["one"], data["alpha"]["two"]]
+    alpha = build(app, tenant_a, "mother_groups.course")
+    one, two = str(data["alpha"]["one"]), str(data["alpha"]["two"])
+    # Forløb 1: Amira, Sara and Leila joined (Leila left), Noor only wait-listed; Forløb 2: Amira and Noor.
+    assert by_key(alpha["courses"], "course", "enrolled", "left", "stayed") == {
+        one: ("Forløb 1", 3, 1, 2),
+        two: ("Forløb 2", 2, 0, 2),
+        "total": (alpha["courses"][-1]["course"], 5, 1, 4),
+    }
+    sessions = by_key(alpha["sessions"], "held", "language_wellbeing", "early_parenthood", "health_visitor_visit", "other", "attendance")
+    assert sessions[one] == (2, 1, 1, 1, 0, Decimal("66.7"))  # 4 present of 6 recorded; the cancelled session is not held
+    assert sessions[two] == (1, 0, 0, 0, 1, None)
     # Beta's look-alike course has its extra mother and session; alpha's does not.
-    beta_one = as_dicts(build(app, tenant_b, "mother_groups.course"))[0]
-    assert (beta_one["participants"], beta_one["sessions_held"], beta_one["health_visitor_visits"]) == (4, 3, 2)
-    assert beta_one["attendance_rate_pct"] == Decimal("62.5")  # 5 present of 8
+    beta = build(app, tenant_b, "mother_groups.course")
+    beta_one = by_key(beta["courses"], "enrolled")[str(data["beta"]["one"])]
+    beta_sessions = by_key(beta["sessions"], "held", "health_visitor_visit", "attendance")[str(data["beta"]["one"])]
+    assert beta_one == (4,) and beta_sessions == (3, 2, Decimal("62.5"))  # 5 present of 8
+
+
+def test_the_year_picks_the_courses_running_in_it(app, data, tenant_a):
+    later = build(app, tenant_a, "mother_groups.course", {"year": "2024"})
+    assert [r["course"] for r in later["courses"][:-1]] == ["Forløb 2"]  # Forløb 1 ended in 2023
+    assert by_key(later["sessions"], "held")[str(data["alpha"]["two"])] == (0,)  # its one session was in 2023
+    assert build(app, tenant_a, "mother_groups.course", {"year": "2022"})["courses"] == []
 
 
 def test_course_report_for_one_course(app, data, tenant_a):
-    (row,) = as_dicts(build(app, tenant_a, "mother_groups.course", {"course_id": str(data["alpha"]["two"])}))
-    assert row["course"] == "Forløb 2"
+    rows = build(app, tenant_a, "mother_groups.course", {"course_id": str(data["alpha"]["two"])})["courses"]
+    assert [r["course"] for r in rows[:-1]] == ["Forløb 2"]
     # Another tenant's course id finds nothing, not that tenant's course.
-    assert build(app, tenant_a, "mother_groups.course", {"course_id": str(data["beta"]["one"])}).rows == []
-    with pytest.raises(ValueError):
+    assert build(app, tenant_a, "mother_groups.course", {"course_id": str(data["beta"]["one"])})["courses"] == []
+    from core.reports.params import BadParameters
+
+    with pytest.raises(BadParameters):
         build(app, tenant_a, "mother_groups.course", {"course_id": "1 OR 1=1"})
 
 
 def test_recruitment_report_by_source_status_and_area(app, data, tenant_a):
     result = build(app, tenant_a, "mother_groups.recruitment")
-    assert list(result.columns) == ["breakdown", "category", "pending", "enrolled", "waitlisted", "declined", "total"]
-    assert [tuple(r) for r in result.rows] == [
-        ("source", "health_visitor", 0, 2, 1, 0, 3),
-        ("source", "drc", 0, 0, 0, 1, 1),
-        ("source", "housing_social_unit", 1, 0, 0, 0, 1),
-        ("source", "other", 0, 0, 0, 0, 0),  # beta has one "other" referral; alpha none
-        ("housing_area", "Strandparken", 1, 2, 1, 0, 4),
-        ("housing_area", "Ukendt", 0, 0, 0, 1, 1),
-    ]
+    columns = ("pending", "enrolled", "waitlisted", "declined", "total")
+    assert by_key(result["by_source"], *columns) == {
+        "health_visitor": (0, 2, 1, 0, 3),
+        "drc": (0, 0, 0, 1, 1),
+        "housing_social_unit": (1, 0, 0, 0, 1),
+        "other": (0, 0, 0, 0, 0),  # beta has one "other" referral; alpha none
+        "total": (1, 2, 1, 1, 5),
+    }
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("da"):  # a label is a text, put into words where it is shown
+        areas = [(str(r["category"]), *(r[c] for c in columns)) for r in result["by_area"]]
+    assert areas == [("Strandparken", 1, 2, 1, 0, 4), ("Intet boligområde", 0, 0, 0, 1, 1), ("Alle henvisninger", 1, 2, 1, 1, 5)]
+    assert build(app, tenant_a, "mother_groups.recruitment", {"year": "2024"})["by_source"][-1]["total"] == 0
+
+
+def _against(app, tid):
+    result = build(app, tid, "mother_groups.agreement")
+    return by_key([{**r, "_key": r["measure"]} for r in result["targets"]], "target", "achieved"), by_key(
+        [{**r, "_key": r["measure"]} for r in result["mothers"]], "mothers", "target", "share"
+    )
 
 
 def test_agreement_report_against_the_targets(app, data, tenant_a, tenant_b):
-    alpha = dict(build(app, tenant_a, "mother_groups.agreement").rows)
-    assert alpha == {
-        "courses": 2,
-        "courses_target": 3,
-        "courses_with_health_visitor_visit": 1,
-        "mothers_reached": 4,
-        "mothers_target": 24,
-        "mothers_reached_pct_of_target": Decimal("16.7"),
-    }
-    beta = dict(build(app, tenant_b, "mother_groups.agreement").rows)
-    assert (beta["courses"], beta["mothers_reached"]) == (3, 5)
+    courses, mothers = _against(app, tenant_a)
+    assert courses["courses"] == ("3", 2)
+    assert courses["mothers_per_course"] == ("6–8", 0)  # 3 and 2 mothers joined: neither course within Ishøj's 6-8
+    assert courses["volunteers_per_course"] == ("2–3", 0)  # no volunteers on either
+    assert courses["visits_per_course"] == ("≥ 1", 1)  # Forløb 1's visit; Forløb 2 had none
+    assert mothers == {"mothers_year": (4, "24", Decimal("16.7"))}  # Amira counts once over two courses
+    beta_courses, beta_mothers = _against(app, tenant_b)
+    assert (beta_courses["courses"][1], beta_mothers["mothers_year"][0]) == (2, 5)  # Forløb 3 runs in 2024
 
 
 def test_the_targets_are_the_tenants_own_agreements(app, data, tenant_a, tenant_b):
-    with agreement_says(app, tenant_b, "mother_groups", targets={"courses": 4, "mothers": 10}):
-        beta = dict(build(app, tenant_b, "mother_groups.agreement").rows)
-        alpha = dict(build(app, tenant_a, "mother_groups.agreement").rows)
-    assert (beta["courses_target"], beta["mothers_target"], beta["mothers_reached_pct_of_target"]) == (4, 10, Decimal("50.0"))
-    assert (alpha["courses_target"], alpha["mothers_target"]) == (3, 24)
+    with agreement_says(app, tenant_b, "mother_groups", targets={"courses": 4, "mothers": 10, "health_visitor_visits_per_course": 1}):
+        beta_courses, beta_mothers = _against(app, tenant_b)
+        alpha_courses, alpha_mothers = _against(app, tenant_a)
+    assert beta_courses["courses"] == ("4", 2) and beta_mothers["mothers_year"] == (5, "10", Decimal("50.0"))
+    assert beta_courses["visits_per_course"] == ("≥ 1", 1)  # Forløb 1 had its visits, Forløb 2 none
+    assert alpha_courses["courses"] == ("3", 2) and alpha_mothers["mothers_year"][1] == "24"
 
 
 def test_a_target_the_agreement_does_not_set_is_a_dash_never_a_number(app, data, tenant_a):
     with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
-        rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)
-    assert rows == {
-        "courses": 2,
-        "courses_target": 3,
-        "courses_with_health_visitor_visit": 1,
-        "mothers_reached": 4,
-        "mothers_target": "–",
-        "mothers_reached_pct_of_target": "–",
-    }
+        courses, mothers = _against(app, tenant_a)
+    assert courses["courses"] == ("3", 2) and mothers["mothers_year"] == (4, "–", "–")
     with agreement_says(app, tenant_a, "mother_groups", draft=True):  # no agreement in force: no targets
-        rows = dict(build(app, tenant_a, "mother_groups.agreement").rows)
-    assert (rows["courses_target"], rows["mothers_target"], rows["mothers_reached_pct_of_target"]) == ("–", "–", "–")
-    assert rows["mothers_reached"] == 4
+        courses, mothers = _against(app, tenant_a)
+    assert courses["courses"] == ("–", 2) and mothers["mothers_year"] == (4, "–", "–")
 
 
 def test_the_page_shows_a_dash_for_a_missing_target_with_danish_labels(app, client_for, data, tenant_a):
     with agreement_says(app, tenant_a, "mother_groups", targets={"courses": 3}):
-        html = client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement").get_data(as_text=True)
-        csv_rows = _csv(client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement.csv"))
-    assert "<td>Mål (mødre)</td><td>–</td>" in html and "<td>Mål (forløb)</td><td>3</td>" in html
-    assert "<td>24</td>" not in html
-    assert ["mothers_target", "–"] in csv_rows and ["courses_target", "3"] in csv_rows  # the keys stay in the CSV
+        html = client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement?year=2023").get_data(as_text=True)
+        csv_rows = read_csv(client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.agreement.csv?year=2023").get_data())
+    assert '<th scope="row">Mødre på årets forløb</th><td class="align-text-right">&lt;5</td><td>–</td>' in html
+    assert "<td>24</td>" not in html and "mothers_target" not in html and "courses_target" not in html
+    assert ["Forløb i gang i året", "3", "2"] in csv_rows
 
 
 def test_reports_need_a_tenant(app, data):
     from core.tenancy.context import TenantContextMissing
 
-    with app.app_context(), pytest.raises(TenantContextMissing):
-        REPORTS["mother_groups.agreement"].build({})
+    with app.test_request_context("/"), pytest.raises(TenantContextMissing):
+        REPORTS["mother_groups.agreement"].compute({"year": 2023})
 
 
 # --- National view ---------------------------------------------------------
@@ -322,10 +319,6 @@ def test_national_measures_each_tenant_against_its_own_agreement_in_one_query(ap
 # --- The viewer --------------------------------------------------------------
 
 
-def _csv(response):
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-
-
 def test_municipal_staff_list_and_read_the_reports(app, client_for, data):
     client = client_for("alpha", "municipal_staff")
     index = client.get("/alpha/reports/")
@@ -335,32 +328,31 @@ def test_municipal_staff_list_and_read_the_reports(app, client_for, data):
         assert title in page
     assert "/alpha/reports/mother_groups.agreement" in page
 
-    report = client.get("/alpha/reports/mother_groups.agreement")
+    report = client.get("/alpha/reports/mother_groups.agreement?year=2023")
     assert report.status_code == 200
     html = report.get_data(as_text=True)
-    assert "<td>Mødre nået</td><td>4</td>" in html and "<td>24</td>" in html
+    assert "1. januar 2023 – 31. december 2023" in html and "<td>24</td>" in html
 
-    course = client.get(f"/alpha/reports/mother_groups.course?course_id={data['alpha']['one']}")
+    course = client.get(f"/alpha/reports/mother_groups.course?year=2023&course_id={data['alpha']['one']}")
     html = course.get_data(as_text=True)
-    assert course.status_code == 200 and "66.7" in html and "Forløb 2" not in html
+    assert course.status_code == 200 and "66,7 %" in html and "Forløb 2" not in html
     # The export link keeps the filter.
-    assert f"/alpha/reports/mother_groups.course.csv?course_id={data['alpha']['one']}" in html
+    assert f"/alpha/reports/mother_groups.course.csv?year=2023&amp;course_id={data['alpha']['one']}" in html
 
 
 def test_csv_export_has_the_figures_and_is_audited(app, client_for, data, tenant_a):
     with app.app_context(), cross_tenant("test: read the audit trail"):
         since = db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
-    response = client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.recruitment.csv")
+    response = client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.recruitment.csv?year=2023")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = _csv(response)
-    assert rows[0] == ["breakdown", "category", "pending", "enrolled", "waitlisted", "declined", "total"]
-    assert ["source", "health_visitor", "0", "2", "1", "0", "3"] in rows
-    assert ["housing_area", "Ukendt", "0", "0", "0", "1", "1"] in rows
-    assert ["source", "other", "0", "0", "0", "0", "0"] in rows  # beta's referral stays in beta
+    rows = read_csv(response.get_data())
+    assert ["Henvist af", "Afventer", "Indskrevet", "På venteliste", "Afvist", "I alt"] in rows
+    assert ["Sundhedsplejerske", "0", "<5", "<5", "0", "<5"] in rows  # small counts, for the municipality
+    assert ["Andet", "0", "0", "0", "0", "0"] in rows  # beta's referral stays in beta
 
-    course = _csv(client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.course.csv"))
-    assert [r[1:4] for r in course[1:]] == [["Forløb 1", "3", "66.7"], ["Forløb 2", "2", ""]]
+    course = read_csv(client_for("alpha", "municipal_staff").get("/alpha/reports/mother_groups.course.csv?year=2023").get_data())
+    assert ["Forløb 1", "2", "1", "1", "1", "0", "66,7"] in course and ["Forløb 2", "1", "0", "0", "0", "1", ""] in course
 
     with app.app_context(), cross_tenant("test: read the audit trail"):
         events = db.session.execute(

@@ -7,8 +7,6 @@ leaking into alpha's report changes a number.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -18,13 +16,18 @@ from core.db import db
 from core.tenancy.context import TenantContextMissing, cross_tenant, tenant_context
 from plugins.open_counselling import models as m
 from plugins.open_counselling.reports import (
+    annual_result,
     default_year,
+    notifications_sent_result,
     parse_children_ages,
     report_definitions,
 )
+from tests.reports.conftest import read_csv
 
 REPORTS = {r.key: r for r in report_definitions()}
 ANNUAL, SENT = "open_counselling.annual", "open_counselling.notifications_sent"
+# The figures behind each report (grouped SQL); the reports lay them out (plugins/open_counselling/annual.py).
+FIGURES = {ANNUAL: annual_result, SENT: notifications_sent_result}
 YEAR = 2026
 CLEAN_ORDER = [m.ContactReason, m.ContactReferral, m.Notification, m.Contact, m.Family]
 SECRETS = ("FR-00", "Sara Jensen", "Fortroligt", "Rådgiver Hansen", "Familien Hansen")
@@ -142,7 +145,7 @@ def data(app, tenant_a, tenant_b):
 
 def build(app, tid, key, params=None):
     with app.app_context(), tenant_context(tid):
-        result = REPORTS[key].build({"year": str(YEAR)} if params is None else params)
+        result = FIGURES[key]({"year": str(YEAR)} if params is None else params)
         db.session.remove()
     return result
 
@@ -242,11 +245,12 @@ def test_notifications_are_a_count_only(app, data, tenant_a):
         assert secret not in text
 
 
-def test_other_programmes_figures_come_through_the_hook(app, data, tenant_a, tenant_b):
+def test_other_programmes_figures_come_through_the_hook(app, client_for, data, tenant_a, tenant_b):
     # Every enabled programme may contribute; the example plugin's figure is the one with data here.
     assert section(build(app, tenant_a, ANNUAL), "other_programmes")["example.households"] == (1, None)
     assert section(build(app, tenant_b, ANNUAL), "other_programmes")["example.households"] == (3, None)
-    assert REPORTS[ANNUAL].column_labels_da["example.households"] == "Husstande"
+    rows = read_csv(client_for("alpha", "municipal_staff").get(f"/alpha/reports/{ANNUAL}.csv?year={YEAR}").get_data())
+    assert ["Husstande", "<5"] in rows  # the figure's own label, and its count under disclosure control
 
 
 def test_the_year_parameter(app, data, tenant_a):
@@ -273,16 +277,22 @@ def test_tenant_b_data_never_in_tenant_a_report(app, data, tenant_a, tenant_b):
 
 
 def test_every_section_and_category_has_a_danish_label(app, data, tenant_a):
-    labels = REPORTS[ANNUAL].column_labels_da
+    from flask_babel import force_locale
+
+    from core.reports.engine import build as render
+
     result = build(app, tenant_a, ANNUAL)
-    missing = {v for row in result.rows for v in row[:2] if v not in labels} | {c for c in result.columns if c not in labels}
-    assert missing == set()
-    assert (labels["housing_economy"], labels["cash_benefit"]) == ("Bolig og økonomi", "Kontanthjælp")
+    keys = {v for row in result.rows for v in row[:2]} | set(result.columns)
+    with app.test_request_context("/alpha/"), tenant_context(tenant_a), force_locale("da"):
+        rendered = render(REPORTS[ANNUAL], {"year": YEAR}, disclose=False)
+    shown = {cell.text for t in rendered.tables for row in t.rows for cell in row} | {h for t in rendered.tables for h in t.headings}
+    assert shown & keys <= {"0", "1", "2", "3", "6"}  # figures, never a key
+    assert {"Bolig og økonomi", "Kontanthjælp", "Familier", "Henvendelser", "Behovsniveau"} <= shown
 
 
 def test_reports_need_a_tenant(app, data):
     with app.app_context(), pytest.raises(TenantContextMissing):
-        REPORTS[ANNUAL].build({"year": str(YEAR)})
+        annual_result({"year": str(YEAR)})
 
 
 # --- National view -------------------------------------------------------------
@@ -320,10 +330,6 @@ def test_notifications_sent_only_says_that_and_when(app, data, tenant_a):
 # --- The viewer ------------------------------------------------------------------
 
 
-def _csv(response):
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-
-
 def test_municipal_staff_read_the_annual_report_without_identities(client_for, data):
     client = client_for("alpha", "municipal_staff")
     page = client.get(f"/alpha/reports/{ANNUAL}?year={YEAR}")
@@ -333,11 +339,11 @@ def test_municipal_staff_read_the_annual_report_without_identities(client_for, d
     assert f"/alpha/reports/{ANNUAL}.csv?year={YEAR}" in html
     export = client.get(f"/alpha/reports/{ANNUAL}.csv?year={YEAR}")
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    rows = _csv(export)
-    assert rows[0] == ["section", "category", "families", "contacts"]
-    assert ["total", "all", "3", "6"] in rows and ["notifications", "notifications_sent", "2", ""] in rows
-    assert ["other_programmes", "example.households", "1", ""] in rows
-    for text in (html, export.get_data(as_text=True)):
+    rows = read_csv(export.get_data())
+    assert ["Periode", f"1. januar {YEAR} – 31. december {YEAR}"] in rows
+    # Three families and two notifications: counts under 5, shown as such to the municipality.
+    assert ["Sendte underretninger", "<5"] in rows and ["Alle familier med en henvendelse i året", "<5", "6"] in rows
+    for text in (html, export.get_data().decode("utf-8-sig")):
         for secret in (*SECRETS, "Familieafdelingen"):
             assert secret not in text
 
@@ -346,11 +352,14 @@ def test_municipal_staff_read_the_notifications_sent_report(client_for, data):
     client = client_for("alpha", "municipal_staff")
     page = client.get(f"/alpha/reports/{SENT}?year={YEAR}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Familieafdelingen" in html and f"{YEAR}-04-02" in html
+    assert page.status_code == 200 and "Familieafdelingen" in html and f"2.4.{YEAR}" in html
     for secret in SECRETS:
         assert secret not in html
-    rows = _csv(client.get(f"/alpha/reports/{SENT}.csv"))
-    assert rows[0] == ["day", "recipient_unit", "receipt_confirmed"] and len(rows) == 4
+    rows = read_csv(client.get(f"/alpha/reports/{SENT}.csv?year={YEAR}").get_data())
+    header = rows.index(["Dato", "Modtagende enhed", "Modtagelse bekræftet"])
+    sent = rows[header + 1 :]  # the year's two, by date; the dates as Danish Excel reads them (core.reports.formatting)
+    assert [r[1] for r in sent] == ["Familieafdelingen", "Familieafdelingen"] and sent[1][2] == ""
+    assert str(YEAR) in sent[0][0] and sent[0][2] and all(len(r) == 3 for r in sent)
 
 
 def test_a_malformed_year_is_a_bad_request(client_for, data):

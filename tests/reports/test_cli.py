@@ -17,7 +17,8 @@ def test_list_gives_one_report_a_line_key_then_title(runner, sample_reports):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "sample.household_sizes\tHusstande efter størrelse" in lines
-    assert "example.households\tHusstande" in lines  # an old-shape report too
+    assert "example.households\tHusstande" in lines  # a programme's report
+    assert "annual.testaftale\tÅrsrapport: Testaftale Alfa Kommune" in lines  # the agreement's annual report
     assert all(len(line.split("\t")) == 2 for line in lines)
     english = runner.invoke(args=["reports", "list", "--tenant", "alpha", "--lang", "en"]).output.splitlines()
     assert "sample.household_sizes\tHouseholds by size" in english
