@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     statements.add_argument("--tenant", default="fredericia")
     statements.add_argument("--organisation", default="modrehjaelpen", help="the organisation partner staff and volunteers act for")
     statements.set_defaults(func=_statements)
+    national = commands.add_parser("national", help="the national view's server time against its raw SQL as the tables' owner")
+    national.add_argument("--repeat", type=int, default=7, help="requests measured (the median is reported)")
+    national.add_argument("--organisation", default="drc-integration", help="the national coordinator's organisation")
+    national.add_argument("--year", type=int, default=None, help="the year asked for (default: the page's default)")
+    national.set_defaults(func=lambda a: __import__("bench.national", fromlist=["main"]).main(a))
     args = parser.parse_args(argv)
     return args.func(args)
 

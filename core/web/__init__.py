@@ -40,6 +40,7 @@ def init_web(app: Flask) -> None:
     from core.web.forms import init_forms
 
     init_forms(app)
+    app.jinja_env.globals["may_open"] = _may_open  # a link only for those who may follow it
     app.register_blueprint(views.platform)
     app.register_blueprint(views.tenant)
     app.register_blueprint(views.admin)

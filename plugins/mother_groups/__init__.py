@@ -7,13 +7,14 @@ Thin hook implementations; the work is in the modules beside this one.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
+from core.i18n import format_day
 from core.plugins import hookimpl
 from core.plugins.types import DashboardWidget, JobDefinition, MenuEntry, Migrations, Permission, PersonalDataField, Programme
 from plugins.mother_groups import models
@@ -43,10 +44,11 @@ def samvirke_migrations() -> Migrations:
 
 @hookimpl
 def samvirke_blueprints():
+    from plugins.mother_groups.evaluation import bp as evaluation_bp
     from plugins.mother_groups.governance import bp as governance_bp
     from plugins.mother_groups.views import bp
 
-    return [bp, governance_bp]
+    return [bp, governance_bp, evaluation_bp]
 
 
 @hookimpl
@@ -58,7 +60,7 @@ def samvirke_api_blueprints():
 
 @hookimpl
 def samvirke_schemas():
-    from plugins.mother_groups import schemas
+    from plugins.mother_groups import duplicates, schemas
 
     return {
         "MotherGroupsCourse": schemas.CourseSchema,
@@ -67,7 +69,8 @@ def samvirke_schemas():
         # The nested schema first, so the outer one refers to it by this name.
         "MotherGroupsAttendanceEntry": schemas.AttendanceEntrySchema,
         "MotherGroupsAttendance": schemas.AttendanceSchema,
-        "MotherGroupsReferral": schemas.ReferralSchema,
+        # The referral with its confirmation of a possible second referral (plugins/mother_groups/duplicates.py).
+        "MotherGroupsReferral": duplicates.ConfirmedReferralSchema,
         "MotherGroupsReferralStatus": schemas.ReferralStatusSchema,
         "MotherGroupsReferralDecision": schemas.ReferralDecisionSchema,
     }
@@ -75,9 +78,9 @@ def samvirke_schemas():
 
 @hookimpl
 def samvirke_authorization():
-    from plugins.mother_groups import api, governance, views
+    from plugins.mother_groups import api, evaluation, governance, views
 
-    return {**views.AUTHORIZATION, **api.AUTHORIZATION, **governance.AUTHORIZATION}
+    return {**views.AUTHORIZATION, **api.AUTHORIZATION, **governance.AUTHORIZATION, **evaluation.AUTHORIZATION}
 
 
 @hookimpl
@@ -85,6 +88,13 @@ def samvirke_reports():
     from plugins.mother_groups.reports import report_definitions
 
     return report_definitions()
+
+
+@hookimpl
+def samvirke_annual_sections():
+    from plugins.mother_groups.annual import SECTION
+
+    return [SECTION]
 
 
 @hookimpl
@@ -119,7 +129,7 @@ def _volunteer_widget(principal) -> str:
 
     from plugins.mother_groups.access import volunteer_course_ids
 
-    today = date.today()
+    today = copenhagen_today()
     found = db.session.execute(
         select(models.CourseSession, models.Course.name)
         .join(models.Course, models.Course.id == models.CourseSession.course_id)
@@ -135,7 +145,7 @@ def _volunteer_widget(principal) -> str:
     text = Markup("")
     if found is not None:
         meeting, name = found
-        when = "i dag" if meeting.date == today else meeting.date.isoformat()
+        when = "i dag" if meeting.date == today else format_day(meeting.date)
         text += Markup('<p><a class="button button-primary" href="{}">Registrér fremmøde: {}, {}</a></p>').format(
             url_for("mother_groups.attendance", session_id=meeting.id),
             name,
@@ -156,10 +166,20 @@ def _flags_widget() -> str:
     if principal is not None and R.VOLUNTEER in principal.roles and not manages(principal):
         return _volunteer_widget(principal)
     courses = list(db.session.scalars(select(models.Course).where(models.Course.status != "completed")))
-    statuses = course_statuses(courses, date.today())
+    statuses = course_statuses(courses, copenhagen_today())
     flagged = [s.course.name for s in statuses if s.visit_flag]
     warned = sum(1 for s in statuses if s.warnings)
-    text = Markup("<p>Aktive forløb: {}. Med advarsler: {}.</p>").format(len(courses), warned)
+    from flask_babel import gettext
+
+    from core.web.links import link_to
+
+    pending = db.session.scalar(select(func.count()).select_from(models.Referral).where(models.Referral.status == "pending"))
+    # Each count leads to the list behind it, for those who may open it.
+    text = Markup("<p>{}. Med advarsler: {}.</p><p>{}</p>").format(
+        link_to(Markup("Aktive forløb: {}").format(len(courses)), "mother_groups.index"),
+        warned,
+        link_to(gettext("Referrals waiting for a decision: %(count)s", count=pending or 0), "mother_groups.referrals"),
+    )
     if flagged:
         text += Markup("<p><strong>Mangler besøg af sundhedsplejersken i sidste måned:</strong> {}</p>").format(", ".join(flagged))
     return text
@@ -182,7 +202,7 @@ def apply_retention(tenant_id: int) -> None:
     if tenant is None:
         raise LookupError(f"retention job for tenant {tenant_id}, which does not exist")
     days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
-    for mother in mothers_past_retention(date.today(), days):
+    for mother in mothers_past_retention(copenhagen_today(), days):
         anonymise_mother(mother)
 
 

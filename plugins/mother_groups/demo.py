@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity.dev_idp import volunteer_subject
 from core.partnerships import organisations_of_programme
@@ -82,7 +83,7 @@ def load(tenant: Tenant) -> None:
     low = agreed.get("mothers_per_course_min", DEMO_MOTHERS_PER_COURSE[0])
     high = max(low, agreed.get("mothers_per_course_max", DEMO_MOTHERS_PER_COURSE[1]))
     rng = random.Random(tenant.id)
-    today = date.today()
+    today = copenhagen_today()
     areas = [HousingArea(name=name) for name in AREAS]
     db.session.add_all(areas)
     db.session.flush()
@@ -132,6 +133,7 @@ def load(tenant: Tenant) -> None:
                     "background": rng.choice(["refugee", "immigrant"]),
                     "housing_area_id": area.id,
                     "baby_birth_date": start - timedelta(days=rng.randint(10, 150)),
+                    "evaluation_consent": n % 5 != 4,  # most, not all, also consent to the evaluation
                 },
                 recorded_by="demo",
             )

@@ -139,6 +139,14 @@ class MotherSchema(Schema):
         required=True,
         metadata={"label": N_("She has consented to taking part and to the registration of her data")},
     )
+    evaluation_consent = fields.Boolean(
+        load_only=True,
+        load_default=False,
+        metadata={
+            "label": N_("She has also consented to the external evaluation"),
+            "hint": N_("Her data, under a pseudonym and without name, CPR number or phone, in the evaluator's export."),
+        },
+    )
 
     @validates("cpr")
     def _cpr(self, value: str | None, **kwargs: Any) -> None:

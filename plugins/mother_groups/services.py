@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, select
 from stdnum.dk import cpr as stdnum_cpr
 
 from core.audit import record
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.models import utcnow
 from core.volunteers.models import Volunteer
@@ -37,6 +38,8 @@ from plugins.mother_groups.models import (
 from plugins.mother_groups.schemas import COURSE_TOO_LONG, MAX_COURSE_MONTHS, course_too_long
 
 CONSENT_SCOPE = "Deltagelse i mødregruppe og registrering af oplysninger (Ny mor i Danmark)"
+# A consent of its own, never implied by taking part: her data, under a pseudonym, in the external evaluation.
+EVALUATION_CONSENT_SCOPE = "Deltagelse i ekstern evaluering af Ny mor i Danmark"
 
 
 # --- courses -------------------------------------------------------------------
@@ -62,11 +65,11 @@ def create_course(data: dict[str, Any]) -> Course:
         raise ValidationError({"capacity_min": ["Minimum kan ikke være større end maksimum."]})
     limit = agreed.get("courses")
     if limit is not None:
-        overlapping = db.session.scalar(
+        overlapping = db.session.execute(
             select(func.count())
             .select_from(Course)
             .where(Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"])
-        )
+        ).scalar_one()
         if overlapping >= limit:
             raise ValidationError({"start_date": [f"Højst {limit} forløb må overlappe i projektperioden (aftalen)."]})
     course = Course(**{k: v for k, v in data.items() if v is not None or k in ("housing_area_id", "location")})
@@ -225,7 +228,9 @@ def create_mother(data: dict[str, Any], recorded_by: str) -> Mother:
     )
     if data.get("baby_birth_date") or data.get("baby_due_date"):
         mother.babies.append(Baby(birth_date=data.get("baby_birth_date"), due_date=data.get("baby_due_date")))
-    mother.consents.append(Consent(scope=CONSENT_SCOPE, given_on=date.today(), recorded_by=recorded_by))
+    mother.consents.append(Consent(scope=CONSENT_SCOPE, given_on=copenhagen_today(), recorded_by=recorded_by))
+    if data.get("evaluation_consent"):
+        mother.consents.append(Consent(scope=EVALUATION_CONSENT_SCOPE, given_on=copenhagen_today(), recorded_by=recorded_by))
     db.session.add(mother)
     db.session.flush()
     return mother
@@ -236,18 +241,18 @@ def enrol(course: Course, mother: Mother, joined_on: date | None) -> Enrolment:
     if mother.anonymised_at is not None:
         raise ValidationError({"mother_id": ["Oplysningerne er slettet."]})
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.mother_id == mother.id))
-    enrolled = db.session.scalar(
+    enrolled = db.session.execute(
         select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
-    )
+    ).scalar_one()
     if enrolment is not None and enrolment.status == "enrolled":
         raise ValidationError({"mother_id": ["Hun er allerede indskrevet på forløbet."]})
     if enrolment is None:
         enrolment = Enrolment(course_id=course.id, mother_id=mother.id)
         db.session.add(enrolment)
     if rules.is_full(enrolled, course.capacity_max):
-        enrolment.status, enrolment.waitlisted_on = "waitlisted", date.today()
+        enrolment.status, enrolment.waitlisted_on = "waitlisted", copenhagen_today()
     else:
-        enrolment.status, enrolment.joined_on = "enrolled", joined_on or date.today()
+        enrolment.status, enrolment.joined_on = "enrolled", joined_on or copenhagen_today()
         enrolment.left_on = enrolment.leave_reason = None
     db.session.flush()
     return enrolment
@@ -263,7 +268,9 @@ def leave(enrolment: Enrolment, left_on: date, reason: str) -> None:
 
 def refer(data: dict[str, Any], referred_by: str) -> Referral:
     mother = create_mother(data, recorded_by=referred_by)
-    referral = Referral(mother_id=mother.id, source=data.get("source", "health_visitor"), referred_by=referred_by, referred_on=date.today())
+    referral = Referral(
+        mother_id=mother.id, source=data.get("source", "health_visitor"), referred_by=referred_by, referred_on=copenhagen_today()
+    )
     db.session.add(referral)
     db.session.commit()
     record("create", subject=f"mother_groups.mother:{mother.id}", purpose="henvisning")
@@ -281,9 +288,9 @@ def decide(referral: Referral, data: dict[str, Any]) -> Referral:
             raise ValidationError({"course_id": ["Forløbet findes ikke."]})
         enrolment = enrol(course, referral.mother, None)
         if data["decision"] == "waitlist" and enrolment.status == "enrolled":
-            enrolment.status, enrolment.joined_on, enrolment.waitlisted_on = "waitlisted", None, date.today()
+            enrolment.status, enrolment.joined_on, enrolment.waitlisted_on = "waitlisted", None, copenhagen_today()
         referral.status, referral.course_id = enrolment.status, course.id
-    referral.decided_on = date.today()
+    referral.decided_on = copenhagen_today()
     db.session.commit()
     return referral
 
@@ -306,7 +313,7 @@ def record_attendance(session: CourseSession, entries: list[dict[str, Any]], rec
             row = Attendance(session_id=session.id, enrolment_id=entry["enrolment_id"], recorded_by=recorded_by, status=entry["status"])
             db.session.add(row)
         row.status, row.baby_present, row.recorded_by = entry["status"], entry.get("baby_present", False), recorded_by
-    if session.status == "planned" and session.date <= date.today():
+    if session.status == "planned" and session.date <= copenhagen_today():
         session.status = "held"
     db.session.commit()
     return len(entries)
@@ -322,7 +329,7 @@ def anonymise_mother(mother: Mother) -> None:
         baby.birth_date = baby.birth_date.replace(day=1) if baby.birth_date else None  # month only
         baby.due_date = None
     for consent in mother.consents:
-        consent.withdrawn_on = consent.withdrawn_on or date.today()
+        consent.withdrawn_on = consent.withdrawn_on or copenhagen_today()
     mother.anonymised_at = utcnow()
     db.session.flush()
 
