@@ -88,6 +88,18 @@ class BaseConfig:
     # (refused at start). Background exports are kept this long, then deleted.
     DISCLOSURE_THRESHOLD = os.environ.get("SAMVIRKE_DISCLOSURE_THRESHOLD", "5")
     REPORT_EXPORT_RETENTION = timedelta(days=int(os.environ.get("SAMVIRKE_REPORT_EXPORT_DAYS", "7")))
+    # E-mail notices (core/notices), sent by the job core.deliver_notices through SMTP. Without
+    # MAIL_SERVER (the embedded default) nothing is sent: /<tenant>/notices/outbox shows what would be.
+    # MAIL_USE_TLS: STARTTLS on MAIL_PORT (587); MAIL_USE_SSL: implicit TLS (465). PUBLIC_URL makes
+    # the e-mails' links absolute (the address people open the platform at).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Samvirke <noreply@samvirke.invalid>")
+    PUBLIC_URL = os.environ.get("SAMVIRKE_PUBLIC_URL", "http://127.0.0.1:5000")
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_SUPPORTED_LOCALES = ["da", "en"]
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
@@ -123,6 +135,7 @@ class TestConfig(BaseConfig):
     REDIS_URL = ""
     DEV_IDP_ENABLED = True
     WTF_CSRF_ENABLED = True
+    MAIL_SERVER = ""  # the outbox, whatever the shell has set; tests/notices start their own SMTP server
     # The derived development key, whatever the shell has set.
     FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_OLD_KEYS = ""
 
@@ -154,6 +167,10 @@ class ProductionConfig(BaseConfig):
         platform_issuer = os.environ.get("SAMVIRKE_PLATFORM_OIDC_ISSUER", "")
         if platform_issuer and not platform_issuer.startswith("https://"):
             problems.append("SAMVIRKE_PLATFORM_OIDC_ISSUER: must be an https URL (http is for a development provider only)")
+        if os.environ.get("MAIL_SERVER") and not os.environ.get("SAMVIRKE_PUBLIC_URL", "").startswith("https://"):
+            problems.append(
+                "SAMVIRKE_PUBLIC_URL: set it to the https address people open the platform at (the links in the e-mail notices)"
+            )
         problems += _production_key_and_provider_problems()
         if problems:
             raise ConfigurationError("Production configuration is incomplete:\n  - " + "\n  - ".join(problems))
@@ -173,6 +190,8 @@ class ProductionConfig(BaseConfig):
             "client_id": os.environ.get("SAMVIRKE_PLATFORM_OIDC_CLIENT_ID", "samvirke-platform"),
         }
         self.CROSS_TENANT_DATABASE_URL = os.environ.get("CROSS_TENANT_DATABASE_URL", "")
+        # No development address in e-mails: required with MAIL_SERVER (validate).
+        self.PUBLIC_URL = os.environ.get("SAMVIRKE_PUBLIC_URL", "")
 
 
 def tenant_client_secret_names(folder: str | Path) -> list[tuple[str, str]]:

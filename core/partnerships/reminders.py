@@ -143,7 +143,11 @@ def record_agreement_reminders(tenant_id: int, today: str | None = None) -> int:
         {"tenant_id": tenant_id, "agreement_id": agreement_id, "kind": kind, "due_on": due_on}
         for agreement_id, kind, due_on in due_reminders(agreements, day)
     ]
-    return insert_once(AgreementReminder, rows, ["agreement_id", "kind", "due_on"])
+    stored = insert_once(AgreementReminder, rows, ["agreement_id", "kind", "due_on"])
+    from core.notices.producers import agreement_deadline_notices
+
+    agreement_deadline_notices(tenant_id, day)  # to the people the reminders are shown to, by e-mail (core/notices)
+    return stored
 
 
 # --- who sees them ----------------------------------------------------------------------

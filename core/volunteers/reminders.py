@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from core.calendar import copenhagen_today
 from core.db import db, insert_once
 from core.volunteers.models import Volunteer, VolunteerReminder
 
@@ -36,6 +37,10 @@ def due_reminders(today: date) -> list[tuple[int, str, int, date]]:
 
 def send_volunteer_reminders(tenant_id: int, today: str | None = None) -> int:
     """Record each due warning once (safe to run twice: UNIQUE + ON CONFLICT DO NOTHING)."""
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else copenhagen_today()
     rows = [{"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e} for v, k, d, e in due_reminders(day)]
-    return insert_once(VolunteerReminder, rows, ["volunteer_id", "kind", "days_before", "expires_on"])
+    stored = insert_once(VolunteerReminder, rows, ["volunteer_id", "kind", "days_before", "expires_on"])
+    from core.notices.producers import volunteer_expiry_notices
+
+    volunteer_expiry_notices(tenant_id, due_reminders(day))  # and by e-mail to those who want it (core/notices)
+    return stored

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.calendar import copenhagen_today
 from core.plugins import hookimpl
 from core.plugins.types import Migrations, Programme
 from plugins.volunteer_association import models
@@ -76,6 +77,13 @@ def samvirke_reports():
 
 
 @hookimpl
+def samvirke_annual_sections():
+    from plugins.volunteer_association.annual import SECTION
+
+    return [SECTION]
+
+
+@hookimpl
 def samvirke_annual_figures(tenant, year):
     from plugins.volunteer_association.reports import annual_figures
 
@@ -92,7 +100,7 @@ def samvirke_billing_rules():
 @hookimpl
 def samvirke_jobs():
     from core.plugins.types import JobDefinition
-    from plugins.volunteer_association.jobs import grant_deadline_reminders
+    from plugins.volunteer_association.jobs import grant_deadline_reminders, short_handed_shift_notices
 
     return [
         JobDefinition(
@@ -100,7 +108,13 @@ def samvirke_jobs():
             func=grant_deadline_reminders,
             cron="15 7 * * *",
             description="Grant reports due in 30 and 7 days",
-        )
+        ),
+        JobDefinition(
+            name="volunteer_association.short_handed_shifts",
+            func=short_handed_shift_notices,
+            cron="0 7 * * *",
+            description="E-mail notices of shop shifts in the next days with too few volunteers",
+        ),
     ]
 
 
@@ -127,19 +141,23 @@ def samvirke_menu_entries(tenant):
 
 
 def _short_handed_widget() -> str:
-    from datetime import date
-
     from markupsafe import Markup
 
+    from core.web.links import link_to
     from plugins.volunteer_association.shifts import FLAG_DAYS, short_handed
 
-    rows = short_handed(date.today())
+    rows = short_handed(copenhagen_today())
     if not rows:
-        return Markup("<p>Alle vagter de næste {} dage har nok frivillige.</p>").format(FLAG_DAYS)
+        return Markup("<p>{}</p>").format(
+            link_to(Markup("Alle vagter de næste {} dage har nok frivillige.").format(FLAG_DAYS), "volunteer_association.index")
+        )
     items = Markup("").join(
         Markup("<li>{} {}: {} af {}</li>").format(s.day.strftime("%d.%m"), s.starts.strftime("%H:%M"), n, s.needed) for s, n in rows
     )
-    return Markup("<p><strong>Vagter med for få frivillige:</strong></p><ul>{}</ul>").format(items)
+    # The heading leads to the shift plan, where the shifts are filled.
+    return Markup("<p><strong>{}</strong></p><ul>{}</ul>").format(
+        link_to(Markup("Vagter med for få frivillige:"), "volunteer_association.index"), items
+    )
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from plugins.volunteer_association.activities import OPEN_STATUSES
 from plugins.volunteer_association.models import GrantApplication
@@ -35,7 +36,7 @@ class GrantReminder:
 
 def grant_deadline_reminders(tenant_id: int | None = None, today: date | None = None) -> list[GrantReminder]:
     """The reminders due today (see the module); runs inside the tenant, so the ORM filters to it."""
-    today = today or date.today()
+    today = today or copenhagen_today()
     days_by_deadline = {today + timedelta(days=d): d for d in REMINDER_DAYS}
     rows = db.session.execute(
         select(GrantApplication.id, GrantApplication.funder, GrantApplication.reporting_deadline)
@@ -47,3 +48,58 @@ def grant_deadline_reminders(tenant_id: int | None = None, today: date | None = 
     ).all()
     # The IN above leaves out rows without a deadline; the check only says so to the type checker.
     return [GrantReminder(gid, funder, deadline, days_by_deadline[deadline]) for gid, funder, deadline in rows if deadline is not None]
+
+
+def short_handed_shift_notices(tenant_id: int, today: str | None = None) -> int:
+    """The daily job: an e-mail notice once per short-handed shift in the next ``FLAG_DAYS`` days (core/notices).
+
+    To the running organisation's staff and volunteers (those who can fill it), who
+    have not said no to this kind; the text names the shift's time, never a person.
+    Safe to run twice: one notice per (person, shift) by the UNIQUE key.
+    """
+    from functools import partial
+
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    from core.calendar import copenhagen_today
+    from core.identity import roles as R
+    from core.notices import Outgoing, queue_notices
+    from core.notices.kinds import SHORT_HANDED_SHIFT
+    from core.notices.people import people
+    from core.notices.producers import path_for, tenant_slug
+    from plugins.volunteer_association.organisation import running_organisation_ids
+    from plugins.volunteer_association.shifts import short_handed
+
+    day = date.fromisoformat(today) if today else copenhagen_today()
+    rows = short_handed(day)
+    if not rows:
+        return 0
+    running = running_organisation_ids()
+    concerned = [p for p in people() if p.organisation_id in running and p.has_any((R.PARTNER_STAFF, R.VOLUNTEER))]
+    link = path_for("volunteer_association.index", tenant=tenant_slug(tenant_id))
+
+    def message(shift, signed_up: int) -> tuple[str, str]:
+        when = format_date(shift.day, "full")
+        starts = shift.starts.strftime("%H:%M")
+        subject = _("A shop shift needs volunteers: %(day)s at %(time)s", day=when, time=starts)
+        body = _(
+            "The shop shift on %(day)s from %(time)s has %(signed)s of the %(needed)s volunteers it needs. "
+            "Open the shifts in Samvirke to sign up or to find someone.",
+            day=when,
+            time=starts,
+            signed=signed_up,
+            needed=shift.needed,
+        )
+        return subject, body
+
+    outgoing = [
+        Outgoing(
+            subject_key=f"shift:{shift.id}:{shift.day.isoformat()}:{shift.starts.isoformat(timespec='minutes')}",
+            people=concerned,
+            message=partial(message, shift, n),
+            link=link,
+        )
+        for shift, n in rows
+    ]
+    return queue_notices(SHORT_HANDED_SHIFT, outgoing)
