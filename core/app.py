@@ -49,11 +49,17 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     from core.billing.plugin import init_billing
 
     init_billing(app, host)  # billing is core too: its hooks beside core.builtin's, and its pages
+    from core.notices.plugin import init_notices
+
+    init_notices(app, host)  # e-mail notices are core too: their tables, delivery job, pages and menu entry
     host.collect("samvirke_models")  # imports every plugin's models into the metadata
     init_migrations(app)
     init_i18n(app)
     init_tenant_routing(app)
     init_web(app)
+    from core.web.legal import bp as legal_bp
+
+    app.register_blueprint(legal_bp)  # accessibility statement and privacy notice (public, linked from every page)
     init_api(app)
     init_identity(app)  # after every route exists: the matrix covers them all
 

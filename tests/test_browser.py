@@ -9,17 +9,15 @@ Chromium, these tests are skipped and the summary says why.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.chromium import chromium_browser
 from tests.conftest import organisation_id
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 pytestmark = pytest.mark.browser
@@ -35,25 +33,7 @@ async () => {
 
 @pytest.fixture
 def page(live_url, request):
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing in CI (.ci/run installs it)")
-        pytest.skip("no Chromium on this machine: browser tests skipped (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium_browser() as browser:
         # bypass_csp only so axe can be injected; the app's own pages run under their CSP.
         context = browser.new_context(base_url=live_url, bypass_csp=True)
         page = context.new_page()
@@ -63,7 +43,6 @@ def page(live_url, request):
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
         context.close()
-        browser.close()
 
 
 def check_accessibility(page) -> None:
@@ -167,7 +146,9 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     page.get_by_label("Hun har givet samtykke til at deltage og til registrering af sine oplysninger").check()
     page.get_by_role("button", name="Send henvisning").click()
     assert "Afventer" in page.locator("#referrals").inner_text()
-    assert "Hodan" not in page.locator("#referrals").inner_text()  # she sees the status, not the group
+    # Her referral's name and status (issue 14), not the group: no link to the mother's page.
+    assert "Hodan Abdi" in page.locator("#referrals").inner_text()
+    assert page.locator("#referrals a").count() == 0
     sign_out()
 
     # 2. The coordinator enrols her on the course.
@@ -263,13 +244,13 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     page.get_by_text("Du er skrevet op til vagten.").first.wait_for()  # waits for the next page
     page.locator("#roster li").first.get_by_role("link", name=re.compile("Dagens omsætning")).click()
     check_accessibility(page)
-    page.get_by_label("Kontantsalg (kr.)").fill("1250,50".replace(",", "."))
+    page.get_by_label("Kontantsalg (kr.)").fill("1250,50")  # a Danish decimal comma
     page.get_by_label("Kort (kr.)").fill("2300")
     page.get_by_label("MobilePay (kr.)").fill("640")
     page.get_by_label("Optalte kontanter i kassen (kr.)").fill("1250.50")
     page.get_by_role("button", name="Gem omsætning").click()
     page.get_by_text("Dagens omsætning er gemt.").first.wait_for()  # waits for the next page
-    assert "4190.50" in page.locator("main").inner_text()
+    assert "4.190,50 kr." in page.locator("main").inner_text()
 
 
 def test_log_out_reaches_an_external_provider_on_another_origin(page, app, live_url, monkeypatch):
