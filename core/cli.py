@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.plugins.host import plugin_host
+from core.schemas import N_
 from core.tenancy.files import TenantFileError
 from core.tenancy.models import Tenant
 
@@ -26,7 +27,81 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+class UserError(click.ClickException):
+    """A mistake of the person at the keyboard (an unknown name, a bad value): one line, exit code 1, never a traceback.
+
+    ``message`` is an English msgid (``N_``); ``samvirke`` shows it in the
+    platform's default language (Danish), through the app's catalogue.
+    """
+
+    def __init__(self, message: str, **values: Any) -> None:
+        self.msgid, self.values = str.__str__(message), values
+        self.translated: str | None = None
+        super().__init__(self.msgid % values if values else self.msgid)
+
+    def translate(self, app: Any) -> None:
+        from flask_babel import force_locale, gettext
+
+        with app.app_context(), force_locale(app.config.get("BABEL_DEFAULT_LOCALE") or "da"):
+            self.translated = gettext(self.msgid, **self.values)
+
+    def format_message(self) -> str:
+        return self.translated or self.message
+
+
+def _user_error(exc: Exception) -> click.ClickException | None:
+    """The message for an exception that is the input's fault, or None for a fault of the program (which keeps its traceback).
+
+    Each known kind is named here, at one place for every command, so a new
+    command gets the same treatment without a try/except of its own.
+    """
+    from core.billing.periods import PeriodError
+    from core.jobs.runner import UnknownJob
+    from core.partnerships.reminders import NoticeDateError
+    from core.reports.params import BadParameters
+
+    if isinstance(exc, UnknownJob):
+        return UserError(N_("There is no job named %(name)s; `samvirke jobs list` shows the jobs."), name=repr(exc.name))
+    if isinstance(exc, (TenantFileError, PeriodError, BadParameters, NoticeDateError)):
+        return click.ClickException(str(exc))  # their messages name the file, field or value and what is accepted
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return UserError(N_("The file or folder %(path)s does not exist."), path=repr(exc.filename or str(exc)))
+    if isinstance(exc, (PermissionError, IsADirectoryError)):
+        return UserError(N_("%(path)s cannot be written or read here."), path=repr(exc.filename or str(exc)))
+    return None
+
+
+class _Group(FlaskGroup):
+    """The ``samvirke`` group: a user error raised by any command below it becomes a message (see ``_user_error``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            self._translate(ctx, exc)
+            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            mapped = _user_error(exc)
+            if mapped is None:
+                raise
+            if isinstance(mapped, UserError):
+                self._translate(ctx, mapped)
+            raise mapped from None
+
+    @staticmethod
+    def _translate(ctx: click.Context, exc: UserError) -> None:
+        from flask.cli import ScriptInfo
+
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except Exception:  # no app to translate with: the English text stands
+            return
+        exc.translate(app)
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False, load_dotenv=False)
 def main() -> None:
     """Samvirke: partnerships between municipalities and civil society."""
 
@@ -329,15 +404,26 @@ def jobs_failed(as_json: bool) -> None:
 
 @jobs.command("run")
 @click.argument("name")
-@click.option("--tenant", "slug", required=True, help="Tenant slug.")
-def jobs_run(name: str, slug: str) -> None:
-    """Queue one job for one tenant (runs at once without Redis)."""
-    from core.jobs.runner import enqueue
+@click.option("--tenant", "slug", default=None, help="Tenant slug (tenant jobs; a platform job takes none).")
+def jobs_run(name: str, slug: str | None) -> None:
+    """Queue one job for one tenant, or a platform job (runs at once without Redis)."""
+    from core.jobs.runner import UnknownJob, enqueue, registry
 
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
-    if tenant is None:
-        raise click.BadParameter(f"no active tenant {slug!r}", param_hint="--tenant")
-    run = enqueue(name, tenant.id)
+    found = registry().get(name)
+    if found is None:
+        raise UnknownJob(name)
+    platform = found[1].scope == "platform"
+    if platform and slug is not None:
+        raise UserError(N_("%(name)s is a platform job: run it without --tenant."), name=name)
+    if not platform and slug is None:
+        raise UserError(N_("%(name)s runs for one tenant: give --tenant."), name=name)
+    tenant_id = None
+    if slug is not None:
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+        if tenant is None:
+            raise UserError(N_("There is no active tenant %(slug)s; `samvirke tenants list` shows them."), slug=repr(slug))
+        tenant_id = tenant.id
+    run = enqueue(name, tenant_id)
     click.echo(f"job run #{run.id}: {run.status}" if run else "already queued")
 
 
@@ -361,11 +447,12 @@ def scheduler() -> None:
     from redis import Redis
     from rq.cron import CronScheduler
 
-    from core.jobs.runner import QUEUE_NAME, dispatch_periodic, periodic_jobs
+    from core.jobs.runner import QUEUE_NAME, dispatch_periodic, periodic_jobs, use_danish_time_for_cron
 
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs periodic jobs in `samvirke serve`.")
+    use_danish_time_for_cron()  # rq.cron reads cron in local time: Danish, as the embedded scheduler does
     cron = CronScheduler(connection=Redis.from_url(url))
     for name, expression in periodic_jobs():
         cron.register(dispatch_periodic, QUEUE_NAME, args=(name,), cron=expression)

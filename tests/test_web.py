@@ -27,8 +27,11 @@ def test_tenant_page_needs_sign_in(client):
 
 def test_signed_in_user_of_another_tenant_gets_404_not_a_sign_in_page(client_for):
     response = client_for("beta").get("/alpha/")
+    html = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "Alfa" not in response.get_data(as_text=True)
+    # A page that explains (issue 14; tests/test_usability.py), never the other tenant's menu or content.
+    assert "Siden hører til en anden kommune" in html and "Du er logget ind i Beta Kommune" in html
+    assert 'href="/alpha/example/"' not in html and 'href="/alpha/"' not in html
 
 
 def test_tenant_home_shows_programmes_menu_and_widgets(client_for):

@@ -60,6 +60,7 @@ def _apply(tenant: Tenant, tf: TenantFile) -> None:
     tenant.municipality_code = data["municipality_code"]
     tenant.cvr = data["cvr"]
     tenant.invoice_ean = data["invoice_ean"]
+    tenant.demo = data["demo"]
     tenant.identity_provider = data["identity_provider"]
     tenant.source_file = tf.path.name
     tenant.source_digest = tf.digest

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, render_template, request
+from werkzeug.exceptions import NotFound
 
 from core.db import db
 from core.tenancy.context import tenant_context
@@ -43,6 +44,43 @@ def _resolve(slug: str) -> Tenant:
     if tenant is None:
         abort(404)
     return tenant
+
+
+def _tenant_of_path() -> Tenant | None:
+    """The tenant a URL is under: the resolved one, else (no route matched, or a path refused before the
+    slug was read) its first segment's."""
+    tenant = g.get("tenant")
+    if tenant is not None or (request.url_rule is not None and "<tenant>" not in request.url_rule.rule):
+        return tenant
+    slug = request.path.split("/", 2)[1]
+    return tenant_by_slug(slug) if slug else None
+
+
+def other_tenant_page() -> tuple[str, int] | None:
+    """For someone signed in who may not enter the tenant of this URL: a page that says so; else None.
+
+    The same page for every path under that tenant, whatever route or row it
+    names (the matrix refuses before any view, and a path no route matches
+    gets the same), so it never tells whether something exists there. That
+    the municipality exists is no secret: the front page lists it. A missing
+    row of one's own tenant, an API call, and someone not signed in get the
+    plain 404.
+    """
+    if "/api/" in request.path:
+        return None
+    from core.identity.sessions import current_principal
+
+    try:
+        principal = current_principal()
+        tenant = _tenant_of_path()
+    except Exception:  # an error page must not fail in its turn
+        db.session.rollback()
+        return None
+    if principal is None or principal.api_client_id is not None or tenant is None or principal.may_enter(tenant):
+        return None
+    own = db.session.get(Tenant, principal.tenant_id) if principal.tenant_id is not None else None
+    # No menu or name of the other tenant in the header: it is not hers to use.
+    return render_template("tenant/other_tenant.html", own=own, other=tenant, tenant=None, menu=[]), 404
 
 
 def programme_of_blueprint(app: Flask, blueprint_name: str | None) -> str | None:
@@ -94,6 +132,14 @@ def init_tenant_routing(app: Flask) -> None:
             return
         if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
             values["tenant"] = tenant.slug
+
+    def _not_found(exc: NotFound):
+        from core.web.errors import _problem_or_page  # the page every other error gets
+
+        return other_tenant_page() or _problem_or_page(exc)
+
+    # By status: it is chosen before the handler of every HTTPException (core.web.errors), which it falls back on.
+    app.register_error_handler(404, _not_found)
 
     @app.teardown_request
     def _leave_tenant(exc: BaseException | None) -> None:

@@ -20,11 +20,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.audit import record
+from core.calendar import copenhagen_today
 from core.db import db
+from core.i18n import format_day
 from core.volunteers import find_volunteer, narrowed_to_organisation, visible_volunteers
 from core.volunteers.models import Volunteer, VolunteerReminder
 from core.volunteers.schemas import VolunteerSchema, organisation_choices
 from core.web.forms import form_errors, form_fields, load_form
+from core.web.pagination import contains, paginate, search_text
 
 bp = Blueprint("volunteers", __name__)
 
@@ -41,14 +44,14 @@ def certificate_status(volunteer: Volunteer, today: date) -> Status:
     until = volunteer.certificate_valid_until
     if volunteer.certificate_result == "approved" and until is not None:
         if volunteer.certificate_valid_on(today):
-            return Status(_("Valid until %(day)s", day=until.isoformat()), True)
-        return Status(_("Expired %(day)s", day=until.isoformat()), False)
+            return Status(_("Valid until %(day)s", day=format_day(until)), True)
+        return Status(_("Expired %(day)s", day=format_day(until)), False)
     if volunteer.certificate_result == "rejected":
         return Status(_("Rejected"), False)
     if volunteer.certificate_result == "remarks":
         return Status(_("With remarks"), False)
     if volunteer.certificate_requested_on is not None:
-        return Status(_("Requested %(day)s", day=volunteer.certificate_requested_on.isoformat()), False)
+        return Status(_("Requested %(day)s", day=format_day(volunteer.certificate_requested_on)), False)
     return Status(_("Missing"), False)
 
 
@@ -56,17 +59,17 @@ def insurance_status(volunteer: Volunteer, today: date) -> Status:
     if volunteer.insured_on(today):
         if volunteer.insured_until is None:
             return Status(_("Insured"), True)
-        return Status(_("Insured until %(day)s", day=volunteer.insured_until.isoformat()), True)
+        return Status(_("Insured until %(day)s", day=format_day(volunteer.insured_until)), True)
     if volunteer.insured_from is not None and volunteer.insured_from > today:
-        return Status(_("Insured from %(day)s", day=volunteer.insured_from.isoformat()), False)
+        return Status(_("Insured from %(day)s", day=format_day(volunteer.insured_from)), False)
     if volunteer.insured_until is not None and volunteer.insured_until < today:
-        return Status(_("Expired %(day)s", day=volunteer.insured_until.isoformat()), False)
+        return Status(_("Expired %(day)s", day=format_day(volunteer.insured_until)), False)
     return Status(_("Not insured"), False)
 
 
 def training_status(volunteer: Volunteer, today: date) -> Status:
     if volunteer.training_completed_on is not None and volunteer.training_completed_on <= today:
-        return Status(_("Completed %(day)s", day=volunteer.training_completed_on.isoformat()), True)
+        return Status(_("Completed %(day)s", day=format_day(volunteer.training_completed_on)), True)
     return Status(_("Not completed"), False)
 
 
@@ -110,13 +113,25 @@ def _form(values: Any, errors: dict[str, Any] | None, keep: int | None = None) -
 
 
 def _render_index(values: Any = None, errors: dict[str, Any] | None = None):
-    today = date.today()
-    volunteers = db.session.scalars(visible_volunteers().order_by(Volunteer.name, Volunteer.id)).all()
-    record("search", criterion="volunteer list", subjects=[f"volunteer:{v.id}" for v in volunteers])
+    today = copenhagen_today()
+    query = visible_volunteers().order_by(Volunteer.name, Volunteer.id)
+    wanted = search_text()
+    if wanted:
+        query = query.where(contains(Volunteer.name, wanted))
+    paged = paginate(query)
+    volunteers = paged.items
+    # The persons shown on this page, never the search text (a name) itself.
+    record(
+        "search",
+        criterion="volunteer list, name search" if wanted else "volunteer list",
+        subjects=[f"volunteer:{v.id}" for v in volunteers],
+    )
     fields, general_errors = _form(values, errors)
     return render_template(
         "volunteers/index.html",
         rows=[_row(v, today) for v in volunteers],
+        paged=paged,
+        wanted=wanted,
         fields=fields,
         general_errors=general_errors,
     )
@@ -132,7 +147,7 @@ def _render_show(volunteer: Volunteer, values: Any = None, errors: dict[str, Any
     return render_template(
         "volunteers/show.html",
         volunteer=volunteer,
-        status=_row(volunteer, date.today()),
+        status=_row(volunteer, copenhagen_today()),
         reminders=reminders,
         fields=fields,
         general_errors=general_errors,

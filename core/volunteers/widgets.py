@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.volunteers import visible_criterion
 from core.volunteers.models import Volunteer, VolunteerReminder
+from core.web.links import link_to
 
 
 def reminder_counts(today: date) -> tuple[int, int]:
@@ -32,8 +34,9 @@ def reminder_counts(today: date) -> tuple[int, int]:
 
 def reminders_widget() -> str:
     # Counts, no names: the home page is open to every role of the tenant.
-    open_reminders, expired = reminder_counts(date.today())
+    open_reminders, expired = reminder_counts(copenhagen_today())
+    # Each count leads to the registry's list (for those who may open it).
     return Markup("<p>{}</p><p>{}</p>").format(
-        _("Unacknowledged reminders: %(count)s", count=open_reminders),
-        _("Expired child-protection certificates: %(count)s", count=expired),
+        link_to(_("Unacknowledged reminders: %(count)s", count=open_reminders), "volunteers.index"),
+        link_to(_("Expired child-protection certificates: %(count)s", count=expired), "volunteers.index"),
     )

@@ -7,7 +7,6 @@ from sqlalchemy import select, text
 
 from core.db import db
 from core.identity.oidc import local_path
-from core.jobs.runner import failed_runs
 from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.tenancy.models import Tenant
@@ -22,7 +21,9 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     tenants = db.session.scalars(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.name)).all()
     programmes = plugin_host().programmes()
-    return render_template("platform/index.html", tenants=tenants, programmes=programmes)
+    from core.web.links import public_pages
+
+    return render_template("platform/index.html", tenants=tenants, programmes=programmes, public_pages=public_pages())
 
 
 @platform.post("/language")
@@ -54,4 +55,11 @@ def home():
 
 @admin.get("/jobs")
 def jobs():
-    return render_template("admin/jobs.html", runs=failed_runs())
+    from core.jobs.models import JobRun
+    from core.tenancy.context import cross_tenant
+    from core.web.pagination import paginate
+
+    # Every tenant's failed runs, a page at a time (no longer cut at 100).
+    with cross_tenant("administration: failed job runs"):
+        paged = paginate(select(JobRun).where(JobRun.status == "failed").order_by(JobRun.finished_at.desc(), JobRun.id.desc()))
+    return render_template("admin/jobs.html", runs=paged.items, paged=paged)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.api.pagination import Blueprint, page_of
 from core.audit import record
 from core.db import db
-from plugins.mother_groups import access, services
+from plugins.mother_groups import access, duplicates, services
 from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
 from plugins.mother_groups.schemas import (
     AttendanceEntrySchema,
@@ -25,7 +25,6 @@ from plugins.mother_groups.schemas import (
     CourseSchema,
     EnrolmentSchema,
     ReferralDecisionSchema,
-    ReferralSchema,
     ReferralStatusSchema,
     SessionSchema,
 )
@@ -210,9 +209,20 @@ def list_referrals(pagination_parameters):
 
 
 @blp.route("/referrals", methods=["POST"])
-@blp.arguments(ReferralSchema)
+@blp.arguments(duplicates.ConfirmedReferralSchema)
 @blp.response(201, ReferralStatusSchema)
+@blp.alt_response(409, description="She may already be referred or taking part: send again with confirm_duplicate true.")
 def create_referral(data):
+    """Refer a mother. One already referred (waiting) or taking part is refused with 409 until ``confirm_duplicate`` is true."""
+    from flask_babel import gettext
+    from flask_smorest import abort as smorest_abort
+
+    found = duplicates.matches(data)
+    if found and not data.pop(duplicates.CONFIRM_FIELD, False):
+        record("search", criterion="referral duplicate check", subjects=[f"mother_groups.mother:{m.mother_id}" for m in found])
+        message = gettext("She may already be referred or taking part. Check, and confirm to send anyway.")
+        smorest_abort(409, message=message, errors={"json": {duplicates.CONFIRM_FIELD: [message]}})
+    data.pop(duplicates.CONFIRM_FIELD, None)
     return services.refer(data, access.principal().audit_label)
 
 

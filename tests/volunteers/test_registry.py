@@ -130,13 +130,13 @@ def test_status_columns(app):
 
     with app.test_request_context("/"):
         valid = approved_until(TODAY + timedelta(days=5), insured_from=TODAY, training_completed_on=TODAY)
-        assert certificate_status(valid, TODAY).ok and "2025-03-06" in certificate_status(valid, TODAY).label
+        assert certificate_status(valid, TODAY).ok and "6.3.2025" in certificate_status(valid, TODAY).label
         expired = approved_until(TODAY - timedelta(days=1))
-        assert not certificate_status(expired, TODAY).ok and "2025-02-28" in certificate_status(expired, TODAY).label
+        assert not certificate_status(expired, TODAY).ok and "28.2.2025" in certificate_status(expired, TODAY).label
         assert certificate_status(expired, TODAY) != certificate_status(Volunteer(), TODAY)  # expired is not "missing"
         assert insurance_status(valid, TODAY).ok and not insurance_status(Volunteer(), TODAY).ok
         lapsed = Volunteer(insured_from=TODAY - timedelta(days=9), insured_until=TODAY - timedelta(days=1))
-        assert not insurance_status(lapsed, TODAY).ok and "2025-02-28" in insurance_status(lapsed, TODAY).label
+        assert not insurance_status(lapsed, TODAY).ok and "28.2.2025" in insurance_status(lapsed, TODAY).label
         assert training_status(valid, TODAY).ok and not training_status(Volunteer(), TODAY).ok
 
 
@@ -312,7 +312,7 @@ def test_partner_staff_registers_and_edits_a_volunteer(app, client_for, tenant_a
 
     listing = staff.get("/alpha/volunteers/")
     html = listing.get_data(as_text=True)
-    assert listing.status_code == 200 and "Karen Jensen" in html and "2099-01-20" in html and "2099-12-31" in html
+    assert listing.status_code == 200 and "Karen Jensen" in html and "20.1.2099" in html and "31.12.2099" in html
     page = staff.get(url).get_data(as_text=True)
     assert 'value="karen@example.org"' in page and 'value="2099-01-20"' in page
 
@@ -623,7 +623,8 @@ def test_the_dashboard_counts_only_the_organisations_volunteers(app, client_for,
         home = client.get("/alpha/")
         assert home.status_code == 200
         html = home.get_data(as_text=True)
-        found = re.search(r"Ubehandlede påmindelser: (\d+)</p><p>Udløbne børneattester: (\d+)<", html)
+        # Each count is a link to the registry (issue 14: counters lead to their lists).
+        found = re.search(r"Ubehandlede påmindelser: (\d+)(?:</a>)?</p><p>(?:<a [^>]*>)?Udløbne børneattester: (\d+)<", html)
         assert found, html
         return int(found[1]), int(found[2])
 
