@@ -11,7 +11,12 @@ Day (5 June), 24 and 31 December; those, and the day after Ascension Day (in nei
 category), are days off only when an agreement declares them.
 
 A declared day off (``DayOff``) is a string: ``"MM-DD"`` for the same date every year
-(``"12-24"``), or the token ``"day_after_ascension"``.
+(``"12-24"``), the token ``"day_after_ascension"``, or the token
+``"between_christmas_and_new_year"`` (27-30 December; 24 and 31 December are declared
+on their own, as ``"12-24"`` and ``"12-31"``).
+
+"Today" and "now" are Danish time (``copenhagen_today``/``copenhagen_now``), whatever
+the server's time zone: at 23:30 UTC on 31 December it is already 1 January in Denmark.
 
 Names are always asked for in Danish (``language="da"``): without it the package picks the
 language from the process locale (``LANG=C.UTF-8`` gives English names).
@@ -28,10 +33,13 @@ from zoneinfo import ZoneInfo
 import holidays
 
 DAY_AFTER_ASCENSION = "day_after_ascension"
+BETWEEN_CHRISTMAS_AND_NEW_YEAR = "between_christmas_and_new_year"
+TOKENS = (DAY_AFTER_ASCENSION, BETWEEN_CHRISTMAS_AND_NEW_YEAR)
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 _ASCENSION_DA = "Kristi himmelfartsdag"
 _DAY_AFTER_ASCENSION_DA = "Dagen efter Kristi himmelfartsdag"
+_BETWEEN_CHRISTMAS_AND_NEW_YEAR_DA = "Mellem jul og nytår"
 _DECLARED_DA = "Aftalt fridag"
 _MM_DD = re.compile(r"^(\d{2})-(\d{2})$")
 # Days in each month of a leap year; 29 February is refused below since it is not every year.
@@ -69,10 +77,10 @@ def validate_days_off(values: list[str]) -> list[str]:
                 errors.append(f"{value!r}: listed twice")
                 continue
             seen.add(value)
-        if value == DAY_AFTER_ASCENSION:
+        if value in TOKENS:
             continue
         if isinstance(value, str) and not _MM_DD.match(value):
-            errors.append(f"{value!r}: must be 'MM-DD' (e.g. '12-24') or '{DAY_AFTER_ASCENSION}'")
+            errors.append(f"{value!r}: must be 'MM-DD' (e.g. '12-24'), '{DAY_AFTER_ASCENSION}' or '{BETWEEN_CHRISTMAS_AND_NEW_YEAR}'")
             continue
         try:
             parse_month_day(value)
@@ -110,14 +118,19 @@ def _normalise(declared: Iterable[str]) -> tuple[str, ...]:
 def _closed(year: int, declared: tuple[str, ...]) -> dict[date, str]:
     closed = dict(_public(year))
     for value in declared:
-        if value == DAY_AFTER_ASCENSION:
-            day, name = _ascension(year) + timedelta(days=1), _DAY_AFTER_ASCENSION_DA
-        else:
-            month, dom = parse_month_day(value)
-            day = date(year, month, dom)
-            name = _optional(year).get(day, _DECLARED_DA)
-        closed.setdefault(day, name)  # a public holiday keeps its own name
+        for day, name in _declared_days(year, value):
+            closed.setdefault(day, name)  # a public holiday keeps its own name
     return closed
+
+
+def _declared_days(year: int, value: str) -> list[tuple[date, str]]:
+    if value == DAY_AFTER_ASCENSION:
+        return [(_ascension(year) + timedelta(days=1), _DAY_AFTER_ASCENSION_DA)]
+    if value == BETWEEN_CHRISTMAS_AND_NEW_YEAR:
+        return [(date(year, 12, dom), _BETWEEN_CHRISTMAS_AND_NEW_YEAR_DA) for dom in range(27, 31)]
+    month, dom = parse_month_day(value)
+    day = date(year, month, dom)
+    return [(day, _optional(year).get(day, _DECLARED_DA))]
 
 
 def _check_date(day: date) -> None:
@@ -129,6 +142,26 @@ def days_off(year: int, declared: Iterable[str] = ()) -> dict[date, str]:
     """Public holidays of ``year`` plus the declared days off, each with its Danish name
     (weekends not included). ``ValueError`` on an invalid declaration."""
     return dict(sorted(_closed(year, _normalise(declared)).items()))
+
+
+def closed_days(start: date, end: date, declared: Iterable[str] = ()) -> list[tuple[date, str]]:
+    """The public holidays and declared days off from ``start`` up to, not including, ``end``
+    (across years), soonest first, each with its Danish name. What every programme closes on.
+
+    Weekends are not listed unless a holiday falls on one (Easter Sunday, Whit Sunday).
+    """
+    _check_date(start)
+    _check_date(end)
+    key = _normalise(declared)
+    return [
+        (day, name) for year in range(start.year, end.year + 1) for day, name in sorted(_closed(year, key).items()) if start <= day < end
+    ]
+
+
+def optional_days_off() -> tuple[str, ...]:
+    """The ``holidays`` package's optional Danish days (1 May, Constitution Day, 24 and 31
+    December) as declarations, for a programme that closes on all of them."""
+    return tuple(sorted(day.strftime("%m-%d") for day in _optional(2025)))
 
 
 def is_working_day(day: date, declared: Iterable[str] = ()) -> bool:
@@ -151,6 +184,15 @@ def add_working_days(start: date, count: int, declared: Iterable[str] = ()) -> d
     return day
 
 
+def copenhagen_now() -> datetime:
+    """Now in Denmark: an aware datetime in Europe/Copenhagen, whatever the server's time zone."""
+    return datetime.now(COPENHAGEN)
+
+
 def copenhagen_today() -> date:
-    """Today's date in Denmark (Europe/Copenhagen), whatever the server's time zone."""
-    return datetime.now(COPENHAGEN).date()
+    """Today's date in Denmark (Europe/Copenhagen), whatever the server's time zone.
+
+    The one place "today" is asked for: code in core/ and plugins/ never calls ``date.today()``
+    (a test fails if it does), since the servers run in UTC and Danish midnight is 22:00 or 23:00 UTC.
+    """
+    return copenhagen_now().date()

@@ -10,11 +10,19 @@
   local times without a zone).
 - ``Reference(Model)`` is an id of a row of the tenant in context: a missing
   id or another tenant's is a field error, never a foreign-key violation.
+- Decimal and float fields accept numbers as Danes write them (``1234,50``,
+  ``1.234,50``) besides ``1234.50`` and JSON numbers: every ``fields.Decimal``
+  and ``fields.Float`` of a schema on this base reads text through
+  ``parse_number_text`` (``Decimal`` and ``Float`` here are the same fields, to
+  declare explicitly). ``1.234`` could be either, so it is refused with a
+  message that says how to write it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Protocol
 
 from flask_babel import gettext
@@ -48,8 +56,8 @@ FIELD_MESSAGES: dict[str, Any] = {
 TYPE_MESSAGES: dict[type, Any] = {
     fields.String: N_("Enter text."),
     fields.Integer: N_("Enter a whole number."),
-    fields.Decimal: N_("Enter a number."),
-    fields.Float: N_("Enter a number."),
+    fields.Decimal: N_("Enter a number, for example 1234.50."),
+    fields.Float: N_("Enter a number, for example 1234.50."),
     fields.Boolean: N_("Choose yes or no."),
     fields.Date: N_("Enter a date as YYYY-MM-DD."),
     fields.DateTime: N_("Enter a date and time."),
@@ -148,6 +156,77 @@ class Reference(fields.Integer):
             query = query.where(self.where(model))
         if db.session.scalar(query) is None:
             raise ValidationError(REFERENCE_MESSAGE)
+
+
+AMBIGUOUS_NUMBER_MESSAGE = N_("Write the number without a thousands separator (1234) or with a decimal comma (1,234).")
+_BLANKS = re.compile(r"[\s\u00a0\u202f]+")
+_CURRENCY = re.compile(r"(?i)\s*(kr\.?|dkk)$")
+_DIGITS = re.compile(r"\d+")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")  # 1234,50
+_DANISH_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")  # 1.234,50 / 1.234.567
+_ENGLISH_GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+\.\d+")  # 1,234.50 (with decimals, else it is ambiguous)
+_DECIMAL_POINT = re.compile(r"\d*\.\d+")  # 1234.50 / .5
+_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}\.\d{3}")  # 1.234: a thousand and 234, or one point two three four?
+
+
+class AmbiguousNumber(ValueError):
+    """Text such as ``1.234`` that is a different number in Danish and in English."""
+
+
+def parse_number_text(text: str) -> str | None:
+    """A number written by a person as plain ``1234.50`` text, or None when it is not one.
+
+    Accepts ``1234,50``, ``1.234,50``, ``1.234.567``, ``1234.50``, ``1,234.50``, a sign,
+    spaces and a trailing ``kr.``; raises ``AmbiguousNumber`` for ``1.234``.
+    """
+    value = _CURRENCY.sub("", _BLANKS.sub("", text))
+    sign, body = ("-", value[1:]) if value[:1] in ("-", "\u2212") else ("", value.removeprefix("+"))
+    if _DIGITS.fullmatch(body) or _DECIMAL_POINT.fullmatch(body) and not _AMBIGUOUS.fullmatch(body):
+        return sign + body
+    if _AMBIGUOUS.fullmatch(body):
+        raise AmbiguousNumber(text)
+    if _DECIMAL_COMMA.fullmatch(body) or _DANISH_GROUPED.fullmatch(body):
+        return sign + body.replace(".", "").replace(",", ".")
+    if _ENGLISH_GROUPED.fullmatch(body):
+        return sign + body.replace(",", "")
+    return None
+
+
+class DanishNumber(fields.Number):
+    """Reads text as ``parse_number_text`` does, then as the number field it is mixed into.
+
+    Text that is no number goes on unchanged, so the field refuses it with its own message.
+    """
+
+    default_error_messages = {"ambiguous": AMBIGUOUS_NUMBER_MESSAGE}  # marshmallow merges these per class
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and len(value) <= 100:
+            try:
+                value = parse_number_text(value) or value
+            except AmbiguousNumber as exc:
+                raise self.make_error("ambiguous") from exc
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Decimal(DanishNumber, fields.Decimal):
+    """A decimal number that accepts Danish input (``1.234,50``)."""
+
+
+class Float(DanishNumber, fields.Float):
+    """A float that accepts Danish input (``1234,5``)."""
+
+
+@cache
+def _danish_class(cls: type[fields.Field]) -> type[fields.Field]:
+    return type(cls.__name__, (DanishNumber, cls), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+
+
+def _read_danish_numbers(field_obj: fields.Field) -> None:
+    """Make a decimal or float field (a plugin's own subclass too) read Danish input."""
+    if isinstance(field_obj, fields.Decimal | fields.Float) and not isinstance(field_obj, DanishNumber):
+        field_obj.__class__ = _danish_class(type(field_obj))  # type: ignore[assignment]  # the same field, reading Danish too
+        field_obj.error_messages = {"ambiguous": AMBIGUOUS_NUMBER_MESSAGE, **field_obj.error_messages}
 
 
 def _within_integer_column(field_obj: fields.Field) -> bool:
@@ -256,6 +335,7 @@ def _prepare_field(field_obj: fields.Field) -> None:
     """Translated messages and the storable-input checks, for a field and the fields inside it."""
     for inner in _inner_fields(field_obj):
         _prepare_field(inner)
+    _read_danish_numbers(field_obj)
     messages = dict(field_obj.error_messages)
     for key, text in FIELD_MESSAGES.items():
         if key in messages:
@@ -264,6 +344,8 @@ def _prepare_field(field_obj: fields.Field) -> None:
         if cls in TYPE_MESSAGES and "invalid" in messages:
             messages["invalid"] = TYPE_MESSAGES[cls]
             break
+    if messages.get("special") == fields.Decimal.default_error_messages["special"]:
+        messages["special"] = TYPE_MESSAGES[fields.Decimal]  # NaN, Infinity: marshmallow's English, not a number to a person
     field_obj.error_messages = messages
     for validator in field_obj.validators:
         for cls, attributes in VALIDATOR_MESSAGES.items():

@@ -182,8 +182,8 @@ def test_validate_days_off_reports_each_problem():
         "'13-40': month 13 is not 01-12",
         "'12-32': day 32 does not exist in month 12",
         "'02-29': 29 February does not occur every year",
-        "'12/24': must be 'MM-DD' (e.g. '12-24') or 'day_after_ascension'",
-        "'Christmas': must be 'MM-DD' (e.g. '12-24') or 'day_after_ascension'",
+        "'12/24': must be 'MM-DD' (e.g. '12-24'), 'day_after_ascension' or 'between_christmas_and_new_year'",
+        "'Christmas': must be 'MM-DD' (e.g. '12-24'), 'day_after_ascension' or 'between_christmas_and_new_year'",
         "5: must be a string like '12-24', not int",
         "'12-24': listed twice",
     ]
@@ -225,3 +225,33 @@ def test_copenhagen_today_uses_danish_time(monkeypatch, utc, expected):
 def test_copenhagen_today_is_a_date():
     today = copenhagen_today()
     assert type(today) is date
+
+
+def test_copenhagen_today_at_23_30_utc_on_new_years_eve_is_1_january(monkeypatch):
+    monkeypatch.setattr(_FrozenNow, "utc", datetime(2026, 12, 31, 23, 30, tzinfo=UTC), raising=False)
+    monkeypatch.setattr(cal, "datetime", _FrozenNow)
+    assert copenhagen_today() == date(2027, 1, 1)
+    assert cal.copenhagen_now().isoformat() == "2027-01-01T00:30:00+01:00"
+
+
+def test_between_christmas_and_new_year():
+    off = days_off(2026, ["between_christmas_and_new_year"])
+    assert [day for day in off if day.month == 12] == [d("2026-12-25"), d("2026-12-26"), *(date(2026, 12, n) for n in range(27, 31))]
+    assert off[d("2026-12-28")] == "Mellem jul og nytår"
+    assert is_working_day(d("2026-12-28")) and not is_working_day(d("2026-12-28"), ["between_christmas_and_new_year"])
+    assert validate_days_off(["between_christmas_and_new_year"]) == []
+
+
+def test_closed_days_across_years():
+    assert cal.closed_days(d("2026-12-20"), d("2027-01-02"), ["12-24", "12-31"]) == [
+        (d("2026-12-24"), "Juleaftensdag"),
+        (d("2026-12-25"), "Juledag"),
+        (d("2026-12-26"), "Anden juledag"),
+        (d("2026-12-31"), "Nytårsaften"),
+        (d("2027-01-01"), "Nytårsdag"),
+    ]
+    assert cal.closed_days(d("2027-01-02"), d("2027-01-02")) == []
+
+
+def test_optional_days_off_are_the_packages():
+    assert cal.optional_days_off() == ("05-01", "06-05", "12-24", "12-31")

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from core.i18n import format_amount
 from core.schemas import N_
 
 REASONS: dict[str, Any] = {
@@ -75,9 +75,8 @@ def _lang() -> str:
 
 
 def kroner(amount: Decimal | str | int) -> str:
-    """``40.000,00 kr.`` (Danish) or ``DKK 40,000.00``."""
-    number = format_decimal(Decimal(str(amount)), "#,##0.00", locale=_lang())
-    return f"{number} kr." if _lang() == "da" else f"DKK {number}"
+    """``40.000,00 kr.`` (Danish) or ``DKK 40,000.00``: the platform's one amount format."""
+    return format_amount(amount)
 
 
 def day(value: date | str) -> str:

@@ -288,7 +288,7 @@ def issue(invoice_id: int):
         return _refused(invoice_id, refused)
     db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="issued")
-    flash(_("Invoice %(number)s is issued.", number=invoice.display_number))
+    flash(_("Invoice %(number)s is issued.", number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
 
 
@@ -318,7 +318,7 @@ def send(invoice_id: int):
         return _refused(invoice_id, refused)
     db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="sent")
-    flash(_("%(kind)s %(number)s is validated and sent.", kind=messages.kind_label(invoice.kind), number=invoice.display_number))
+    flash(_("%(kind)s %(number)s is validated and sent.", kind=messages.kind_label(invoice.kind), number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
 
 
@@ -334,7 +334,7 @@ def paid(invoice_id: int):
         return _refused(invoice_id, refused, paid=request.form)
     db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="paid")
-    flash(_("The payment of invoice %(number)s is recorded.", number=invoice.display_number))
+    flash(_("The payment of invoice %(number)s is recorded.", number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
 
 
@@ -350,7 +350,7 @@ def credit_invoice(invoice_id: int):
         return _refused(invoice_id, refused, credit=request.form)
     db.session.commit()
     record("create", subject=f"invoice:{note.id}", criterion=f"credit note for invoice {invoice.id}")
-    flash(_("Credit note %(number)s is issued.", number=note.display_number))
+    flash(_("Credit note %(number)s is issued.", number=note.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=note.id), 303)
 
 

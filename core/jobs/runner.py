@@ -13,6 +13,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.calendar import COPENHAGEN, copenhagen_now
 from core.db import db
 from core.jobs.models import JobRun
 from core.logsafe import safe_exception_text
@@ -23,6 +24,16 @@ from core.tenancy.models import Tenant, TenantProgramme, utcnow
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "samvirke"
+
+
+class UnknownJob(KeyError):
+    """No job has this name (a KeyError, as before; the CLI shows it as a message)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No job named {name!r}")
+        self.name = name
+
+
 _REDIS = "samvirke_redis"
 
 
@@ -63,10 +74,10 @@ def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None,
 
     Commits the run record first, so the worker always finds it.
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
     jobs = registry(app)
     if job_name not in jobs:
-        raise KeyError(f"No job named {job_name!r}")
+        raise UnknownJob(job_name)
     if (jobs[job_name][1].scope == "platform") != (tenant_id is None):
         raise ValueError(f"{job_name}: platform jobs take no tenant, tenant jobs need one")
     scope_key = "platform" if tenant_id is None else f"tenant:{tenant_id}"
@@ -213,7 +224,7 @@ def _succeeded(run_id: int) -> None:
 
 def _app() -> Flask:
     if has_app_context():
-        return current_app._get_current_object()
+        return current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
     from core.app import create_app
 
     return create_app()
@@ -241,14 +252,15 @@ def dispatch_periodic(job_name: str, due: str | None = None) -> int:
     ``due`` (the scheduled time, ISO, UTC) is the run key, so a repeated
     dispatch of the same tick, from a second scheduler or a re-delivery,
     queues nothing new. Without it, the latest scheduled time up to now is
-    used. Returns how many runs were queued.
+    used, the cron expression read in Danish time. Returns how many runs were queued.
     """
     app = _app()
     with app.app_context():
         programme_key, job = registry(app)[job_name]
         if due is None:
-            now = datetime.now(UTC) + timedelta(seconds=1)
-            due = croniter(job.cron, now).get_prev(datetime).isoformat(timespec="minutes")
+            if not job.cron:
+                raise ValueError(f"{job_name} has no schedule: give the due time")
+            due = latest_due(job.cron, copenhagen_now()).isoformat(timespec="minutes")
         query = select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)
         if programme_key:
             query = query.join(TenantProgramme).where(TenantProgramme.programme_key == programme_key)
@@ -261,16 +273,46 @@ def dispatch_periodic(job_name: str, due: str | None = None) -> int:
         return queued
 
 
+def due_times(cron: str, since: datetime, until: datetime) -> list[datetime]:
+    """The times in (since, until] at which ``cron``, read in Danish time, falls due, in UTC.
+
+    "30 3 * * *" is 03:30 in Denmark: 01:30 UTC in summer, 02:30 UTC in winter. ``since`` and
+    ``until`` must be aware.
+    """
+    it = croniter(cron, since.astimezone(COPENHAGEN))
+    times = []
+    while (due := it.get_next(datetime)) <= until:
+        times.append(due.astimezone(UTC))
+    return times
+
+
+def latest_due(cron: str, now: datetime) -> datetime:
+    """The latest time up to ``now`` (aware) at which ``cron``, read in Danish time, fell due, in UTC."""
+    return croniter(cron, now.astimezone(COPENHAGEN) + timedelta(seconds=1)).get_prev(datetime).astimezone(UTC)
+
+
 def run_due_periodic_jobs(since: datetime, until: datetime) -> int:
-    """Dispatch every periodic job whose cron time falls in (since, until]."""
+    """Dispatch every periodic job whose cron time (Danish time) falls in (since, until]."""
     queued = 0
     for name, (_, job) in registry().items():
         if not job.cron:
             continue
-        it = croniter(job.cron, since)
-        while (due := it.get_next(datetime)) <= until:
-            queued += dispatch_periodic(name, due.astimezone(UTC).isoformat(timespec="minutes"))
+        for due in due_times(job.cron, since, until):
+            queued += dispatch_periodic(name, due.isoformat(timespec="minutes"))
     return queued
+
+
+def use_danish_time_for_cron() -> None:
+    """Make this process's local time Danish time, for RQ's cron scheduler.
+
+    ``rq.cron`` reads cron expressions in the process's local time zone, which is UTC on the
+    servers; ``samvirke scheduler`` calls this first, so "30 3 * * *" means 03:30 in Denmark there
+    too (and the embedded scheduler's ``due_times`` agree with it).
+    """
+    import time
+
+    os.environ["TZ"] = COPENHAGEN.key
+    time.tzset()
 
 
 def periodic_jobs() -> list[tuple[str, str]]:

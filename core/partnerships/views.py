@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import record
 from core.calendar import copenhagen_today
 from core.db import db
+from core.i18n import format_amount, format_day_long
 from core.identity.authz import signed_in
 from core.identity.sessions import current_principal
 from core.partnerships.labels import status_label
@@ -84,15 +84,14 @@ def _locale() -> str:
 
 @bp.app_template_filter("agreement_kroner")
 def format_kroner(amount: Decimal) -> str:
-    """``84.000,00 kr.`` (Danish) or ``DKK 84,000.00``."""
-    number = format_decimal(amount, "#,##0.00", locale=_locale())
-    return f"{number} kr." if _locale() == "da" else f"DKK {number}"
+    """``84.000,00 kr.`` (Danish) or ``DKK 84,000.00``: the platform's one amount format."""
+    return format_amount(amount)
 
 
 @bp.app_template_filter("agreement_day")
 def format_day(day: date) -> str:
-    """``31. december 2025`` (Danish) or ``December 31, 2025``."""
-    return format_date(day, "long", locale=_locale())
+    """``31. december 2025`` (Danish) or ``December 31, 2025``: the platform's long date."""
+    return format_day_long(day)
 
 
 def body_label(body: str) -> str:
@@ -300,10 +299,12 @@ def _terms(agreement: Agreement) -> dict[str, Any]:
 
 def _day_off_label(value: str) -> str:
     """A declared day off: ``"12-24"`` as "24. december", the day after Ascension Day by name."""
-    from core.calendar import DAY_AFTER_ASCENSION, parse_month_day
+    from core.calendar import BETWEEN_CHRISTMAS_AND_NEW_YEAR, DAY_AFTER_ASCENSION, parse_month_day
 
     if value == DAY_AFTER_ASCENSION:
         return _("the day after Ascension Day")
+    if value == BETWEEN_CHRISTMAS_AND_NEW_YEAR:
+        return _("between Christmas and New Year")
     month, day = parse_month_day(value)
     return format_date(date(2001, month, day), "d. MMMM" if _locale() == "da" else "MMMM d", locale=_locale())
 
@@ -435,7 +436,7 @@ def give_notice(agreement_id: int):
         db.session.rollback()
         return _render_show(_load(agreement_id), general_errors=[_("A notice was recorded at the same time; reload the page.")]), 422
     record("change", subject=f"agreement:{agreement.id}", criterion="notice given")
-    flash(_("The notice is recorded. The agreement ends on %(day)s at the earliest.", day=format_day(end)))
+    flash(_("The notice is recorded. The agreement ends on %(day)s at the earliest.", day=format_day(end)), "success")
     return redirect(url_for("agreements.show", agreement_id=agreement.id), 303)
 
 
@@ -450,7 +451,7 @@ def acknowledge(reminder_id: int):
         reminder.acknowledged_by = principal.audit_label
         db.session.commit()
         record("change", subject=f"agreement:{reminder.agreement_id}", criterion="reminder acknowledged")
-        flash(_("The reminder is acknowledged."))
+        flash(_("The reminder is acknowledged."), "success")
     if request.form.get("back") == "agreement":
         return redirect(url_for("agreements.show", agreement_id=reminder.agreement_id), 303)
     return redirect(url_for("tenant.home"), 303)

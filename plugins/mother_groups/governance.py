@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity.authz import allowed_roles
 from core.identity.sessions import current_principal
@@ -68,7 +69,7 @@ def _status_form(milestone: Milestone, failed_milestone: int | None, errors: dic
 def _render(failed: str | None = None, errors: dict[str, Any] | None = None, failed_milestone: int | None = None):
     """The page; ``failed`` names the create form (or ``failed_milestone`` the status form)
     that was just refused, shown with its input and errors."""
-    today = date.today()
+    today = copenhagen_today()
     forms = {}
     for name, schema_class in _FORMS.items():
         mine = name == failed
@@ -107,7 +108,7 @@ def _create(form: str, build: Callable[[dict[str, Any]], Any]):
 def _with_done_date(data: dict[str, Any]) -> dict[str, Any]:
     # Marking a milestone done without a date means done today; reopening it clears the date.
     if data["status"] == "done":
-        return {**data, "done_on": data.get("done_on") or date.today()}
+        return {**data, "done_on": data.get("done_on") or copenhagen_today()}
     return {**data, "done_on": None}
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.audit import record
+from core.calendar import copenhagen_today
 from core.crypto import mask_cpr
 from core.db import db
 from core.volunteers.models import Volunteer
-from core.web.forms import form_errors, form_fields, load_form
-from plugins.mother_groups import access, rules, services
+from core.web.forms import error_messages, field_errors, form_errors, form_fields, load_form
+from core.web.pagination import contains, paginate, search_text
+from plugins.mother_groups import access, duplicates, rules, services
 from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import Baby, Consent, Course, CourseSession, Enrolment, HousingArea, Mother, Referral
 from plugins.mother_groups.schemas import (
@@ -92,14 +96,20 @@ def _volunteer_choices():
 
 @bp.get("/")
 def index(values=None, errors=None, status=200):
-    courses = db.session.scalars(select(Course).order_by(Course.start_date)).all()
-    statuses = services.course_statuses(courses, date.today())
+    # Newest first, a page at a time: the statuses are computed for the page's courses only.
+    paged = paginate(select(Course).order_by(Course.start_date.desc(), Course.id.desc()))
+    statuses = services.course_statuses(paged.items, copenhagen_today())
     pending = db.session.scalar(select(db.func.count()).select_from(Referral).where(Referral.status == "pending"))
     fields = form_fields(
         CourseSchema(), values if values is not None else _new_course_values(), errors, {"housing_area_id": _choices(HousingArea)}
     )
     return render_template(
-        "mother_groups/index.html", statuses=statuses, pending=pending, fields=fields, general_errors=form_errors(errors or {})
+        "mother_groups/index.html",
+        statuses=statuses,
+        paged=paged,
+        pending=pending,
+        fields=fields,
+        general_errors=form_errors(errors or {}),
     ), status
 
 
@@ -111,14 +121,14 @@ def create_course():
             course = services.create_course(data)
             return redirect(url_for("mother_groups.course", course_id=course.id))
         except ValidationError as exc:
-            errors = exc.messages
+            errors = field_errors(exc)
     return index(request.form, errors, 422)
 
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int, forms_errors=None, status=200):
     course = _get_or_404(Course, course_id)
-    state = services.course_statuses([course], date.today())[0]
+    state = services.course_statuses([course], copenhagen_today())[0]
     enrolments = db.session.execute(
         select(Enrolment, Mother.name)
         .join(Mother, Mother.id == Enrolment.mother_id)
@@ -151,7 +161,7 @@ def course(course_id: int, forms_errors=None, status=200):
                 .join(Baby, Baby.mother_id == Mother.id)
                 .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
             )
-            if joined and rules.baby_too_old(born, joined)
+            if name is not None and joined and rules.baby_too_old(born, joined)  # no name once anonymised
         }
     )
     for name in too_old:
@@ -169,7 +179,7 @@ def course(course_id: int, forms_errors=None, status=200):
         enrolments=enrolments,
         sessions=sessions,
         volunteers=volunteers,
-        today=date.today(),
+        today=copenhagen_today(),
         activity_labels=ACTIVITY_LABELS,
         enrol_fields=form_fields(
             EnrolmentSchema(), request.form if errors.get("enrol") else None, errors.get("enrol"), {"mother_id": _mother_choices()}
@@ -183,7 +193,12 @@ def course(course_id: int, forms_errors=None, status=200):
 def generate_sessions(course_id: int):
     course = _get_or_404(Course, course_id)
     created, skipped = services.generate_sessions(course)
-    flash(f"{created} mødegange oprettet; {len(skipped)} helligdage sprunget over.")
+    flash(
+        ngettext("%(num)s session created", "%(num)s sessions created", created)
+        + "; "
+        + ngettext("%(num)s public holiday skipped.", "%(num)s public holidays skipped.", len(skipped)),
+        "success",
+    )
     return redirect(url_for("mother_groups.course", course_id=course.id))
 
 
@@ -202,7 +217,7 @@ def enrol(course_id: int):
             return redirect(url_for("mother_groups.course", course_id=course.id))
         except ValidationError as exc:
             db.session.rollback()
-            errors = exc.messages
+            errors = field_errors(exc)
     return course_view_with_errors(course_id, {"enrol": errors})
 
 
@@ -219,7 +234,7 @@ def assign_volunteer(course_id: int):
             services.assign_volunteer(course, data["volunteer_id"])
             return redirect(url_for("mother_groups.course", course_id=course.id))
         except ValidationError as exc:
-            errors = exc.messages
+            errors = field_errors(exc)
     return course_view_with_errors(course_id, {"volunteer": errors})
 
 
@@ -228,7 +243,7 @@ def leave(enrolment_id: int):
     enrolment = _get_or_404(Enrolment, enrolment_id)
     data, errors = load_form(LeaveSchema(), request.form)
     if data is None:
-        flash("Angiv dato og årsag for udmeldelse.")
+        flash("Angiv dato og årsag for udmeldelse.", "error")
         return redirect(url_for("mother_groups.course", course_id=enrolment.course_id))
     services.leave(enrolment, data["left_on"], data["leave_reason"])
     record("change", subject=f"mother_groups.mother:{enrolment.mother_id}", criterion="left course")
@@ -241,7 +256,8 @@ def leave(enrolment_id: int):
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 def session(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
-    values, errors = None, {}
+    values: Mapping[str, Any] | None = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         data, errors = load_form(SessionSchema(), request.form)
         if data is not None:
@@ -289,7 +305,7 @@ def attendance(session_id: int):
         if error is None:
             services.record_attendance(meeting, entries, access.principal().audit_label)
             record("change", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
-            flash("Fremmødet er gemt.")
+            flash("Fremmødet er gemt.", "success")
             return redirect(url_for("mother_groups.attendance", session_id=meeting.id))
     record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
     return render_template(
@@ -309,28 +325,28 @@ def my_sessions():
     A volunteer sees only the courses she serves; managers see every course.
     """
     p = access.principal()
-    today = date.today()
+    today = copenhagen_today()
     query = select(CourseSession, Course.name).join(Course, Course.id == CourseSession.course_id).where(CourseSession.status != "cancelled")
     if not access.manages(p):
         query = query.where(CourseSession.course_id.in_(access.volunteer_course_ids(p) or {-1}))
-    # The latest session on or before today of each course: where attendance is recorded now.
-    latest = db.session.execute(
+    # The latest session on or before today of each running course (where attendance is recorded now), ranked
+    # in SQL: every course has its one, however many sessions the others have.
+    newest_first = (CourseSession.date.desc(), CourseSession.id.desc())
+    ranked = (
         query.where(CourseSession.date <= today, Course.status != "completed")
-        .order_by(CourseSession.date.desc(), CourseSession.id.desc())
-        .limit(40)
-    ).all()
-    current, seen = [], set()
-    for meeting, name in latest:
-        if meeting.course_id not in seen:
-            seen.add(meeting.course_id)
-            current.append((meeting, name))
-    shown = {m.id for m, _ in current}
-    sessions = [
-        row
-        for row in db.session.execute(query.where(CourseSession.date >= today).order_by(CourseSession.date).limit(40)).all()
-        if row[0].id not in shown
-    ]
-    return render_template("mother_groups/my_sessions.html", current=current, sessions=sessions, today=today)
+        .with_only_columns(
+            CourseSession.id, func.row_number().over(partition_by=CourseSession.course_id, order_by=newest_first).label("rank")
+        )
+        .subquery()
+    )
+    latest_ids = select(ranked.c.id).where(ranked.c.rank == 1)
+    current = db.session.execute(query.where(CourseSession.id.in_(latest_ids)).order_by(*newest_first)).all()
+    # The coming ones, a page at a time (one shown above already is left out).
+    paged = paginate(
+        query.where(CourseSession.date >= today, CourseSession.id.not_in(latest_ids)).order_by(CourseSession.date, CourseSession.id),
+        scalars=False,
+    )
+    return render_template("mother_groups/my_sessions.html", current=current, sessions=paged.items, paged=paged, today=today)
 
 
 # --- mothers --------------------------------------------------------------------------
@@ -338,7 +354,8 @@ def my_sessions():
 
 @bp.route("/mothers/", methods=["GET", "POST"])
 def mothers():
-    values, errors = None, {}
+    values: Mapping[str, Any] | None = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         data, errors = load_form(MotherSchema(), request.form)
         if data is not None:
@@ -347,11 +364,22 @@ def mothers():
             record("create", subject=f"mother_groups.mother:{mother.id}")
             return redirect(url_for("mother_groups.mother", mother_id=mother.id))
         values = request.form
-    rows = db.session.scalars(select(Mother).where(Mother.anonymised_at.is_(None)).order_by(Mother.name)).all()
-    record("search", criterion="mother list", subjects=[f"mother_groups.mother:{m.id}" for m in rows])
+    query = select(Mother).where(Mother.anonymised_at.is_(None)).order_by(Mother.name, Mother.id)
+    wanted = search_text()
+    if wanted:
+        query = query.where(contains(Mother.name, wanted))
+    paged = paginate(query)
+    # The persons shown on this page, never the search text (a name) itself.
+    record(
+        "search",
+        criterion="mother list, name search" if wanted else "mother list",
+        subjects=[f"mother_groups.mother:{m.id}" for m in paged.items],
+    )
     return render_template(
         "mother_groups/mothers.html",
-        mothers=rows,
+        mothers=paged.items,
+        paged=paged,
+        wanted=wanted,
         fields=form_fields(MotherSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}),
         general_errors=form_errors(errors),
     ), (422 if errors else 200)
@@ -364,7 +392,7 @@ def mother(mother_id: int):
     enrolments = db.session.execute(
         select(Enrolment, Course.name).join(Course, Course.id == Enrolment.course_id).where(Enrolment.mother_id == mother.id)
     ).all()
-    return render_template("mother_groups/mother.html", mother=mother, enrolments=enrolments, today=date.today())
+    return render_template("mother_groups/mother.html", mother=mother, enrolments=enrolments, today=copenhagen_today())
 
 
 @bp.post("/consents/<int:consent_id>/withdraw")
@@ -372,7 +400,7 @@ def withdraw_consent(consent_id: int):
     """She withdraws her consent: recorded with the date; erasure is a separate decision."""
     consent = _get_or_404(Consent, consent_id)
     if consent.withdrawn_on is None:
-        consent.withdrawn_on = date.today()
+        consent.withdrawn_on = copenhagen_today()
         db.session.commit()
         record("change", subject=f"mother_groups.mother:{consent.mother_id}", criterion="consent withdrawn")
     return redirect(url_for("mother_groups.mother", mother_id=consent.mother_id))
@@ -384,7 +412,7 @@ def erase_mother(mother_id: int):
     services.anonymise_mother(mother)
     db.session.commit()
     record("delete", subject=f"mother_groups.mother:{mother.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
-    flash("Oplysningerne er slettet; statistikken er bevaret.")
+    flash("Oplysningerne er slettet; statistikken er bevaret.", "success")
     return redirect(url_for("mother_groups.mothers"))
 
 
@@ -394,38 +422,51 @@ def erase_mother(mother_id: int):
 @bp.route("/referrals/", methods=["GET", "POST"])
 def referrals():
     p = access.principal()
-    values, errors = None, {}
+    values = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
-        data, errors = load_form(ReferralSchema(), request.form)
+        data, errors = load_form(duplicates.ConfirmedReferralSchema(), request.form)
         if data is not None:
+            found = duplicates.matches(data)
+            if found and not data.pop(duplicates.CONFIRM_FIELD):
+                # Who matched is read (and recorded); the referral waits for her confirmation.
+                record("search", criterion="referral duplicate check", subjects=[f"mother_groups.mother:{m.mother_id}" for m in found])
+                errors = {
+                    duplicates.CONFIRM_FIELD: [gettext("She may already be referred or taking part. Check, and confirm to send anyway.")]
+                }
+                return _referrals_page(request.form, errors, 409, found)
+            data.pop(duplicates.CONFIRM_FIELD, None)
             services.refer(data, p.audit_label)
-            flash("Henvisningen er sendt til projektkoordinatoren.")
+            flash("Henvisningen er sendt til projektkoordinatoren.", "success")
             return redirect(url_for("mother_groups.referrals"))
         values = request.form
     return _referrals_page(values, errors, 422 if errors else 200)
 
 
-def _referrals_page(values=None, errors=None, status=200):
+def _referrals_page(values=None, errors=None, status=200, found=()):
     p = access.principal()
     errors = errors or {}
     manager = access.manages(p)
+    query = select(Referral, Mother.name).join(Mother, Mother.id == Referral.mother_id)
     if manager:
-        rows = db.session.execute(
-            select(Referral, Mother.name)
-            .join(Mother, Mother.id == Referral.mother_id)
-            .order_by(Referral.status != "pending", Referral.referred_on.desc())
-        ).all()
-        record("search", criterion="referral queue", subjects=sorted({f"mother_groups.mother:{r.mother_id}" for r, _ in rows}))
-    else:  # a health visitor: her own referrals' status, never the group's content
-        rows = [
-            (r, None)
-            for r in db.session.scalars(select(Referral).where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc()))
-        ]
+        query = query.order_by(Referral.status != "pending", Referral.referred_on.desc(), Referral.id.desc())
+    else:  # a health visitor: the names and status of her own referrals, never the group's content
+        query = query.where(Referral.referred_by == p.audit_label).order_by(Referral.referred_on.desc(), Referral.id.desc())
+    paged = paginate(query, scalars=False)
+    rows = paged.items
+    record(
+        "search",
+        criterion="referral queue" if manager else "own referrals",
+        subjects=sorted({f"mother_groups.mother:{r.mother_id}" for r, _ in rows}),
+    )
+    schema = duplicates.ConfirmedReferralSchema() if found else ReferralSchema()
     return render_template(
         "mother_groups/referrals.html",
         rows=rows,
+        paged=paged,
         manager=manager,
-        fields=form_fields(ReferralSchema(), values, errors, {"housing_area_id": _choices(HousingArea)}),
+        found=found,
+        fields=form_fields(schema, values, errors, {"housing_area_id": _choices(HousingArea)}),
         general_errors=form_errors(errors),
         decision_fields=form_fields(
             ReferralDecisionSchema(), None, None, {"course_id": _choices(Course, where=Course.status != "completed")}
@@ -444,9 +485,8 @@ def decide(referral_id: int):
             return redirect(url_for("mother_groups.referrals"))
         except ValidationError as exc:
             db.session.rollback()
-            errors = exc.messages
-    labels = {f.name: f.label for f in form_fields(ReferralDecisionSchema())}
-    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(f"{labels.get(k, k)}: {' '.join(map(str, v))}" for k, v in errors.items()))
+            errors = field_errors(exc)
+    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(error_messages(ReferralDecisionSchema(), errors)), "error")
     return _referrals_page(status=422)  # refused: said on the page, with a 4xx
 
 
@@ -455,7 +495,8 @@ def decide(referral_id: int):
 
 @bp.route("/housing-areas/", methods=["GET", "POST"])
 def housing_areas():
-    values, errors = None, {}
+    values: Mapping[str, Any] | None = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         data, errors = load_form(HousingAreaSchema(), request.form)
         if data is not None and db.session.scalar(select(HousingArea.id).where(HousingArea.name == data["name"])):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.calendar import copenhagen_today
 from core.plugins import hookimpl
 from core.plugins.types import Migrations, Programme
 from plugins.open_counselling import models
@@ -87,6 +88,13 @@ def samvirke_reports():
 
 
 @hookimpl
+def samvirke_annual_sections():
+    from plugins.open_counselling.annual import SECTION
+
+    return [SECTION]
+
+
+@hookimpl
 def samvirke_billing_rules():
     from plugins.open_counselling.billing import billing_rules
 
@@ -131,8 +139,6 @@ def apply_retention(tenant_id: int) -> None:
 
     Safe to run twice: anonymised families are not selected again.
     """
-    from datetime import date
-
     from core.db import db
     from core.tenancy.models import Tenant
     from plugins.open_counselling.services import anonymise_family, families_past_retention
@@ -141,7 +147,7 @@ def apply_retention(tenant_id: int) -> None:
     if tenant is None:
         raise LookupError(f"retention job for tenant {tenant_id}, which does not exist")
     days = int(tenant.programme_settings(KEY).get("retention_days", DEFAULT_RETENTION_DAYS))
-    for family in families_past_retention(date.today(), days):
+    for family in families_past_retention(copenhagen_today(), days):
         anonymise_family(family)
 
 

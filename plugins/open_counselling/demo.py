@@ -8,10 +8,11 @@ there (Mødrehjælpen in Fredericia, another organisation elsewhere).
 from __future__ import annotations
 
 import random
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.partnerships import organisations_of_programme
 from core.tenancy.models import Tenant
@@ -50,7 +51,7 @@ def load(tenant: Tenant) -> None:
         return  # no agreement covers the programme here: nobody to run it
     organisation = organisations[0]
     rng = random.Random(tenant.id * 7)
-    today = date.today()
+    today = copenhagen_today()
     town = tenant.name.replace(" Kommune", "")
     office = Office(
         name=f"{organisation.name}, åben rådgivning {town}",

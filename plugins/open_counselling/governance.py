@@ -35,7 +35,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from core.calendar import parse_month_day
+from core.calendar import copenhagen_today, parse_month_day
 from core.db import db
 from core.identity.authz import allowed_roles
 from core.identity.sessions import current_principal
@@ -144,7 +144,7 @@ def _may_edit() -> bool:
 
 
 def _render(errors: dict[str, Any] | None = None):
-    today = date.today()
+    today = copenhagen_today()
     agreed = agreed_governance()
     meetings = db.session.scalars(select(GovernanceMeeting).order_by(GovernanceMeeting.held_on.desc(), GovernanceMeeting.id.desc())).all()
     # The last held meeting of each group, aggregated in SQL.

@@ -7,11 +7,11 @@ never shown to (or accepted from) anyone but the running organisation's staff
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from core.calendar import copenhagen_today
 from core.schemas import N_, Schema
 from plugins.open_counselling.models import NOTIFICATION_CHANNELS
 
@@ -57,7 +57,7 @@ class NotificationSchema(Schema):
     @validates_schema
     def _dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         day = data.get("day")
-        if day and day > date.today():
+        if day and day > copenhagen_today():
             raise ValidationError(N_("The date cannot be in the future."), "notification_date")
         confirmed = data.get("receipt_confirmed_on")
         if day and confirmed and confirmed < day:

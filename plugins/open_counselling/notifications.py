@@ -27,6 +27,7 @@ from core.db import db
 from core.schemas import N_
 from core.tenancy.web import get_or_404
 from core.web.forms import form_errors, form_fields, load_form
+from core.web.pagination import paginate
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     CHANNEL_LABELS,
@@ -93,11 +94,13 @@ def _channel_labels() -> dict[str, str]:
 
 
 def _render_list(errors: dict[str, Any] | None = None):
-    notifications = db.session.scalars(select(Notification).order_by(Notification.day.desc(), Notification.id.desc())).all()
+    paged = paginate(select(Notification).order_by(Notification.day.desc(), Notification.id.desc()))
+    notifications = paged.items
     fields = _fields(request.form if errors is not None else None, errors)
     return render_template(
         "open_counselling/notifications.html",
         notifications=notifications,
+        paged=paged,
         family_numbers=_family_numbers({n.family_id for n in notifications if n.family_id is not None}),
         channel_labels=_channel_labels(),
         fields=fields,

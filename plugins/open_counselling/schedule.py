@@ -1,70 +1,30 @@
 """Opening hours and closures of the open counselling: pure functions, no database.
 
-The agreement (seeds/002) closes the open counselling on 1 May, Constitution
-Day (5 June) and the day after Ascension Day, and "between Christmas and New
-Year". Those days are computed here each year; ad-hoc closures (the
-counsellor is ill and no one can step in, ...) are rows of
-``models.Closure``, each with a notice for citizens such as "Ring til
-telefonrådgivningen i stedet".
+The closed days every office shares are the Danish calendar's (``core.calendar``: the
+public holidays of the ``holidays`` package) plus the days off the covering agreement
+declares (Fredericia's: 1 May, Constitution Day, the day after Ascension Day, 24 December,
+Christmas to New Year and 31 December); ``agreement_closures`` asks the core helper, so
+no programme keeps a calendar of its own. Ad-hoc closures (the counsellor is ill and no
+one can step in, ...) are rows of ``models.Closure``, each with a notice for citizens
+such as "Ring til telefonrådgivningen i stedet".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from dateutil.easter import easter
+from core.calendar import COPENHAGEN, closed_days
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
-
-MAY_DAY = "1. maj"
-CONSTITUTION_DAY = "Grundlovsdag"
-DAY_AFTER_ASCENSION = "Dagen efter Kristi himmelfartsdag"
-CHRISTMAS_EVE = "Juleaftensdag"
-CHRISTMAS_DAY = "Juledag"
-BOXING_DAY = "2. juledag"
-BETWEEN_CHRISTMAS_AND_NEW_YEAR = "Mellem jul og nytår"
-NEW_YEARS_EVE = "Nytårsaftensdag"
-NEW_YEARS_DAY = "Nytårsdag"
+LOCAL = COPENHAGEN
 
 
-def ascension_day(year: int) -> date:
-    """Ascension Day (Kristi himmelfartsdag): the Thursday 39 days after Easter Sunday."""
-    return easter(year) + timedelta(days=39)
-
-
-def fixed_closures(year: int) -> list[tuple[date, str]]:
-    """The agreement's closed days of ``year``, sorted, each with its Danish name.
-
-    - 1 May ("1. maj") and Constitution Day, 5 June ("Grundlovsdag");
-    - the day after Ascension Day, a Friday: Easter Sunday + 40 days
-      ("Dagen efter Kristi himmelfartsdag"; 2025-05-30, 2026-05-15);
-    - the days between Christmas and New Year, 27-30 December.
-
-    24, 25 and 26 December and 31 December / 1 January are closed as holidays
-    anyway (Christmas Eve, Christmas Day, Boxing Day, New Year's Eve and Day);
-    they are listed too (1 January of ``year``, 24-31 December), so the
-    public list of closed days is complete. Should two reasons fall on one
-    day (the day after Ascension can be 1 May), the day is listed once with
-    both names.
-    """
-    days: dict[date, list[str]] = {}
-    for day, reason in (
-        (date(year, 1, 1), NEW_YEARS_DAY),
-        (date(year, 5, 1), MAY_DAY),
-        (date(year, 6, 5), CONSTITUTION_DAY),
-        (ascension_day(year) + timedelta(days=1), DAY_AFTER_ASCENSION),
-        (date(year, 12, 24), CHRISTMAS_EVE),
-        (date(year, 12, 25), CHRISTMAS_DAY),
-        (date(year, 12, 26), BOXING_DAY),
-        *((date(year, 12, d), BETWEEN_CHRISTMAS_AND_NEW_YEAR) for d in range(27, 31)),
-        (date(year, 12, 31), NEW_YEARS_EVE),
-    ):
-        days.setdefault(day, []).append(reason)
-    return sorted((day, " og ".join(reasons)) for day, reasons in days.items())
+def agreement_closures(start: date, end: date, declared: Iterable[str] = ()) -> list[tuple[date, str]]:
+    """The closed days from ``start`` up to (not including) ``end``, each with its Danish name:
+    public holidays and the agreement's ``declared`` days off (see ``core.calendar``)."""
+    return closed_days(start, end, declared)
 
 
 def _field(obj: Any, name: str, index: int) -> Any:
@@ -117,7 +77,7 @@ class UpcomingClosure:
 def next_closures(fixed: Iterable[tuple[date, str]], adhoc: Iterable[Any], today: date, limit: int | None = None) -> list[UpcomingClosure]:
     """The closures from ``today`` on, soonest first, at most ``limit`` (None: all).
 
-    ``fixed``: (date, reason) pairs, e.g. ``fixed_closures(y) + fixed_closures(y + 1)``;
+    ``fixed``: (date, reason) pairs, e.g. ``agreement_closures(today, today + year, days_off)``;
     ``adhoc``: ``Closure`` rows (or anything with ``day``, ``reason``,
     ``notice``, ``office_id``, ``id``). On one day the fixed closure comes
     first; a fixed day listed twice counts once.

@@ -16,7 +16,7 @@ from core.schemas import N_, Schema
 
 WEEKDAY_LABELS = dict(enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]))
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ]{7,}$", error=N_("Enter a phone number, for example 70 20 90 50."))
-TIME_MESSAGES = {"invalid": N_("Enter a time as HH:MM.")}
+TIME_MESSAGES: dict[str, Any] = {"invalid": N_("Enter a time as HH:MM.")}
 
 
 class OfficeSchema(Schema):

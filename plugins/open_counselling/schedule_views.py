@@ -28,18 +28,19 @@ from flask_babel import get_locale, gettext
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
+from core.calendar import copenhagen_now, copenhagen_today
 from core.db import db
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.identity.sessions import current_principal
+from core.partnerships import agreement_covering
 from core.schemas import N_
 from core.tenancy.web import get_or_404 as _get_or_404
 from core.web.forms import form_errors, form_fields, load_form
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import (
-    LOCAL,
     UpcomingClosure,
-    fixed_closures,
+    agreement_closures,
     is_open,
     next_closures,
 )
@@ -71,11 +72,11 @@ NOT_AN_OFFICE = N_("Choose one of the options.")
 
 def _today() -> date:
     """Today in Denmark (the server may run in UTC)."""
-    return datetime.now(LOCAL).date()
+    return copenhagen_today()
 
 
 def _now() -> datetime:
-    return datetime.now(LOCAL)
+    return copenhagen_now()
 
 
 def _danish() -> bool:
@@ -120,8 +121,15 @@ def _hours_by_office() -> dict[int, list[OpeningHours]]:
     return grouped
 
 
+def _declared_days_off() -> list[str]:
+    """The days off the agreement covering the open counselling declares (none without one)."""
+    agreement = agreement_covering("open_counselling")
+    return list((agreement.terms or {}).get("days_off") or []) if agreement is not None else []
+
+
 def _fixed(today: date) -> list[tuple[date, str]]:
-    return fixed_closures(today.year) + fixed_closures(today.year + 1)
+    """The next 12 months' closed days of every office: public holidays and the agreement's days off."""
+    return agreement_closures(today, today + HORIZON, _declared_days_off())
 
 
 def _adhoc_from(today: date) -> list[Closure]:
@@ -169,7 +177,7 @@ def create_office():
         return schedule(errors, "office", 422)
     db.session.add(Office(**data))
     db.session.commit()
-    flash(gettext("The office is saved."))
+    flash(gettext("The office is saved."), "success")
     return redirect(url_for(".schedule"))
 
 
@@ -207,7 +215,7 @@ def add_hours():
         return schedule(errors, "hours", 422)
     db.session.add(OpeningHours(**data))
     db.session.commit()
-    flash(gettext("The opening hours are saved."))
+    flash(gettext("The opening hours are saved."), "success")
     return redirect(url_for(".schedule"))
 
 
@@ -215,7 +223,7 @@ def add_hours():
 def delete_hours(hours_id: int):
     db.session.delete(_get_or_404(OpeningHours, hours_id))
     db.session.commit()
-    flash(gettext("The opening hours are removed."))
+    flash(gettext("The opening hours are removed."), "success")
     return redirect(url_for(".schedule"))
 
 
@@ -235,7 +243,7 @@ def add_closure():
         return schedule(errors, "closure", 422)
     db.session.add(Closure(**data))
     db.session.commit()
-    flash(gettext("The closure is saved and shown on the public page."))
+    flash(gettext("The closure is saved and shown on the public page."), "success")
     return redirect(url_for(".schedule"))
 
 
@@ -243,7 +251,7 @@ def add_closure():
 def delete_closure(closure_id: int):
     db.session.delete(_get_or_404(Closure, closure_id))
     db.session.commit()
-    flash(gettext("The closure is removed."))
+    flash(gettext("The closure is removed."), "success")
     return redirect(url_for(".schedule"))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from core.calendar import copenhagen_today
 from core.schemas import N_, Schema
 from plugins.open_counselling.models import (
     AGE_BANDS,
@@ -57,6 +58,8 @@ LABELS = {
     "outside_labour_market": N_("Outside the labour market"),
     "couple": N_("Couple"),
 }
+# "single" is also a format (a single conversation): the household's own labels.
+HOUSEHOLD_LABELS = {"single": N_("Single"), "couple": N_("Couple")}
 # The agreement's need levels (behovsniveauer), shown where the level is chosen.
 NEED_LEVEL_LABELS = {
     1: N_("1: single or short counselling"),
@@ -96,7 +99,9 @@ class FamilySchema(Schema):
     )
     income_basis = fields.String(allow_none=True, validate=validate.OneOf(INCOME_BASES), metadata=_choice(INCOME_BASES, N_("Income basis")))
     employment_status = fields.String(allow_none=True, validate=validate.OneOf(EMPLOYMENT), metadata=_choice(EMPLOYMENT, N_("Employment")))
-    household = fields.String(allow_none=True, validate=validate.OneOf(HOUSEHOLDS), metadata=_choice(HOUSEHOLDS, N_("Household")))
+    household = fields.String(
+        allow_none=True, validate=validate.OneOf(HOUSEHOLDS), metadata={"label": N_("Household"), "choice_labels": HOUSEHOLD_LABELS}
+    )
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -149,7 +154,6 @@ class ContactSchema(Schema):
 
     @validates("day")
     def _not_in_future(self, value, **kwargs: Any) -> None:
-        from datetime import date
 
-        if value > date.today():
+        if value > copenhagen_today():
             raise ValidationError(N_("The date cannot be in the future."))

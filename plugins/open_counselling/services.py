@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.models import utcnow
 from plugins.open_counselling.models import Contact, ContactReason, ContactReferral, Family, Notification
@@ -36,7 +37,7 @@ def save_family(data: dict[str, Any], recorded_by: str, family: Family | None = 
             setattr(family, key, data[key])
     if data.get("name") and data.get("consent"):
         family.name = data["name"]
-        family.consent_given_on = family.consent_given_on or date.today()
+        family.consent_given_on = family.consent_given_on or copenhagen_today()
         family.consent_recorded_by = recorded_by
         family.consent_withdrawn_on = None
     db.session.flush()
@@ -66,7 +67,7 @@ def register_contact(data: dict[str, Any], counsellor: str) -> Contact:
 def anonymise_family(family: Family) -> None:
     """Remove identity and free text; keep the numbers the annual report needs."""
     family.name = None
-    family.consent_withdrawn_on = family.consent_withdrawn_on or (date.today() if family.consent_given_on else None)
+    family.consent_withdrawn_on = family.consent_withdrawn_on or (copenhagen_today() if family.consent_given_on else None)
     for contact in family.contacts:
         contact.description = None
     for notification in db.session.scalars(select(Notification).where(Notification.family_id == family.id)):

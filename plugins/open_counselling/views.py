@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.audit import record
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity import roles as R
-from core.identity.sessions import current_principal
+from core.identity.authz import signed_in
 from core.tenancy.web import get_or_404
 from core.web.forms import form_errors, form_fields, load_form
+from core.web.pagination import contains, paginate, search_text
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import LABELS, NEED_LEVEL_LABELS, ContactSchema, FamilySchema
@@ -36,25 +39,27 @@ AUTHORIZATION = {
 
 
 def _actor() -> str:
-    return current_principal().audit_label
+    return signed_in().audit_label
 
 
 @bp.get("/")
 def index(values=None, errors=None, status=200):
     # Each row shows the contact's reasons: loaded with the contacts in one more query, not one per contact.
-    recent = db.session.execute(
+    paged = paginate(
         select(Contact, Family.family_number)
         .options(selectinload(Contact.reasons))
         .join(Family, Family.id == Contact.family_id)
-        .order_by(Contact.day.desc(), Contact.id.desc())
-        .limit(50)
-    ).all()
+        .order_by(Contact.day.desc(), Contact.id.desc()),
+        scalars=False,
+    )
+    recent = paged.items
     record("search", criterion="recent contacts", subjects=sorted({f"open_counselling.family:{c.family_id}" for c, _ in recent}))
     return render_template(
         "open_counselling/index.html",
         recent=recent,
+        paged=paged,
         need_labels=NEED_LEVEL_LABELS,
-        fields=form_fields(ContactSchema(), values or {"day": date.today().isoformat()}, errors),
+        fields=form_fields(ContactSchema(), values or {"day": copenhagen_today().isoformat()}, errors),
         general_errors=form_errors(errors or {}),
     ), status
 
@@ -66,7 +71,7 @@ def create_contact():
         return index(request.form, errors, 422)
     contact = services.register_contact(data, _actor())
     record("create", subject=f"open_counselling.family:{contact.family_id}")
-    flash("Henvendelsen er registreret.")
+    flash("Henvendelsen er registreret.", "success")
     return redirect(url_for("open_counselling.index"))
 
 
@@ -79,15 +84,24 @@ def contact(contact_id: int):
 
 @bp.get("/families/")
 def families():
-    rows = db.session.scalars(select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number)).all()
-    record("search", criterion="family list", subjects=[f"open_counselling.family:{f.id}" for f in rows])
-    return render_template("open_counselling/families.html", families=rows)
+    query = select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number, Family.id)
+    wanted = search_text()
+    if wanted:
+        query = query.where(contains(Family.family_number, wanted))
+    paged = paginate(query)
+    record(
+        "search",
+        criterion="family list, number search" if wanted else "family list",
+        subjects=[f"open_counselling.family:{f.id}" for f in paged.items],
+    )
+    return render_template("open_counselling/families.html", families=paged.items, paged=paged, wanted=wanted)
 
 
 @bp.route("/families/<int:family_id>", methods=["GET", "POST"])
 def family(family_id: int):
     row = get_or_404(Family, family_id)
-    values, errors = None, {}
+    values: Mapping[str, Any] | None = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         data, errors = load_form(FamilySchema(), request.form)
         if data is not None and data["family_number"] != row.family_number and services.family_by_number(data["family_number"]):
@@ -100,8 +114,8 @@ def family(family_id: int):
             return redirect(url_for("open_counselling.family", family_id=row.id))
         values = request.form
     else:
-        values = {k: getattr(row, k) for k in ("family_number", "name", *services.FAMILY_FIELDS)}
-        values = {k: ("" if v is None else v) for k, v in values.items()}
+        stored = {k: getattr(row, k) for k in ("family_number", "name", *services.FAMILY_FIELDS)}
+        values = {k: ("" if v is None else v) for k, v in stored.items()}
         values["consent"] = bool(row.consent_given_on and not row.consent_withdrawn_on)
         record("view", subject=f"open_counselling.family:{row.id}")
     return render_template(
@@ -119,5 +133,5 @@ def erase_family(family_id: int):
     services.anonymise_family(row)
     db.session.commit()
     record("delete", subject=f"open_counselling.family:{row.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
-    flash("Identitet og fritekst er slettet; statistikken er bevaret.")
+    flash("Identitet og fritekst er slettet; statistikken er bevaret.", "success")
     return redirect(url_for("open_counselling.families"))

@@ -21,6 +21,7 @@ get 403 (they see the reports). Core mounts the blueprint under
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,10 +29,12 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.schemas import N_
 from core.volunteers.models import Volunteer
 from core.web.forms import form_errors, form_fields, load_form, parse_id
+from core.web.pagination import paginate
 from plugins.volunteer_association.activity_schemas import (
     FUNDING_LABELS,
     GRANT_STATUS_LABELS,
@@ -97,8 +100,10 @@ def deadline_flags(today: date) -> list[DeadlineFlag]:
         .order_by(GrantApplication.reporting_deadline, GrantApplication.id)
     ).all()
     return [
-        DeadlineFlag(gid, funder, deadline, deadline_status(deadline, status, today), (deadline - today).days)
+        DeadlineFlag(gid, funder, deadline, flag, (deadline - today).days)
         for gid, funder, deadline, status in rows
+        # Always true for the rows selected (open, with a deadline due soon); narrows the types.
+        if deadline is not None and (flag := deadline_status(deadline, status, today)) is not None
     ]
 
 
@@ -121,8 +126,8 @@ def _granted_choices() -> list[tuple[int, str]]:
 def _volunteer_choices() -> list[tuple[int, str]]:
     """The volunteers of the organisations running the association here (the agreement's parties)."""
     return [
-        tuple(r)
-        for r in db.session.execute(
+        (vid, name)
+        for vid, name in db.session.execute(
             select(Volunteer.id, Volunteer.name).where(of_running_organisation()).order_by(Volunteer.name, Volunteer.id)
         )
     ]
@@ -167,10 +172,14 @@ def _activity_fields(errors: dict[str, Any] | None):
 
 
 def _render_activities(errors: dict[str, Any] | None = None):
-    activities = db.session.scalars(select(Activity).order_by(Activity.day.desc(), Activity.id.desc())).all()
+    paged = paginate(select(Activity).order_by(Activity.day.desc(), Activity.id.desc()))
+    activities = paged.items
+    # Counted for the page's activities only; an empty IN list is still one statement.
     volunteer_counts = dict(
         db.session.execute(
-            select(ActivityVolunteer.activity_id, func.count(ActivityVolunteer.id)).group_by(ActivityVolunteer.activity_id)
+            select(ActivityVolunteer.activity_id, func.count(ActivityVolunteer.id))
+            .where(ActivityVolunteer.activity_id.in_([a.id for a in activities]))
+            .group_by(ActivityVolunteer.activity_id)
         ).all()
     )
     grant_ids = {a.grant_id for a in activities if a.grant_id is not None}
@@ -182,6 +191,7 @@ def _render_activities(errors: dict[str, Any] | None = None):
     return render_template(
         "volunteer_association/activities.html",
         activities=activities,
+        paged=paged,
         volunteer_counts=volunteer_counts,
         funders=funders,
         kind_labels=_labels(KIND_LABELS),
@@ -236,10 +246,10 @@ def _grant_values(grant: GrantApplication) -> dict[str, str]:
 
 
 def _render_grants(errors: dict[str, Any] | None = None, editing: GrantApplication | None = None):
-    today = date.today()
-    grants = db.session.scalars(
-        select(GrantApplication).order_by(GrantApplication.applied_on.desc().nulls_last(), GrantApplication.id.desc())
-    ).all()
+    today = copenhagen_today()
+    paged = paginate(select(GrantApplication).order_by(GrantApplication.applied_on.desc().nulls_last(), GrantApplication.id.desc()))
+    grants = paged.items
+    values: Mapping[str, Any] | None
     if editing is not None:
         values = request.form if errors is not None else _grant_values(editing)
     else:
@@ -247,6 +257,7 @@ def _render_grants(errors: dict[str, Any] | None = None, editing: GrantApplicati
     return render_template(
         "volunteer_association/grants.html",
         grants=grants,
+        paged=paged,
         flags={g.id: deadline_status(g.reporting_deadline, g.status, today) for g in grants},
         deadline_flags=deadline_flags(today),
         status_labels=_labels(GRANT_STATUS_LABELS),

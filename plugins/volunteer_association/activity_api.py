@@ -23,6 +23,7 @@ from flask_smorest import abort as smorest_abort
 from sqlalchemy import func, select
 
 from core.api.pagination import Blueprint, page_of
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.web import get_or_404
 from core.volunteers.models import Volunteer
@@ -167,7 +168,7 @@ def list_grants(pagination_parameters):
     """The grant applications, most recently applied for first, each with its deadline flag."""
     query = select(GrantApplication).order_by(GrantApplication.applied_on.desc().nulls_last(), GrantApplication.id.desc())
     rows = page_of(query, pagination_parameters)
-    today = date.today()
+    today = copenhagen_today()
     return [_grant_out(g, today) for g in rows]
 
 
@@ -178,14 +179,14 @@ def create_grant(data):
     grant = GrantApplication(**data)
     db.session.add(grant)
     db.session.commit()
-    return _grant_out(grant, date.today())
+    return _grant_out(grant, copenhagen_today())
 
 
 @blp.route("/grants/<int:grant_id>")
 @blp.response(200, GrantApiSchema)
 @blp.alt_response(404, description="No such grant application in this tenant")
 def get_grant(grant_id: int):
-    return _grant_out(get_or_404(GrantApplication, grant_id), date.today())
+    return _grant_out(get_or_404(GrantApplication, grant_id), copenhagen_today())
 
 
 @blp.route("/grants/<int:grant_id>", methods=["PUT"])
@@ -198,4 +199,4 @@ def replace_grant(data, grant_id: int):
     for name, value in data.items():
         setattr(grant, name, value)
     db.session.commit()
-    return _grant_out(grant, date.today())
+    return _grant_out(grant, copenhagen_today())

@@ -9,7 +9,7 @@ chosen ids are the tenant's own.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -42,7 +42,7 @@ REQUIRED = N_("This field is required.")
 class Amount(fields.Decimal):
     """DKK with two decimals; accepts "1.234,50", "1234,50" and "1234.50"."""
 
-    default_error_messages: ClassVar[dict[str, Any]] = {"special": N_("Enter a number.")}
+    default_error_messages: dict[str, Any] = {"special": N_("Enter a number.")}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", [validate.Range(min=Decimal(0)), validate.Range(max=MAX_AMOUNT)])

@@ -10,11 +10,12 @@ organisation runs another programme, its volunteer is a different log-in).
 from __future__ import annotations
 
 import random
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity.dev_idp import volunteer_subject
 from core.partnerships import organisations_of_programme
@@ -50,7 +51,7 @@ def load(tenant: Tenant) -> None:
         return  # no agreement covers the programme here: nobody to run it
     organisation = organisations[0]
     rng = random.Random(tenant.id * 13)
-    today = date.today()
+    today = copenhagen_today()
     issuer = (tenant.identity_provider or {}).get("issuer", "")
     own_login = f"{issuer}|{volunteer_subject(tenant.slug, organisation.slug)}"  # the demo volunteer's own log-in
     # One person, one volunteer in the registry: where the organisation's demo volunteer already

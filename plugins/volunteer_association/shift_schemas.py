@@ -28,16 +28,18 @@ class SignupSchema(Schema):
     volunteer_id = fields.Integer(allow_none=True, metadata={"label": N_("Volunteer")})
 
 
-MONEY = {"places": 2, "as_string": True, "validate": validate.Range(min=0, max=1_000_000)}
+def money(label: str) -> fields.Decimal:
+    """A required amount in kroner, two decimals, up to a million."""
+    return fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0, max=1_000_000), metadata={"label": label})
 
 
 class TakingsSchema(Schema):
     """The day's takings by payment method and the cash counted at closing."""
 
-    cash = fields.Decimal(required=True, **MONEY, metadata={"label": N_("Cash sales (DKK)")})
-    card = fields.Decimal(required=True, **MONEY, metadata={"label": N_("Card (DKK)")})
-    mobilepay = fields.Decimal(required=True, **MONEY, metadata={"label": N_("MobilePay (DKK)")})
-    cash_counted = fields.Decimal(required=True, **MONEY, metadata={"label": N_("Cash counted in the till (DKK)")})
+    cash = money(N_("Cash sales (DKK)"))
+    card = money(N_("Card (DKK)"))
+    mobilepay = money(N_("MobilePay (DKK)"))
+    cash_counted = money(N_("Cash counted in the till (DKK)"))
     hours_worked = fields.Decimal(
         allow_none=True,
         places=2,

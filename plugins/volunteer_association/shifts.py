@@ -13,22 +13,27 @@ as once), and an offered slot goes to one taker.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity import roles as R
+from core.identity.authz import signed_in
 from core.identity.sessions import current_principal
 from core.tenancy.web import get_or_404
 from core.volunteers import current_volunteer
 from core.volunteers.models import Volunteer
-from core.web.forms import form_errors, form_fields, load_form, parse_id
+from core.web.forms import field_errors, form_errors, form_fields, load_form, parse_id
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
 from plugins.volunteer_association.organisation import of_running_organisation
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
@@ -106,14 +111,14 @@ def _me() -> Volunteer | None:
 
 @bp.get("/")
 def index(values=None, errors=None, status=200):
-    today = date.today()
+    today = copenhagen_today()
     shifts = db.session.scalars(
         select(Shift).where(Shift.day >= today, Shift.day < today + timedelta(days=28)).order_by(Shift.day, Shift.starts)
     ).all()
     counts = staffing([s.id for s in shifts])
     me = _me()
     mine = set()
-    offered = {}
+    offered: dict[int, list[ShiftSignup]] = {}
     if shifts:
         for signup in db.session.scalars(select(ShiftSignup).where(ShiftSignup.shift_id.in_([s.id for s in shifts]))):
             if me is not None and signup.volunteer_id == me.id:
@@ -142,7 +147,7 @@ def create_shift():
         try:
             add_shift(data)
         except ValidationError as exc:
-            data, errors = None, exc.messages
+            data, errors = None, field_errors(exc)
     if data is None:
         return index(request.form, errors, 422)
     return redirect(url_for("volunteer_association.index"))
@@ -169,7 +174,7 @@ def signup(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     volunteer = _volunteer_for_action()
     if sign_up(shift, volunteer):
-        flash("Du er skrevet op til vagten.")
+        flash("Du er skrevet op til vagten.", "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -183,7 +188,7 @@ def offer(shift_id: int):
         abort(404)
     row.status = "offered"
     db.session.commit()
-    flash("Vagten er sat til bytte.")
+    flash("Vagten er sat til bytte.", "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -197,14 +202,17 @@ def take(shift_id: int):
     )
     already = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
     if offered is None or already is not None:
-        flash("Der er ingen vagt at overtage.")
+        flash("Der er ingen vagt at overtage.", "warning")
         return redirect(url_for("volunteer_association.index"))
     # Only while it is still offered: of two takers at once, one gets it.
-    taken = db.session.execute(
-        update(ShiftSignup)
-        .where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
-        .values(volunteer_id=volunteer.id, status="signed_up")
-        .execution_options(synchronize_session=False)
+    taken = cast(  # an UPDATE's result is a cursor result, which has the row count
+        "CursorResult[Any]",
+        db.session.execute(
+            update(ShiftSignup)
+            .where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
+            .values(volunteer_id=volunteer.id, status="signed_up")
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     try:
         db.session.commit()
@@ -212,9 +220,9 @@ def take(shift_id: int):
         db.session.rollback()
         taken = 0
     if not taken:
-        flash("Der er ingen vagt at overtage.")
+        flash("Der er ingen vagt at overtage.", "warning")
         return redirect(url_for("volunteer_association.index"))
-    flash("Du har overtaget vagten.")
+    flash("Du har overtaget vagten.", "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -235,17 +243,18 @@ def takings(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     me = _may_record(shift)
     existing = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
-    values, errors = None, {}
+    values: Mapping[str, Any] | None = None
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         data, errors = load_form(TakingsSchema(), request.form)
         if data is not None:
             try:
                 save_takings(shift, data, me)
             except ValidationError as exc:
-                errors = exc.messages
+                errors = field_errors(exc)
             else:
                 record("change", criterion=f"takings shift {shift.id}")
-                flash("Dagens omsætning er gemt.")
+                flash("Dagens omsætning er gemt.", "success")
                 return redirect(url_for("volunteer_association.takings", shift_id=shift.id))
         values = request.form
     elif existing is not None:
@@ -263,15 +272,15 @@ def takings(shift_id: int):
 
 def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
     """Record (or correct) the shift's takings and the recorder's hours, in one transaction."""
-    if shift.day > date.today():
+    if shift.day > copenhagen_today():
         raise ValidationError({"cash": ["Omsætningen kan først registreres på vagtens dag."]})
     row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
     if row is None:
-        row = Takings(shift_id=shift.id, recorded_by=current_principal().audit_label)
+        row = Takings(shift_id=shift.id, recorded_by=signed_in().audit_label)
         db.session.add(row)
     for key in ("cash", "card", "mobilepay", "cash_counted"):
         setattr(row, key, Decimal(data[key]))
-    row.recorded_by = current_principal().audit_label
+    row.recorded_by = signed_in().audit_label
     if me is not None:
         signup = db.session.scalar(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id))
         if signup is not None:
@@ -281,8 +290,11 @@ def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
 
 
 def signups_in(shift_ids: list[int]) -> list[tuple[int, str]]:
-    return db.session.execute(
-        select(ShiftSignup.shift_id, Volunteer.name)
-        .join(Volunteer, and_(Volunteer.id == ShiftSignup.volunteer_id, Volunteer.tenant_id == ShiftSignup.tenant_id))
-        .where(ShiftSignup.shift_id.in_(shift_ids))
-    ).all()
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
+            select(ShiftSignup.shift_id, Volunteer.name)
+            .join(Volunteer, and_(Volunteer.id == ShiftSignup.volunteer_id, Volunteer.tenant_id == ShiftSignup.tenant_id))
+            .where(ShiftSignup.shift_id.in_(shift_ids))
+        )
+    ]

@@ -14,12 +14,12 @@ from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
 from core.db import db
+from core.i18n import format_amount, format_day_long
 from core.identity import roles as R
 from core.schemas import N_
 from core.tenancy.web import get_or_404 as _get_or_404
@@ -97,15 +97,14 @@ def _format_time(moment) -> str:
 
 @bp.app_template_filter("vas_day")
 def _format_day(day: date) -> str:
-    """``12. maj 2026`` (Danish) or ``May 12, 2026``."""
-    return format_date(day, "long", locale=_locale())
+    """``12. maj 2026`` (Danish) or ``May 12, 2026``: the platform's long date."""
+    return format_day_long(day)
 
 
 @bp.app_template_filter("vas_kroner")
 def _format_kroner(amount: Decimal) -> str:
-    """``1.250,00 kr.`` (Danish) or ``DKK 1,250.00``."""
-    number = format_decimal(amount, "#,##0.00", locale=_locale())
-    return f"{number} kr." if _locale() == "da" else f"DKK {number}"
+    """``1.250,00 kr.`` (Danish) or ``DKK 1,250.00``: the platform's one amount format."""
+    return format_amount(amount)
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -169,7 +168,7 @@ def add_hours():
         return shop(errors, "hours", 422)
     db.session.add(ShopHours(**data))
     db.session.commit()
-    flash(gettext("The opening hours are saved."))
+    flash(gettext("The opening hours are saved."), "success")
     return redirect(url_for(".shop"))
 
 
@@ -177,7 +176,7 @@ def add_hours():
 def delete_hours(shop_hours_id: int):
     db.session.delete(_get_or_404(ShopHours, shop_hours_id))
     db.session.commit()
-    flash(gettext("The opening hours are removed."))
+    flash(gettext("The opening hours are removed."), "success")
     return redirect(url_for(".shop"))
 
 
@@ -188,7 +187,7 @@ def add_expense():
         return shop(errors, "expense", 422)
     db.session.add(Expense(**data))
     db.session.commit()
-    flash(gettext("The expense is saved."))
+    flash(gettext("The expense is saved."), "success")
     return redirect(url_for(".shop"))
 
 
@@ -196,7 +195,7 @@ def add_expense():
 def delete_expense(expense_id: int):
     db.session.delete(_get_or_404(Expense, expense_id))
     db.session.commit()
-    flash(gettext("The expense is removed."))
+    flash(gettext("The expense is removed."), "success")
     return redirect(url_for(".shop"))
 
 
@@ -207,5 +206,5 @@ def add_donation():
         return shop(errors, "donation", 422)
     db.session.add(Donation(**data))
     db.session.commit()
-    flash(gettext("The donated goods are recorded."))
+    flash(gettext("The donated goods are recorded."), "success")
     return redirect(url_for(".shop"))

@@ -8,17 +8,16 @@ points at its own field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from core.calendar import copenhagen_today
 from core.schemas import N_, Schema
 from plugins.volunteer_association.models import DONATION_CATEGORIES, EXPENSE_CATEGORIES
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
 WEEKDAY_LABELS = dict(enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]))
 EXPENSE_LABELS = {
     "rent": N_("Rent"),
@@ -38,14 +37,14 @@ DONATION_LABELS = {
 }
 assert set(EXPENSE_LABELS) == set(EXPENSE_CATEGORIES) and set(DONATION_LABELS) == set(DONATION_CATEGORIES)
 
-TIME_MESSAGES = {"invalid": N_("Enter a time as HH:MM.")}
+TIME_MESSAGES: dict[str, Any] = {"invalid": N_("Enter a time as HH:MM.")}
 NOT_IN_FUTURE = N_("The date cannot be in the future.")
 MAX_AMOUNT = Decimal("9999999999.99")  # Numeric(12, 2)
 
 
 def today() -> date:
     """Today in Denmark (the server may run in UTC)."""
-    return datetime.now(LOCAL).date()
+    return copenhagen_today()
 
 
 def _not_in_future(day: date) -> None:
@@ -57,7 +56,7 @@ class Amount(fields.Decimal):
     """Kroner with at most two decimals; accepts ``1234.50``, ``1234,50`` and ``1.234,50``."""
 
     # Not "invalid": the base schema gives that key its generic "Enter a number.".
-    default_error_messages: ClassVar[dict[str, Any]] = {
+    default_error_messages: dict[str, Any] = {  # marshmallow declares it an instance variable
         "not_an_amount": N_("Enter an amount in kroner, for example 250,00."),
         "places": N_("Enter the amount with at most two decimals."),
     }

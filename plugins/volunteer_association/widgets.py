@@ -5,26 +5,28 @@ Funders and dates only (no personal data), for the tenant in context.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from core.calendar import copenhagen_today
+from core.i18n import format_day_long
+from core.web.links import link_to
 from plugins.volunteer_association.activities import DUE_SOON_DAYS, deadline_flags
 
 
 def reminders_widget() -> str:
-    flags = deadline_flags(date.today())
+    flags = deadline_flags(copenhagen_today())
+    grants = "volunteer_association_activities.grants"  # the list behind the counts, for those who may open it
     if not flags:
-        return Markup("<p>{}</p>").format(_("No grant reports due within %(days)s days.", days=DUE_SOON_DAYS))
+        return Markup("<p>{}</p>").format(link_to(_("No grant reports due within %(days)s days.", days=DUE_SOON_DAYS), grants))
     items = Markup("").join(
         Markup('<li data-deadline-status="{}"><strong>{}</strong>: {}</li>').format(
             f.status,
             f.funder,
-            _("report overdue since %(day)s", day=f.deadline.isoformat())
+            _("report overdue since %(day)s", day=format_day_long(f.deadline))
             if f.status == "overdue"
-            else _("report due by %(day)s", day=f.deadline.isoformat()),
+            else _("report due by %(day)s", day=format_day_long(f.deadline)),
         )
         for f in flags
     )
-    return Markup('<p>{}</p><ul class="nobullet-list">{}</ul>').format(_("Grant reports due:"), items)
+    return Markup('<p>{}</p><ul class="nobullet-list">{}</ul>').format(link_to(_("Grant reports due:"), grants), items)

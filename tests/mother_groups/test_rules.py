@@ -5,7 +5,22 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from plugins.mother_groups import rules
+
+
+@pytest.fixture(autouse=True)
+def _danish(app):
+    """The warnings go through gettext/ngettext: in a request, in Danish, as on the pages."""
+    with app.test_request_context():
+        yield
+
+
+def test_one_mother_is_singular():
+    assert rules.capacity_warning(1, 6, 8) == "1 mor er indskrevet; mindst 6 er aftalt."
+    assert rules.volunteer_warning(1, 2) == "Kun 1 frivillig med gyldig børneattest og forsikring; mindst 2 er aftalt."
+    assert rules.volunteer_warning(0, 2).startswith("Kun 0 frivillige ")
 
 
 def test_weekly_sessions_skip_danish_public_holidays():
@@ -19,7 +34,7 @@ def test_weekly_sessions_skip_danish_public_holidays():
 def test_course_length_must_be_nine_to_ten_months():
     assert rules.course_length_warning(date(2025, 1, 1), date(2025, 9, 30)) is None  # 9 months
     assert rules.course_length_warning(date(2025, 1, 1), date(2025, 10, 31)) is None  # 10 months
-    assert "6.0 måneder" in rules.course_length_warning(date(2025, 1, 1), date(2025, 6, 30))
+    assert "6,0 måneder" in rules.course_length_warning(date(2025, 1, 1), date(2025, 6, 30))
     assert rules.course_length_warning(date(2025, 1, 1), date(2025, 12, 31)) is not None
 
 

@@ -136,8 +136,8 @@ def test_create_and_list_meetings_of_both_groups(app, client_for, tenant_a):
     html = staff.get(PAGE).get_data(as_text=True)
     steering_table = html[html.index('id="meetings-steering"') : html.index('id="meetings-follow"')]
     follow_table = html[html.index('id="meetings-follow"') :]
-    assert "2026-03-10" in steering_table and "Aftalen drøftet." in steering_table and "Driftsledere" not in steering_table
-    assert "2026-09-01" in follow_table and "Driftsledere" in follow_table
+    assert "10.3.2026" in steering_table and "Aftalen drøftet." in steering_table and "Driftsledere" not in steering_table
+    assert "1.9.2026" in follow_table and "Driftsledere" in follow_table
     with app.app_context(), tenant_context(tenant_a):
         assert sorted(db.session.scalars(select(GovernanceMeeting.kind)).all()) == ["follow", "steering"]
 
@@ -160,7 +160,7 @@ def test_annual_review_and_rhythm_on_the_page(app, client_for, tenant_a):
     staff = client_for("alpha", "municipal_staff")
     html = staff.get(PAGE).get_data(as_text=True)
     assert review_of(html) == ("due" if today <= date(today.year, 6, 30) else "overdue")
-    assert f"{today.year}-06-30" in html
+    assert f"30. juni {today.year}" in html
     assert late(html, "steering") and late(html, "follow")  # none recorded
 
     add(app, tenant_a, "follow", months_before(today, 3) - timedelta(days=1))
@@ -178,7 +178,7 @@ def test_a_steering_meeting_in_the_first_half_year_is_the_review(app, client_for
     held = date(today.year, 1, 1)
     add(app, tenant_a, "steering", held, minutes="Årlig drøftelse af aftalen")
     html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
-    assert review_of(html) == "done" and held.isoformat() in html
+    assert review_of(html) == "done" and f"{held.day}. januar {held.year}" in html
 
 
 def test_last_years_review_does_not_count(app, client_for, tenant_a):
@@ -203,11 +203,11 @@ def test_another_agreements_review_date_and_groups(app, client_for, tenant_a):
         add(app, tenant_a, "steering", date(today.year, 1, 2))  # no steering group in this agreement: not the review
         html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
         assert review_of(html) == ("due" if today <= date(today.year, 3, 31) else "overdue")
-        assert f"{today.year}-03-31" in html and f"{today.year}-06-30" not in html
+        assert f"31. marts {today.year}" in html and f"30. juni {today.year}" not in html
         assert late(html, "follow") and 'id="flag-steering"' not in html
         add(app, tenant_a, "follow", date(today.year, 1, 3))  # the follow group reviews it here
         html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
-        assert review_of(html) == "done" and f"{today.year}-01-03" in html
+        assert review_of(html) == "done" and f"3. januar {today.year}" in html
 
 
 def test_no_review_and_no_rhythm_when_the_agreement_sets_none(app, client_for, tenant_a):

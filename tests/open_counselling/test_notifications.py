@@ -119,7 +119,7 @@ def test_create_list_view_and_confirm_receipt(app, client_for, tenant_a):
     )
 
     listing = staff.get(PAGE).get_data(as_text=True)
-    assert "2026-03-04" in listing and "Familieafdelingen" in listing and "FR-001" in listing
+    assert "4.3.2026" in listing and "Familieafdelingen" in listing and "FR-001" in listing
     assert GROUND not in listing  # the ground only on the notification's own page
 
     detail = staff.get(f"{PAGE}{notification_id}").get_data(as_text=True)
@@ -192,7 +192,7 @@ def test_municipal_staff_get_403_but_read_the_notifications_sent_report(app, cli
 
     report = staff.get("/alpha/reports/open_counselling.notifications_sent")
     html = report.get_data(as_text=True)
-    assert report.status_code == 200 and "2026-03-04" in html and "Familieafdelingen alpha" in html
+    assert report.status_code == 200 and "4.3.2026" in html and "Familieafdelingen alpha" in html
     assert "Fortroligt" not in html and "Rådgiver" not in html
 
 
@@ -220,7 +220,7 @@ def test_administrators_get_403_and_never_the_ground(app, client_for, tenant_a, 
     if role == "tenant_admin":  # the municipality sees that and when a notification was made
         report = admin.get("/alpha/reports/open_counselling.notifications_sent")
         html = report.get_data(as_text=True)
-        assert report.status_code == 200 and "2026-03-04" in html and "Fortroligt" not in html
+        assert report.status_code == 200 and "4.3.2026" in html and "Fortroligt" not in html
 
 
 def test_another_organisations_staff_find_nothing(app, client_for, tenant_a):

@@ -14,8 +14,9 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
-from plugins.open_counselling.schedule import fixed_closures, is_open, next_closures
-from tests.conftest import csrf_from
+from plugins.open_counselling.schedule import is_open
+from tests.conftest import agreement_says, csrf_from
+from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF, feed_days
 from tests.test_browser import check_accessibility, log_in, page  # noqa: F401 (page: the Chromium fixture)
 
 BASE = "/alpha/open_counselling"
@@ -23,45 +24,7 @@ TODAY = date(2026, 5, 10)  # a Sunday, before the day after Ascension (15 May) a
 NOTICE = "Ring til telefonrådgivningen i stedet"
 
 
-# --- the computed closed days -------------------------------------------------------------
-
-
-def test_fixed_closures_2025():
-    assert fixed_closures(2025) == [
-        (date(2025, 1, 1), "Nytårsdag"),
-        (date(2025, 5, 1), "1. maj"),
-        (date(2025, 5, 30), "Dagen efter Kristi himmelfartsdag"),
-        (date(2025, 6, 5), "Grundlovsdag"),
-        (date(2025, 12, 24), "Juleaftensdag"),
-        (date(2025, 12, 25), "Juledag"),
-        (date(2025, 12, 26), "2. juledag"),
-        (date(2025, 12, 27), "Mellem jul og nytår"),
-        (date(2025, 12, 28), "Mellem jul og nytår"),
-        (date(2025, 12, 29), "Mellem jul og nytår"),
-        (date(2025, 12, 30), "Mellem jul og nytår"),
-        (date(2025, 12, 31), "Nytårsaftensdag"),
-    ]
-
-
-def test_fixed_closures_2026_has_the_day_after_ascension_on_15_may():
-    days = dict(fixed_closures(2026))
-    assert days[date(2026, 5, 15)] == "Dagen efter Kristi himmelfartsdag"
-    assert days[date(2026, 5, 1)] == "1. maj" and days[date(2026, 6, 5)] == "Grundlovsdag"
-    assert [d for d in days if d.month == 12] == [date(2026, 12, d) for d in range(24, 32)]
-    assert list(days) == sorted(days)
-
-
-@pytest.mark.parametrize("year", range(2000, 2101))
-def test_the_day_after_ascension_is_a_friday_in_may_or_june(year):
-    (day,) = [d for d, reason in fixed_closures(year) if "Kristi himmelfartsdag" in reason]
-    assert day.weekday() == 4 and date(year, 5, 1) <= day <= date(year, 6, 4)
-
-
-def test_a_day_with_two_reasons_is_listed_once():
-    # Easter on 22 March 2285: Ascension Day is 30 April, the day after is 1 May.
-    days = [d for d, _ in fixed_closures(2285)]
-    assert len(days) == len(set(days))
-    assert dict(fixed_closures(2285))[date(2285, 5, 1)] == "1. maj og Dagen efter Kristi himmelfartsdag"
+# --- the closed days: see test_closures.py ------------------------------------------------
 
 
 HOURS = [SimpleNamespace(weekday=0, opens=time(9), closes=time(15)), (2, time(12), time(18))]
@@ -92,34 +55,14 @@ def test_is_open_is_false_on_a_closed_day():
     assert is_open(HOURS, [date(2026, 5, 12)], monday) is True
 
 
-def test_next_closures_mixes_fixed_and_adhoc_soonest_first():
-    fixed = fixed_closures(2026) + fixed_closures(2027)
-    adhoc = [
-        SimpleNamespace(id=7, office_id=1, day=date(2026, 5, 12), reason="Sygdom", notice=NOTICE),
-        SimpleNamespace(id=8, office_id=1, day=date(2026, 5, 15), reason="Personalemøde", notice=None),
-        SimpleNamespace(id=9, office_id=1, day=date(2026, 5, 1), reason="Forbi", notice=None),
-    ]
-    upcoming = next_closures(fixed, adhoc, TODAY, 4)
-    assert [(c.day, c.reason, c.fixed) for c in upcoming] == [
-        (date(2026, 5, 12), "Sygdom", False),
-        (date(2026, 5, 15), "Dagen efter Kristi himmelfartsdag", True),  # the fixed one first on a shared day
-        (date(2026, 5, 15), "Personalemøde", False),
-        (date(2026, 6, 5), "Grundlovsdag", True),
-    ]
-    assert upcoming[0].notice == NOTICE and upcoming[0].closure_id == 7 and upcoming[0].office_id == 1
-    assert next_closures(fixed, adhoc, TODAY, 0) == []
-    everything = next_closures(fixed, adhoc, TODAY, None)
-    assert len(everything) == len([d for d, _ in fixed if d >= TODAY]) + 2
-    assert next_closures(fixed, [], date(2026, 12, 31), 2)[1].day == date(2027, 1, 1)
-
-
 # --- pages ----------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def today(monkeypatch):
+def today(monkeypatch, app, tenant_a):
     monkeypatch.setattr(schedule_views, "_today", lambda: TODAY)
-    return TODAY
+    with agreement_says(app, tenant_a, "open_counselling", terms={"days_off": FREDERICIA_DAYS_OFF}):
+        yield TODAY
 
 
 @pytest.fixture
@@ -201,10 +144,10 @@ def test_closures_feed_is_public_icalendar(client, offices, today):
     office, second = offices["alpha"]["office"], offices["alpha"]["second"]
     uids = [str(e["UID"]) for e in events]
     assert len(uids) == len(set(uids))
-    # 12 months from 2026-05-10: 15 May, 5 June, 24-31 Dec, 1 Jan, 1 May, 7 May 2027 (13 fixed days) per office,
-    # plus the ad-hoc closure of the first office.
-    fixed_days = [d for d, _ in fixed_closures(2026) + fixed_closures(2027) if TODAY <= d < date(2027, 5, 10)]
-    assert len(fixed_days) == 13
+    # 12 months from 2026-05-10: the public holidays and the agreement's days (21, listed by hand
+    # in test_closures.py) per office, plus the ad-hoc closure of the first office.
+    fixed_days = feed_days()
+    assert len(fixed_days) == 21
     assert sorted(uids) == sorted(
         [f"alpha-{office}-{d.isoformat()}@samvirke" for d in [*fixed_days, date(2026, 5, 12)]]
         + [f"alpha-{second}-{d.isoformat()}@samvirke" for d in fixed_days]

@@ -12,6 +12,8 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
+from tests.conftest import agreement_says
+from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF
 from tests.test_authorization import _api_token
 
 API = "/alpha/api/v1/open_counselling"
@@ -21,9 +23,10 @@ MISSING_ID = 987654
 
 
 @pytest.fixture
-def today(monkeypatch):
+def today(monkeypatch, app, tenant_a):
     monkeypatch.setattr(schedule_views, "_today", lambda: TODAY)
-    return TODAY
+    with agreement_says(app, tenant_a, "open_counselling", terms={"days_off": FREDERICIA_DAYS_OFF}):
+        yield TODAY
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ def test_invalid_activities_get_422_naming_the_field_and_write_nothing(app, clie
         ({"volunteer_ids": [foreign_volunteer]}, {"volunteer_ids": ["Vælg en af mulighederne."]}),
         ({"volunteer_ids": [other_organisations]}, {"volunteer_ids": ["Vælg en af mulighederne."]}),
         ({"kind": "party", "families": -1}, {"kind": ["Vælg en af mulighederne."], "families": ["Angiv 0 eller mere."]}),
-        ({"cost": "mange penge"}, {"cost": ["Skriv et tal."]}),
+        ({"cost": "mange penge"}, {"cost": ["Skriv et tal, for eksempel 1234,50."]}),
     ]
     for change, errors in cases:
         refused = staff.post(f"{API}/activities", json={**ACTIVITY, **change})

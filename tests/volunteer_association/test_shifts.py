@@ -92,7 +92,7 @@ def test_volunteer_records_the_takings_of_her_own_shift_only(app, tenant_a, shif
             Decimal("1240.50"),
         )
         assert db.session.scalars(select(ShiftSignup.hours_worked)).one() == Decimal("3.50")
-    assert "-10.00" in client.get(url).get_data(as_text=True)  # the till is 10 kr. short
+    assert "-10,00 kr." in client.get(url).get_data(as_text=True)  # the till is 10 kr. short
 
 
 def test_takings_cannot_be_recorded_before_the_shift(app, client_for, tenant_a):
