@@ -65,8 +65,10 @@ def _english_patterns() -> list[re.Pattern]:
     import werkzeug.exceptions
 
     texts = set()
-    pot = (ROOT / "core" / "translations" / "messages.pot").read_text()
-    texts |= {m.encode().decode("unicode_escape") for m in re.findall(r'^msgid "(.+)"$', pot, re.M)}
+    for catalogue in [ROOT / "core", *sorted((ROOT / "plugins").glob("*/"))]:  # core's ids and each plugin's
+        pot = catalogue / "translations" / "messages.pot"
+        if pot.exists():
+            texts |= {m.encode().decode("unicode_escape") for m in re.findall(r'^msgid "(.+)"$', pot.read_text(), re.M)}
     for cls in vars(marshmallow.fields).values():
         if isinstance(cls, type) and issubclass(cls, marshmallow.fields.Field):
             texts |= {str(t) for t in getattr(cls, "default_error_messages", {}).values()}
