@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.audit import record
 from core.db import db
-from core.identity.models import User, UserSession
+from core.identity.models import LoginFlow, User, UserSession
 from core.jobs.models import JobRun
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.rls import set_rls_context
@@ -28,14 +28,16 @@ BETA_SECRET = "id-token-hint-of-beta"
 
 
 def _tables_with_tenant_id() -> list[str]:
-    return db.session.scalars(
-        text(
-            "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'tenant_id' AND NOT a.attisdropped "
-            "ORDER BY c.relname"
+    return list(
+        db.session.scalars(
+            text(
+                "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'tenant_id' AND NOT a.attisdropped "
+                "ORDER BY c.relname"
+            )
         )
-    ).all()
+    )
 
 
 @pytest.fixture
@@ -43,10 +45,21 @@ def beta_everywhere(app, lookalike_data, tenant_a, tenant_b):
     """Rows of beta in the tables the probe found open: sessions (with an id-token hint),
     job runs, audit events, households; and a platform job run and audit event."""
     with app.app_context():
-        user = User(realm=f"tenant:{tenant_b}", issuer="https://idp.invalid", subject=f"beta-{secrets.token_hex(4)}", display_name="Beta")
-        db.session.add(user)
-        db.session.flush()
         with tenant_context(tenant_b):
+            user = User(
+                realm=f"tenant:{tenant_b}", issuer="https://idp.invalid", subject=f"beta-{secrets.token_hex(4)}", display_name="Beta"
+            )
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(
+                LoginFlow(
+                    id=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    realm=f"tenant:{tenant_b}",
+                    nonce="n",
+                    code_verifier="v",
+                    redirect_uri="https://beta.invalid/cb",
+                )
+            )
             db.session.add(
                 UserSession(
                     id=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
@@ -81,6 +94,11 @@ def _others_seen(tenant_a: int) -> dict[str, int]:
         if table == "tenant_programmes":
             continue  # the public directory (the front page lists it); writes are probed below
         seen[table] = db.session.scalar(text(f'SELECT count(*) FROM "{table}" WHERE tenant_id IS DISTINCT FROM :a'), {"a": tenant_a})
+    # The log-in tables carry a realm, not a tenant: this tenant's and the platform's only.
+    for table in ("users", "login_flows"):
+        seen[table] = db.session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE realm NOT IN ('platform', :realm)"), {"realm": f"tenant:{tenant_a}"}
+        )
     secrets_seen = db.session.scalars(text("SELECT id_token_hint FROM user_sessions")).all()
     assert BETA_SECRET not in secrets_seen
     return {table: n for table, n in seen.items() if n}
@@ -164,7 +182,8 @@ def test_a_signed_scope_seen_on_one_connection_is_worthless_on_another(app, app_
 
 @pg_only
 def test_as_the_app_role_no_write_reaches_another_tenant(app_ctx, beta_everywhere, tenant_a, tenant_b):
-    user_id = db.session.scalar(select(User.id).limit(1))
+    with cross_tenant("test: a user to name"):
+        user_id = db.session.scalar(select(User.id).limit(1))
     refused = [
         "INSERT INTO example_households (tenant_id, name, counted) VALUES ({b}, 'x', 0)",
         "INSERT INTO tenant_programmes (tenant_id, programme_key, settings) VALUES ({b}, 'intruder', '{{}}')",

@@ -164,7 +164,7 @@ def test_the_flow_lives_on_the_server_and_is_gone_after_use(app, client):
 
     callback = dev_idp_consent(client, "alpha", "alpha-health-visitor")
     state = parse_qs(urlsplit(callback).query)["state"][0]
-    with app.app_context():
+    with app.app_context(), cross_tenant("test: the stored flow"):
         flow = db.session.get(LoginFlow, hashlib.sha256(state.encode()).hexdigest())
         assert flow is not None and flow.nonce and flow.code_verifier
         nonce, verifier = flow.nonce, flow.code_verifier
@@ -172,7 +172,7 @@ def test_the_flow_lives_on_the_server_and_is_gone_after_use(app, client):
         carried = repr(dict(cookie))
     assert nonce not in carried and verifier not in carried  # the cookie holds only the state
     client.get(callback)
-    with app.app_context():
+    with app.app_context(), cross_tenant("test: the stored flows"):
         assert db.session.scalar(select(func.count()).select_from(LoginFlow)) == 0
 
 
@@ -193,7 +193,7 @@ def test_an_expired_flow_is_refused(app, client):
     from core.identity.models import LoginFlow
 
     callback = dev_idp_consent(client, "alpha", "alpha-health-visitor")
-    with app.app_context():
+    with app.app_context(), cross_tenant("test: age the flows"):
         for flow in db.session.scalars(select(LoginFlow)):
             flow.created_at = utcnow() - timedelta(minutes=11)
         db.session.commit()
@@ -598,7 +598,7 @@ def test_roles_from_the_userinfo_endpoint_when_the_tenant_file_says_so(app, prov
         assert via_provider(app.test_client()).status_code == 302
         with tenant_uses(app, "gamma", provider.idp(role_claims=idp["role_claims"])):  # from the ID token: no role
             assert via_provider(app.test_client()).status_code == 401
-    with app.app_context():
+    with app.app_context(), cross_tenant("test: the users"):
         assert db.session.scalars(select(User.display_name).where(User.issuer == provider.issuer)).all() == ["Fra Userinfo"]
 
 
