@@ -36,6 +36,7 @@ HOOK_TESTS = {
     "samvirke_personal_data": "test_permissions_and_personal_data_declarations",
     "samvirke_authorization": "test_every_route_is_in_the_matrix",
     "samvirke_annual_figures": "test_annual_figures_come_from_enabled_plugins_in_the_tenant",
+    "samvirke_annual_sections": "test_annual_sections_make_the_agreements_annual_report",
     "samvirke_menu_entries": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_dashboard_widgets": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_jobs": "test_periodic_job_runs_only_for_tenants_that_enable_it",
@@ -175,8 +176,8 @@ def test_reports_are_collected_and_run_in_the_tenant(app, tenant_a, lookalike_da
         reports = {r.key: r for r in plugin_host().collect("samvirke_reports", enabled=["example"])}
         assert plugin_host().collect("samvirke_reports", enabled=[]) == []  # disabled: not offered
         with tenant_context(tenant_a):
-            result = reports["example.households"].build({})
-    assert result.rows == [("Familien Hansen", 2)]  # alpha's two members, not four
+            result = reports["example.households"].compute({"year": 2026})["households"]
+    assert [(r["household"], r["members"]) for r in result] == [("Familien Hansen", 2)]  # alpha's two members, not four
 
 
 def test_permissions_and_personal_data_declarations(app):
@@ -235,3 +236,45 @@ def test_annual_figures_come_from_enabled_plugins_in_the_tenant(app, tenant_a, l
         figures = plugin_host().collect("samvirke_annual_figures", enabled=tenant.enabled_programmes, tenant=tenant, year=2026)
         assert ("example.households", 1) in [(f.key, f.value) for f in figures]  # alpha's one, not beta's
         assert plugin_host().collect("samvirke_annual_figures", enabled=[], tenant=tenant, year=2026) == []
+
+
+def test_annual_sections_make_the_agreements_annual_report(app, tenant_a, lookalike_data):
+    """The example programme's section, in the annual report of the agreement covering it, beside core's co-financing."""
+    from core.reports.annual import documents
+    from core.reports.engine import build
+
+    with app.test_request_context("/alpha/"), tenant_context(tenant_a):
+        alone = [r.key for r in plugin_host().collect("samvirke_annual_sections", enabled=["example"])]
+        assert sorted(alone) == ["core.cofinancing", "example.annual_section"]
+        (document,) = [d for d in documents(["example"]) if d.key == "annual.testaftale"]
+        rendered = build(document, {"year": 2026}, disclose=False)
+    tables = {t.key: t for t in rendered.tables}
+    assert list(tables) == ["example.annual_section.households", "core.cofinancing.summary", "core.cofinancing.documents"]
+    assert [c.text for c in tables["example.annual_section.households"].rows[0]] == ["Alle", "1", "2"]  # alpha's, not beta's
+
+
+def test_dispatch_is_pluggys_own_so_wrappers_and_tracing_see_every_plugin(app):
+    """``call_each`` calls plugin by plugin through pluggy's subset caller, not around it."""
+    host = plugin_host(app)
+    wrapped: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def samvirke_menu_entries(self, tenant):
+            result = yield
+            wrapped.append(f"{len(result)} result(s)")
+            return result
+
+    traced: list[str] = []
+    undo = host.pm.add_hookcall_monitoring(lambda name, impls, kwargs: traced.append(name), lambda *args: None)
+    host.pm.register(Wrapper(), name="test-wrapper")
+    try:
+        with app.app_context():
+            tenant = types.SimpleNamespace(id=1, slug="alpha")
+            pairs = host.call_each("samvirke_menu_entries", tenant=tenant)
+    finally:
+        host.pm.unregister(name="test-wrapper")
+        undo()
+    assert pairs and len(wrapped) == len(pairs)  # the wrapper ran around each plugin's call
+    assert traced.count("samvirke_menu_entries") == len(pairs)
+    assert "example" in {programme.key for programme, _ in pairs if programme is not None}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -87,30 +88,53 @@ class PluginHost:
     def programme_of(self, plugin_name: str) -> Programme | None:
         return self._programme_of.get(plugin_name)
 
+    def programme_folders(self) -> list[Path]:
+        """The package folder of each programme plugin: where its templates, catalogue and tests are found by convention."""
+        folders = []
+        for name, plugin in self.pm.list_name_plugin():
+            source = getattr(plugin, "__file__", None)
+            if self._programme_of.get(name) is not None and source and Path(source).name == "__init__.py":
+                folders.append(Path(source).parent)
+        return sorted(folders)
+
     # --- calling ---------------------------------------------------------
 
+    def _caller_of(self, hook_name: str, plugin_name: str) -> Any:
+        """pluggy's own caller of ``hook_name`` with one plugin's implementation: every wrapper and tracing kept.
+
+        Made at each call (a small object), so a plugin registered since cannot slip into it.
+        """
+        others = [
+            impl.plugin
+            for impl in getattr(self.hook, hook_name).get_hookimpls()
+            if impl.plugin_name != plugin_name and not (impl.hookwrapper or impl.wrapper)
+        ]
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+
     def _call_one(self, plugin: object, hook_name: str, **kwargs: Any) -> Any:
-        for impl in getattr(self.hook, hook_name).get_hookimpls():
-            if impl.plugin is plugin:
-                return impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-        return None
+        name = self.pm.get_name(plugin)
+        results = self._caller_of(hook_name, name)(**kwargs) if name is not None else []
+        return results[0] if results else None
 
     def call_each(self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any) -> list[tuple[Programme | None, Any]]:
-        """Call a hook plugin by plugin, returning (programme, result) pairs.
+        """Call a hook plugin by plugin, in registration order, returning (programme, result) pairs.
 
         ``enabled``: when given, only core's plugin, library plugins and the
         plugins whose programme key is in it are called; this is how a
-        tenant's disabled programmes stay invisible.
+        tenant's disabled programmes stay invisible. Each call goes through
+        pluggy's subset caller, so hook wrappers and tracing see it.
         """
         allowed = None if enabled is None else set(enabled)
         results = []
         for impl in reversed(getattr(self.hook, hook_name).get_hookimpls()):
+            if impl.hookwrapper or impl.wrapper:
+                continue  # a wrapper goes around each call, it is not one
             programme = self._programme_of.get(impl.plugin_name)
             if allowed is not None and programme is not None and programme.key not in allowed:
                 continue
-            value = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
-            if value is not None:
-                results.append((programme, value))
+            values = self._caller_of(hook_name, impl.plugin_name)(**kwargs)
+            if values:
+                results.append((programme, values[0]))
         return results
 
     def collect(self, hook_name: str, *, enabled: Iterable[str] | None = None, **kwargs: Any) -> list[Any]:
