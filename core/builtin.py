@@ -56,6 +56,7 @@ def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
         MenuEntry(label_da="Samarbejdsaftaler", label_en="Agreements", endpoint="agreements.index", order=70),
         MenuEntry(label_da="Frivillige", label_en="Volunteers", endpoint="volunteers.index", order=80),
         MenuEntry(label_da="Rapporter", label_en="Reports", endpoint="reports.index", order=90),
+        MenuEntry(label_da="Adgangslog", label_en="Audit trail", endpoint="audit.person", order=92),  # tenant administrators (the matrix)
         # Shown to platform administrators only (the menu follows the matrix).
         MenuEntry(label_da="Bryd glasset", label_en="Break the glass", endpoint="break_glass.start", order=95),
     ]

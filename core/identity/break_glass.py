@@ -71,7 +71,7 @@ def start():
     row.break_glass = {"tenant_id": g.tenant.id, "reason": data["reason"], "until": (utcnow() + DURATION).isoformat()}
     db.session.commit()
     record("break_glass", criterion=f"started: {data['reason']}")
-    flash(gettext("Break-the-glass is on for 30 minutes; every access is recorded with your reason."))
+    flash(gettext("Break-the-glass is on for 30 minutes; every access is recorded with your reason."), "warning")
     return redirect(url_for("tenant.home"))
 
 
