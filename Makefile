@@ -46,16 +46,28 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## ruff: lint and format check of the whole tree (configured in pyproject.toml).
+## ruff (lint and format check) and mypy (types), both on the whole tree (configured in pyproject.toml).
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-## Extract the UI texts and rebuild the Danish catalogue (core/translations).
+## The translators' workflow (Babel), for core's catalogue and each plugin's beside its code:
+## extract the message ids, merge them into the Danish .po (new ones untranslated), compile.
+## Translate in the .po files (Poedit, Weblate); docs/translations.md.
+CATALOGUES := core $(patsubst %/__init__.py,%,$(wildcard plugins/*/__init__.py))
 translations: $(TEST_STAMP)
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -o core/translations/messages.pot .
-	$(BIN)/python scripts/translate_da.py core/translations/messages.pot \
-		core/translations/da/LC_MESSAGES/messages.po core/translations/da/LC_MESSAGES/messages.mo
+	set -e; for package in $(CATALOGUES); do \
+	  mkdir -p $$package/translations; \
+	  $(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k lazy_gettext -k lazy_ngettext:1,2 --project Samvirke \
+	    -o $$package/translations/messages.pot $$package; \
+	  if [ -f $$package/translations/da/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$package/translations/messages.pot -d $$package/translations -l da; \
+	  else \
+	    $(BIN)/pybabel init -i $$package/translations/messages.pot -d $$package/translations -l da; \
+	  fi; \
+	  $(BIN)/pybabel compile --statistics -d $$package/translations -l da; \
+	done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

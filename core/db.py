@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from core.tenancy.session import CROSS_TENANT_BIND, REPORTING_BIND, TenantSession
@@ -66,7 +68,7 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor.close()
 
 
-def insert_once(model: type, rows: list[dict], unique: list[str]) -> int:
+def insert_once(model: type[Any], rows: list[dict], unique: list[str]) -> int:
     """Insert ``rows`` skipping those a UNIQUE over ``unique`` already holds; returns how many were new.
 
     The business key is checked by the database in the same statement, so a
@@ -78,9 +80,12 @@ def insert_once(model: type, rows: list[dict], unique: list[str]) -> int:
 
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
-    result = db.session.execute(
-        insert.values(rows)
-        .on_conflict_do_nothing(index_elements=unique)
-        .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
+    result = cast(  # an INSERT's result is a cursor result, which has the row count
+        "CursorResult[Any]",
+        db.session.execute(
+            insert.values(rows)
+            .on_conflict_do_nothing(index_elements=unique)
+            .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
+        ),
     )
     return result.rowcount or 0

@@ -12,13 +12,19 @@ from core.tenancy.context import cross_tenant
 from tests.conftest import csrf_from
 
 
+def found(pattern: str, html: str) -> str:
+    match = re.search(pattern, html)
+    assert match, f"{pattern} not in the page"
+    return match.group(1)
+
+
 def create_client(admin, scope: str) -> tuple[str, str]:
     token = csrf_from(admin.get("/alpha/admin/api-clients").get_data(as_text=True))
     page = admin.post("/alpha/admin/api-clients", data={"name": "Fagsystem", "scope": scope, "csrf_token": token})
     assert page.status_code == 201, page.get_data(as_text=True)
     html = page.get_data(as_text=True)
-    client_id = re.search(r"<code>(alpha-[0-9a-f]+)</code>", html).group(1)
-    secret = re.search(r'<code id="client-secret">([^<]+)</code>', html).group(1)
+    client_id = found(r"<code>(alpha-[0-9a-f]+)</code>", html)
+    secret = found(r'<code id="client-secret">([^<]+)</code>', html)
     return client_id, secret
 
 

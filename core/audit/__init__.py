@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
+from sqlalchemy.engine import CursorResult
 
-from core.audit.models import AuditEvent
+from core.audit.models import AUDIT_EVENTS, AuditEvent
 from core.db import db
 from core.tenancy.context import current_tenant_id
 from core.tenancy.models import utcnow
@@ -100,7 +102,7 @@ def write_apart(rows: list[dict]) -> None:
 
         for tenant_id, group in by_tenant.items():
             set_rls_context(connection, tenant_id)  # None: the platform scope
-            connection.execute(AuditEvent.__table__.insert(), group)
+            connection.execute(AUDIT_EVENTS.insert(), group)
 
 
 def events_for_subject(tenant_id: int, subject: str) -> list[AuditEvent]:
@@ -122,5 +124,5 @@ def purge_expired() -> int:
         # The application role cannot DELETE; this owner-defined function can,
         # and it refuses a cut-off younger than the minimum.
         return db.session.scalar(text("SELECT samvirke_purge_audit_events(:cutoff)"), {"cutoff": cutoff}) or 0
-    result = db.session.execute(AuditEvent.__table__.delete().where(AuditEvent.at < cutoff))
+    result = cast("CursorResult[Any]", db.session.execute(AUDIT_EVENTS.delete().where(AuditEvent.at < cutoff)))
     return result.rowcount or 0

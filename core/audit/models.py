@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One use of personal data, a log-in or log-out, or a refused access.
 
     Never holds values of sensitive fields: the person concerned is a
@@ -33,3 +34,7 @@ class AuditEvent(db.Model):
     criterion: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str | None] = mapped_column(String(200))
     route: Mapped[str | None] = mapped_column(String(200))
+
+
+# The table, for Core inserts and deletes (bulk, and inside flush events where the ORM may not run).
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)

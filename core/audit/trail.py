@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import PendingRollbackError
 from sqlalchemy.sql.elements import TextClause
 
-from core.audit.models import AuditEvent
+from core.audit.models import AUDIT_EVENTS, AuditEvent
 from core.db import db
 from core.tenancy.context import cross_tenant_reason, current_tenant_id, tenant_context
 from core.tenancy.session import TenantSession
@@ -52,11 +52,11 @@ def _insert(rows: list[dict]) -> bool:
         return False  # a platform row from a tenant's request: the row-level security scope is per transaction
     for tenant, group in groups.items():
         if crossing or tenant == context:
-            db.session.execute(AuditEvent.__table__.insert(), group)
+            db.session.execute(AUDIT_EVENTS.insert(), group)
         else:
             assert tenant is not None
             with tenant_context(tenant):  # e.g. a log-out on a platform URL: the user's tenant
-                db.session.execute(AuditEvent.__table__.insert(), group)
+                db.session.execute(AUDIT_EVENTS.insert(), group)
     return True
 
 

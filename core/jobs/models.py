@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.model import Model
 from core.tenancy.models import utcnow
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     __tablename__ = "job_runs"
     # A periodic run is identified by its job, where it runs and its due time:
     # a second scheduler or a re-delivered dispatch cannot make it run twice.

@@ -18,10 +18,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.orm import ORMExecuteState
 
 from core.db import db
@@ -108,11 +108,8 @@ def organisation_programmes(tenant_id: int, organisation_id: int, compute: Any) 
 
 
 def _raise_version(session: Any) -> None:
-    session.execute(
-        DirectoryVersion.__table__.update()
-        .where(DirectoryVersion.__table__.c.id == 1)
-        .values(version=DirectoryVersion.__table__.c.version + 1, changed_at=utcnow())
-    )
+    table = cast(Table, DirectoryVersion.__table__)  # Core, not ORM: this runs inside a flush
+    session.execute(table.update().where(table.c.id == 1).values(version=table.c.version + 1, changed_at=utcnow()))
 
 
 def _mark_changed(mapper: Any, connection: Any, target: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,8 @@ class TenantFileSchema(Schema):
     municipality_code = fields.String(required=True, validate=validate.Regexp(r"^\d{3}$", error="must be the 3-digit kommunekode"))
     cvr = fields.String(required=True)
     invoice_ean = fields.String(required=True)
+    # A demo tenant (demo data and agreements only): labelled "Demo" wherever it is shown.
+    demo = fields.Boolean(load_default=False)
     agreements = fields.List(fields.Nested(AgreementFileSchema), load_default=list)
     programmes = fields.Nested(ProgrammesSchema, load_default=lambda: {"demo": False, "enabled": [], "settings": {}})
     identity_provider = fields.Nested(IdentityProviderSchema, required=True)
@@ -137,7 +140,7 @@ def read_tenant_files(folder: Path | str) -> list[TenantFile]:
     """Parse and validate every ``*.toml`` in ``folder``; all or nothing."""
     loaded, problems = read_folder(folder, TenantFileSchema())
     for field in ("slug", "municipality_code"):
-        problems += duplicates(loaded, field, lambda data, field=field: data[field])
+        problems += duplicates(loaded, field, itemgetter(field))
     if problems:
         raise TenantFileError(problems)
     return [TenantFile(path=path, data=data) for path, data in loaded]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.model import Model
 from core.tenancy.scoped import TenantScoped, tenant_reference
 
 __all__ = ["DirectoryVersion", "Tenant", "TenantProgramme", "TenantScoped", "tenant_reference"]
@@ -17,7 +17,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     """A municipality. Written only by ``samvirke tenants sync`` from ``tenants/``."""
 
     __tablename__ = "tenants"
@@ -29,6 +29,8 @@ class Tenant(db.Model):
     cvr: Mapped[str] = mapped_column(String(8))
     invoice_ean: Mapped[str] = mapped_column(String(13))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # From the tenant file's ``demo``: a demo tenant, labelled as such on the front page and in its header.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     identity_provider: Mapped[dict] = mapped_column(JSON, default=dict)
     # Which file last set this tenant, and its digest: a sync that finds the
     # same digest changes nothing.
@@ -55,7 +57,7 @@ class Tenant(db.Model):
         return f"<Tenant {self.slug}>"
 
 
-class TenantProgramme(db.Model):
+class TenantProgramme(Model):
     """A programme (plugin key) enabled for a tenant by its tenant file."""
 
     __tablename__ = "tenant_programmes"
@@ -67,7 +69,7 @@ class TenantProgramme(db.Model):
     tenant: Mapped[Tenant] = relationship(back_populates="programmes")
 
 
-class DirectoryVersion(db.Model):
+class DirectoryVersion(Model):
     """One row: a counter raised by every write to the directory (tenants, their programmes,
     organisations, agreements), so each process can tell whether its cached copy is current
     (core/tenancy/directory.py)."""

@@ -143,7 +143,7 @@ def _backend_pid(connection: Connection) -> int:
     info = getattr(connection.connection.dbapi_connection, "info", None)
     pid = None if connection.info.get(POOLED) else getattr(info, "backend_pid", None)  # psycopg 3: from libpq
     if pid is None:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     return int(pid)
 
 

@@ -37,7 +37,7 @@ def purge_billing(app: Flask) -> None:
 
 def tenant_of(app: Flask, slug: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        return db.session.execute(select(Tenant.id).where(Tenant.slug == slug)).scalar_one()
 
 
 def invoices(app: Flask, slug: str, **where: Any) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ def all_invoices(app: Flask) -> list[tuple[int, int, str, int | None, str, str]]
             )
         ).all()
         db.session.remove()
-    return [tuple(r) for r in rows]
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 @contextmanager
@@ -104,7 +104,7 @@ def agreement_changed(app: Flask, slug: str, key: str, **changes: Any) -> Iterat
 
     tenant_id = tenant_of(app, slug)
     with app.app_context(), tenant_context(tenant_id):
-        agreement = db.session.scalar(select(Agreement).where(Agreement.key == key))
+        agreement = db.session.execute(select(Agreement).where(Agreement.key == key)).scalar_one()
         agreement_id = agreement.id
         saved = {name: getattr(agreement, name) for name in changes}
         for name, value in changes.items():
@@ -115,9 +115,9 @@ def agreement_changed(app: Flask, slug: str, key: str, **changes: Any) -> Iterat
         yield agreement_id
     finally:
         with app.app_context(), tenant_context(tenant_id):
-            agreement = db.session.get(Agreement, agreement_id)
+            restored = db.session.get(Agreement, agreement_id)
             for name, value in saved.items():
-                setattr(agreement, name, value)
+                setattr(restored, name, value)
             db.session.commit()
             db.session.remove()
 

@@ -165,11 +165,11 @@ def test_a_rule_yielding_a_negative_total_is_refused(cli, real):
     # The rule's own schema refuses a negative amount; a rule can still yield one.
     original = StaircaseParameters.load
     with agreement_changed(real, "ishoj", "ny-mor-i-danmark", billing_parameters={"amounts": {"2024": -500}}):
-        StaircaseParameters.load = lambda self, data, **kw: {"amounts": {"2024": -500}}  # type: ignore[method-assign]
+        StaircaseParameters.load = lambda self, data, **kw: {"amounts": {"2024": -500}}
         try:
             result = run(cli, "--period", "2024", "--tenant", "ishoj")
         finally:
-            StaircaseParameters.load = original  # type: ignore[method-assign]
+            StaircaseParameters.load = original
     assert result.exit_code == 1
     assert "negativ" in result.output
     _nothing_written(real, "ishoj")
