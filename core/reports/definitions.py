@@ -188,7 +188,7 @@ class Report:
     years: Callable[[], Sequence[int]] | None = None
     # Long (national, multi-year): offered as a background export, not computed on the page.
     long_running: bool = False
-    # The national view's figures (``core.web.national``): run inside ``cross_tenant()``, one row of
+    # The national view's figures (``core.national``): run inside ``cross_tenant()``, one row of
     # counts per tenant id (``core.plugins.types.ReportResult``); None: not shown nationally.
     build_national: Callable[[dict[str, Any]], Any] | None = None
 

@@ -38,9 +38,10 @@ def due_reminders(today: date) -> list[tuple[int, str, int, date]]:
 def send_volunteer_reminders(tenant_id: int, today: str | None = None) -> int:
     """Record each due warning once (safe to run twice: UNIQUE + ON CONFLICT DO NOTHING)."""
     day = date.fromisoformat(today) if today else copenhagen_today()
-    rows = [{"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e} for v, k, d, e in due_reminders(day)]
+    due = due_reminders(day)
+    rows = [{"tenant_id": tenant_id, "volunteer_id": v, "kind": k, "days_before": d, "expires_on": e} for v, k, d, e in due]
     stored = insert_once(VolunteerReminder, rows, ["volunteer_id", "kind", "days_before", "expires_on"])
     from core.notices.producers import volunteer_expiry_notices
 
-    volunteer_expiry_notices(tenant_id, due_reminders(day))  # and by e-mail to those who want it (core/notices)
+    volunteer_expiry_notices(tenant_id, due)  # and by e-mail to those who want it (core/notices)
     return stored

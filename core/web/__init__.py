@@ -45,7 +45,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(views.tenant)
     app.register_blueprint(views.admin)
     from core.audit.views import bp as audit_bp
-    from core.web.national import bp as national_bp
+    from core.national.views import bp as national_bp
 
     app.register_blueprint(audit_bp)
     app.register_blueprint(national_bp)
