@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from croniter import croniter
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.calendar import COPENHAGEN, copenhagen_now
 from core.db import db
+from core.jobs import statements
 from core.jobs.models import JobRun
 from core.logsafe import safe_exception_text
 from core.plugins.host import plugin_host
@@ -35,6 +38,8 @@ class UnknownJob(KeyError):
 
 
 _REDIS = "samvirke_redis"
+_QUEUE = "samvirke_rq_queue"
+JOB_TIMEOUT = 600  # seconds; RQ stops a job that runs longer
 
 
 def registry(app: Flask | None = None) -> dict[str, tuple[str | None, JobDefinition]]:
@@ -64,41 +69,92 @@ def redis_connection(app: Flask) -> Any:
 
 
 def _rq_queue(app: Flask) -> Any:
+    """The process's queue object on its one Redis client (kept beside it: one per process, not per enqueue)."""
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=redis_connection(app))
+    connection = redis_connection(app)
+    cached = app.extensions.get(_QUEUE)
+    if cached is None or cached.connection is not connection:
+        cached = Queue(QUEUE_NAME, connection=connection)
+        app.extensions[_QUEUE] = cached
+    return cached
 
 
-def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
-    """Queue a job for one tenant; returns its run, or None if ``run_key`` already ran.
+@dataclass(frozen=True)
+class Queued:
+    """A run recorded in the current transaction, to be dispatched once it is committed."""
 
-    Commits the run record first, so the worker always finds it.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
+    run_id: int
+    tenant_id: int | None
+    job_name: str
+
+
+def _checked(app: Flask, job_name: str, tenant_id: int | None) -> None:
     jobs = registry(app)
     if job_name not in jobs:
         raise UnknownJob(job_name)
     if (jobs[job_name][1].scope == "platform") != (tenant_id is None):
         raise ValueError(f"{job_name}: platform jobs take no tenant, tenant jobs need one")
+
+
+def record(job_name: str, tenant_id: int | None, **kwargs: Any) -> Queued:
+    """Add a tenant's run to the current transaction (in that tenant's context); ``dispatch`` it after the commit.
+
+    For callers that commit the run together with rows of their own (an invoice
+    run's record and its job: one transaction). No ``run_key``: a duplicate key is ``enqueue``'s to handle.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
+    _checked(app, job_name, tenant_id)
+    if tenant_id is not None and current_tenant_id() != tenant_id:
+        raise ValueError(f"{job_name}: a run of tenant {tenant_id} is recorded in that tenant's context")
+    scope_key = "platform" if tenant_id is None else f"tenant:{tenant_id}"
+    run = JobRun(job_name=job_name, tenant_id=tenant_id, scope_key=scope_key, kwargs=kwargs)
+    db.session.add(run)
+    db.session.flush()  # its id, without reading it back after the commit
+    return Queued(run.id, tenant_id, job_name)
+
+
+def dispatch(queued: Queued) -> None:
+    """Hand a committed run to the worker (RQ), or run it here without Redis (the embedded default)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["REDIS_URL"]:
+        # The tenant and the job's name go along, so the worker need not look the run up across tenants
+        # and can check the tenant in the statement that claims it; the run is then read in that tenant's
+        # context, so a tenant that is not the run's finds no run.
+        _rq_queue(app).enqueue(
+            "core.jobs.runner.execute_from_queue", queued.run_id, queued.tenant_id, queued.job_name, job_timeout=JOB_TIMEOUT
+        )
+    else:
+        execute(queued.run_id, queued.tenant_id, queued.job_name)
+
+
+def enqueue(job_name: str, tenant_id: int | None, *, run_key: str | None = None, **kwargs: Any) -> JobRun | None:
+    """Queue a job for one tenant; returns its run, or None if ``run_key`` already ran.
+
+    Commits the run record first, so the worker always finds it. With Redis
+    the run is returned as queued (read no further); without, as it ended.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
+    _checked(app, job_name, tenant_id)
     scope_key = "platform" if tenant_id is None else f"tenant:{tenant_id}"
     with _context_of(tenant_id):  # a tenant's run is recorded in its context (row-level security)
         run = JobRun(job_name=job_name, tenant_id=tenant_id, scope_key=scope_key, run_key=run_key, kwargs=kwargs)
         db.session.add(run)
         try:
+            db.session.flush()
+            as_queued = {attr.key: getattr(run, attr.key) for attr in inspect(JobRun).column_attrs}
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             log.info("job %s for tenant %s (%s) already queued", job_name, tenant_id, run_key)
             return None
-        run_id = run.id
+    dispatch(Queued(as_queued["id"], tenant_id, job_name))
     if app.config["REDIS_URL"]:
-        # The tenant goes along, so the worker need not look it up across tenants; the run is
-        # then read in that tenant's context, so a tenant that is not the run's finds no run.
-        _rq_queue(app).enqueue("core.jobs.runner.execute_from_queue", run_id, tenant_id, job_timeout=600)
+        for key, value in as_queued.items():  # as committed: no query to read back what was just written
+            set_committed_value(run, key, value)
     else:
-        execute(run_id)
-    with _context_of(tenant_id):
-        db.session.refresh(run)  # as it stands now, readable by the caller
+        with _context_of(tenant_id):
+            db.session.refresh(run)  # as it ended, readable by the caller
     return run
 
 
@@ -122,38 +178,41 @@ def _fresh_connections_after_fork() -> None:
 _UNKNOWN: Any = object()
 
 
-def execute(run_id: int, tenant_id: int | None = _UNKNOWN) -> str:
+def execute(run_id: int, tenant_id: int | None = _UNKNOWN, job_name: str | None = None) -> str:
     """Run one recorded job inside its tenant's context; returns the final status.
 
     ``tenant_id``: the run's tenant (None: a platform job) when the caller
     knows it; else it is the one thing read across tenants. The run is then
     read, and kept, in that tenant's context (row-level security), so a wrong
-    tenant finds no run (``LookupError``).
+    tenant finds no run (``LookupError``). ``job_name``: the run's job when the
+    caller knows it (the queue carries it), so the statement that claims the
+    run also reads whether the tenant may run it; the name is checked against the run's.
     """
     _fresh_connections_after_fork()
     if tenant_id is _UNKNOWN:
         with cross_tenant("job runner: the tenant of a run"):
             tenant_id = db.session.scalar(select(JobRun.tenant_id).where(JobRun.id == run_id))
     with _context_of(tenant_id):
-        return _execute(run_id)
+        return _execute(run_id, job_name)
 
 
-def _claim(run_id: int) -> Any:
+def _claim(run_id: int, programme_key: str | None = _UNKNOWN) -> Any:
     """Mark the run running (one more attempt) unless it already succeeded; its (name, kwargs, attempts), or None.
 
     The UPDATE locks the run's row until the transaction ends, so a second
-    worker delivered the same run waits, then finds it succeeded.
+    worker delivered the same run waits, then finds it succeeded. With
+    ``programme_key`` (that of the job the run is expected to be, None for a
+    core job) the row also says whether the tenant is active and has the
+    programme enabled, in the same statement: (name, kwargs, attempts, active[, enabled]).
     """
     tenant = current_tenant_id()
-    return db.session.execute(
-        update(JobRun)
-        .where(
-            JobRun.id == run_id, JobRun.status != "succeeded", JobRun.tenant_id.is_(None) if tenant is None else JobRun.tenant_id == tenant
-        )
-        .values(status="running", started_at=utcnow(), attempts=JobRun.attempts + 1)
-        .returning(JobRun.job_name, JobRun.kwargs, JobRun.attempts),
-        execution_options={"synchronize_session": False},
-    ).first()
+    check: statements.Check = "none"
+    if tenant is not None and programme_key is not _UNKNOWN:
+        check = "tenant" if programme_key is None else "programme"
+    parameters: dict[str, Any] = {"run": run_id, "tenant": tenant, "at": utcnow()}
+    if check == "programme":
+        parameters["programme"] = programme_key
+    return db.session.execute(statements.claim(platform=tenant is None, check=check), parameters).first()
 
 
 def _refusal(tenant_id: int, programme_key: str | None) -> str | None:
@@ -164,16 +223,22 @@ def _refusal(tenant_id: int, programme_key: str | None) -> str | None:
         .exists()
     )
     found = db.session.execute(select(Tenant.active, enabled).where(Tenant.id == tenant_id)).first()
-    if found is None or not found[0]:
+    return _refused(tenant_id, programme_key, None if found is None else found[0], None if found is None else found[1])
+
+
+def _refused(tenant_id: int, programme_key: str | None, active: bool | None, enabled: bool | None) -> str | None:
+    if not active:
         return f"tenant {tenant_id} is missing or inactive"
-    if programme_key and not found[1]:
+    if programme_key and not enabled:
         return f"programme {programme_key} is not enabled for tenant {tenant_id}"
     return None
 
 
-def _execute(run_id: int) -> str:
+def _execute(run_id: int, expected_job: str | None = None) -> str:
     tenant_id = current_tenant_id()
-    claimed = _claim(run_id)
+    jobs = registry()
+    expected = jobs.get(expected_job) if expected_job else None
+    claimed = _claim(run_id, expected[0] if expected and expected[1].scope == "tenant" else _UNKNOWN)
     if claimed is None:
         found = db.session.execute(select(JobRun.status, JobRun.tenant_id).where(JobRun.id == run_id)).first()
         db.session.rollback()
@@ -181,8 +246,8 @@ def _execute(run_id: int) -> str:
             raise LookupError(f"job run {run_id} does not exist for tenant {tenant_id}")
         return found[0]  # succeeded already: delivered twice, nothing to do
     job_name, kwargs, attempts = claimed[0], dict(claimed[1] or {}), claimed[2]
-    programme_key, job = registry()[job_name]
     try:
+        programme_key, job = jobs[job_name]
         # A tenant job's claim, its work and its "succeeded" are one transaction
         # (unless the job commits on its way): a run is never recorded done
         # without its work, nor its work kept with the run still "running".
@@ -193,7 +258,12 @@ def _execute(run_id: int) -> str:
                 _succeeded(run_id)
                 db.session.commit()
             return "succeeded"
-        refused = _refusal(tenant_id, programme_key) if tenant_id is not None else "a tenant job needs a tenant"
+        if tenant_id is None:
+            refused: str | None = "a tenant job needs a tenant"
+        elif len(claimed) > 3 and job_name == expected_job:  # read with the claim
+            refused = _refused(tenant_id, programme_key, claimed[3], claimed[4] if len(claimed) > 4 else None)
+        else:
+            refused = _refusal(tenant_id, programme_key)
         if refused:
             raise LookupError(refused)
         job.func(tenant_id=tenant_id, **kwargs)
@@ -216,21 +286,32 @@ def _execute(run_id: int) -> str:
 
 
 def _succeeded(run_id: int) -> None:
-    db.session.execute(
-        update(JobRun).where(JobRun.id == run_id).values(status="succeeded", finished_at=utcnow(), error=None),
-        execution_options={"synchronize_session": False},
-    )
+    db.session.execute(statements.SUCCEEDED, {"run": run_id, "at": utcnow()})
+
+
+def warm_up() -> None:
+    """Compile the statements every job runs, so a forked work horse finds them in the engine's cache.
+
+    SQLAlchemy caches compiled statements per engine, and a work horse's cache dies with it: compiled
+    in the worker before it forks, the horse inherits them. Run for no run (id 0), then rolled back.
+    """
+    with tenant_context(0):
+        for programme_key in ("a programme", None, _UNKNOWN):  # each form of the claim
+            _claim(0, programme_key)
+        _succeeded(0)
+        db.session.rollback()
 
 
 def _app() -> Flask:
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
-    from core.app import create_app
+    # The process that runs jobs holds the app (`samvirke worker`, the CLI, a request): the runner
+    # does not build one (a bare `rq worker` would have built a whole app per job, and the runner
+    # would import the app factory that imports it).
+    if not has_app_context():
+        raise RuntimeError("A job runs inside the app: start workers with `samvirke worker`, not a bare `rq worker`")
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's, typed as Flask
 
-    return create_app()
 
-
-def execute_from_queue(run_id: int, tenant_id: int | None = _UNKNOWN) -> str:
+def execute_from_queue(run_id: int, tenant_id: int | None = _UNKNOWN, job_name: str | None = None) -> str:
     """Entry point for RQ workers; raises on failure so RQ records it too.
 
     Each job gets an app context of its own, so a worker that does not fork
@@ -238,7 +319,7 @@ def execute_from_queue(run_id: int, tenant_id: int | None = _UNKNOWN) -> str:
     """
     app = _app()
     with app.app_context():
-        status = execute(run_id, tenant_id)
+        status = execute(run_id, tenant_id, job_name)
         if status == "failed":
             with cross_tenant("job runner: the error of a failed run"):
                 error = db.session.scalar(select(JobRun.error).where(JobRun.id == run_id))

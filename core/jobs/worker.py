@@ -12,16 +12,19 @@ inside ``tenant_context``/``cross_tenant`` blocks that restore the context
 after it, and the timeout is RQ's (a signal in the worker's main thread).
 ``--fork`` keeps RQ's work horse per job, for isolation of jobs that might
 crash the interpreter or leak memory; its set-up is still done once, before
-the fork.
+the fork (the mappers, the signing key, the job path's compiled statements);
+what a horse cannot inherit is a database connection: it opens its own.
 """
 
 from __future__ import annotations
+
+import gc
 
 from flask import Flask
 from sqlalchemy.orm import configure_mappers
 
 from core.db import db
-from core.jobs.runner import QUEUE_NAME, redis_connection, registry
+from core.jobs.runner import QUEUE_NAME, redis_connection, registry, warm_up
 
 
 def prepare(app: Flask) -> None:
@@ -36,6 +39,8 @@ def prepare(app: Flask) -> None:
         for engine in db.engines.values():  # a connection per bind, so the first job does not wait for one
             with engine.connect():
                 pass
+        warm_up()  # the job path's statements compiled, for every work horse to inherit
+        db.session.remove()
 
 
 def run_worker(app: Flask, *, burst: bool = False, fork: bool = False) -> bool:
@@ -47,6 +52,9 @@ def run_worker(app: Flask, *, burst: bool = False, fork: bool = False) -> bool:
         with app.app_context():
             for engine in db.engines.values():  # no socket shared with the work horses
                 engine.dispose()
+        # What is set up now lives as long as the worker: out of the collector's way, so a work horse's
+        # collections do not touch (and copy) the pages it shares with the worker.
+        gc.freeze()
     connection = redis_connection(app)
     worker_class = Worker if fork else SimpleWorker
     return worker_class([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from core.calendar import copenhagen_today
 from core.db import db
+from core.demo import insert_rows
 from core.identity.dev_idp import volunteer_subject
 from core.partnerships import organisations_of_programme
 from core.partnerships.models import Organisation
@@ -147,13 +148,15 @@ def load(tenant: Tenant) -> None:
                     "Flyttet til anden kommune",
                 )
         sessions = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id).order_by(CourseSession.date)).all()
+        # The sessions' activities and attendance as rows, one INSERT per table and course (thousands of rows).
+        activities: list[dict] = []
+        attendance: list[dict] = []
         for number, meeting in enumerate(sessions):
-            # By id, not through ``meeting.activities``: appending would load each session's (empty) list first.
-            db.session.add(SessionActivity(session_id=meeting.id, activity="language_wellbeing"))
+            activities.append({"session_id": meeting.id, "activity": "language_wellbeing"})
             if number % 4 == 2:
-                db.session.add(SessionActivity(session_id=meeting.id, activity="early_parenthood"))
+                activities.append({"session_id": meeting.id, "activity": "early_parenthood"})
             if name != "Forløb 3" and number == len(sessions) // 2:  # the older courses had their visit halfway
-                db.session.add(SessionActivity(session_id=meeting.id, activity="health_visitor_visit"))
+                activities.append({"session_id": meeting.id, "activity": "health_visitor_visit"})
             if meeting.date < today:
                 meeting.status = "held" if rng.random() > 0.04 else "cancelled"
                 if meeting.status == "held":
@@ -165,15 +168,17 @@ def load(tenant: Tenant) -> None:
                         ):
                             roll = rng.random()
                             status = "present" if roll < 0.78 else ("excused" if roll < 0.9 else "absent")
-                            db.session.add(
-                                Attendance(
-                                    session_id=meeting.id,
-                                    enrolment_id=enrolment.id,
-                                    status=status,
-                                    baby_present=status == "present" and rng.random() < 0.85,
-                                    recorded_by="demo",
-                                )
+                            attendance.append(
+                                {
+                                    "session_id": meeting.id,
+                                    "enrolment_id": enrolment.id,
+                                    "status": status,
+                                    "baby_present": status == "present" and rng.random() < 0.85,
+                                    "recorded_by": "demo",
+                                }
                             )
+        insert_rows(SessionActivity, activities)
+        insert_rows(Attendance, attendance)
     db.session.flush()
     _referrals(rng, today, areas)
     _governance(today, tenant, organisation)
