@@ -17,9 +17,13 @@ TEST_STAMP := $(VENV)/.installed-test-$(DIGEST)
 
 .PHONY: run test lint install translations clean
 
+# The venv without pip (its ensurepip took half a minute of a first `make run`): the system pip
+# installs uv into it (`pip --python`, pip >= 22.3), falling back to the venv's own pip; uv then adds pip.
 $(UV):
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check uv \
+	  || { $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; }
+	test -x $(BIN)/pip || $(UV) pip install --quiet --python $(BIN)/python pip
 
 # The locked runtime, then the project (editable, built with the locked setuptools);
 # a dependency that pyproject.toml names and the lock does not have yet is resolved by uv on top.
@@ -38,8 +42,8 @@ install: $(TEST_STAMP)
 ## development sign-in; serves http://127.0.0.1:5000 (PORT=... for another port)
 run: $(RUN_STAMP)
 	mkdir -p instance
-	$(BIN)/python scripts/first_run.py  # samvirke db upgrade, tenants sync, demo load, in one process
-	$(BIN)/samvirke serve --host 127.0.0.1 --port $(PORT)
+	# samvirke db upgrade, tenants sync, demo load, then samvirke serve: one process, one app start
+	$(BIN)/python scripts/first_run.py --serve --host 127.0.0.1 --port $(PORT)
 
 ## Every test. Set TEST_DATABASE_URL / TEST_REDIS_URL to run against
 ## PostgreSQL and Redis (as .ci/run does); otherwise SQLite and in-process jobs.
@@ -59,7 +63,7 @@ CATALOGUES := core $(patsubst %/__init__.py,%,$(wildcard plugins/*/__init__.py))
 translations: $(TEST_STAMP)
 	set -e; for package in $(CATALOGUES); do \
 	  mkdir -p $$package/translations; \
-	  $(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k lazy_gettext -k lazy_ngettext:1,2 --project Samvirke \
+	  $(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --project Samvirke \
 	    -o $$package/translations/messages.pot $$package; \
 	  if [ -f $$package/translations/da/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $$package/translations/messages.pot -d $$package/translations -l da; \
