@@ -1,4 +1,4 @@
-"""``python -m bench generate | run | statements``: see bench/README.md."""
+"""``python -m bench generate | run | statements | national | cost``: see bench/README.md."""
 
 from __future__ import annotations
 
@@ -105,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     national.add_argument("--organisation", default="drc-integration", help="the national coordinator's organisation")
     national.add_argument("--year", type=int, default=None, help="the year asked for (default: the page's default)")
     national.set_defaults(func=lambda a: __import__("bench.national", fromlist=["main"]).main(a))
+    cost = commands.add_parser("cost", help="per page, in-process as production serves it: CPU ms per request, statements, round trips")
+    cost.add_argument("--tenant", default="bench-001", help="the fake tenant whose pages are measured")
+    cost.add_argument("--repeat", type=int, default=30, help="requests measured per page (medians are reported)")
+    cost.add_argument("only", nargs="*", help="only pages whose name contains one of these")
+    cost.set_defaults(func=lambda a: __import__("bench.cost", fromlist=["main"]).main(a))
     args = parser.parse_args(argv)
     return args.func(args)
 

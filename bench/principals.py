@@ -67,12 +67,13 @@ def session_for(app: Flask, role: str, tenant: str | None, organisation: str | N
             subject=f"bench-{role}-{uuid.uuid4().hex[:8]}",
             display_name=f"Benchmark {role}",
         )
-        db.session.add(user)
-        db.session.flush()
+        # In the tenant's scope from the first write: row-level security admits a tenant's users only there (realm policies).
         with tenant_context(tenant_id) if tenant_id is not None else nullcontext():
-            db.session.add(UserSession(id=_hash(key), user_id=user.id, tenant_id=tenant_id, roles=[role], organisation_id=organisation_id))
+            db.session.add(user)
+            db.session.flush()
+            user_id = user.id  # read before the commit expires it (outside the scope the row is not visible)
+            db.session.add(UserSession(id=_hash(key), user_id=user_id, tenant_id=tenant_id, roles=[role], organisation_id=organisation_id))
             db.session.commit()
-        user_id = user.id
         cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": key})  # type: ignore[attr-defined]
         name = app.config["SESSION_COOKIE_NAME"]
         db.session.remove()

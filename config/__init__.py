@@ -24,6 +24,9 @@ class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'samvirke.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Seconds a pooled connection may lie unused before it is checked with a round trip when next
+    # taken (core.db.ping_when_idle); 0: never (the embedded default's SQLite file needs no check).
+    DATABASE_PING_AFTER_IDLE = float(os.environ.get("SAMVIRKE_DATABASE_PING_AFTER_IDLE", "0"))
     # Empty: jobs run in-process through the same job functions RQ would call.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     TENANTS_DIR = os.environ.get("SAMVIRKE_TENANTS_DIR", str(ROOT / "tenants"))
@@ -143,7 +146,8 @@ class TestConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Not pool_pre_ping (a round trip on every request): a connection idle this long is checked when next taken.
+    DATABASE_PING_AFTER_IDLE = float(os.environ.get("SAMVIRKE_DATABASE_PING_AFTER_IDLE", "10"))
     FIELD_ENCRYPTION_DEV_KEY_ALLOWED = False
 
     @classmethod

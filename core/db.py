@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 from core.tenancy.session import CROSS_TENANT_BIND, REPORTING_BIND, TenantSession
@@ -48,10 +51,50 @@ class SamvirkeSQLAlchemy(SQLAlchemy):
             engine = self._app_engines.get(app, {}).get(key)
             if engine is not None:
                 event.listen(engine, "connect", _mark_cross)
+        idle = app.config.get("DATABASE_PING_AFTER_IDLE")
+        if idle:
+            for engine in self._app_engines.get(app, {}).values():
+                ping_when_idle(engine, float(idle))
 
 
 def _mark_cross(dbapi_connection, connection_record) -> None:
     connection_record.info["samvirke_cross"] = True  # no tenant setting is sent on it
+
+
+_IDLE_SINCE = "samvirke_idle_since"
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection before use when it has lain unused ``seconds`` or more.
+
+    ``pool_pre_ping`` asks the server on every checkout: a round trip on
+    every request. A connection handed back moments ago is alive as far as
+    pinging can tell; one that lay idle (a server restart, a firewall's idle
+    cut) is asked, and replaced when it does not answer (the pool's
+    ``DisconnectionError`` protocol). A server that goes away mid-traffic is
+    noticed by the failing statement, and SQLAlchemy then drops the pool.
+    """
+
+    def checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = _now()
+
+    def checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or _now() - since < seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's error for a dead connection
+            raise DisconnectionError("an idle pooled connection did not answer") from exc
+        if not alive:
+            raise DisconnectionError("an idle pooled connection did not answer")
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
 
 
 db = SamvirkeSQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
@@ -68,24 +111,28 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor.close()
 
 
-def insert_once(model: type[Any], rows: list[dict], unique: list[str]) -> int:
+def insert_once(model: type[Any], rows: list[dict], unique: list[str], *, update: Sequence[str] = ()) -> int:
     """Insert ``rows`` skipping those a UNIQUE over ``unique`` already holds; returns how many were new.
 
     The business key is checked by the database in the same statement, so a
-    job that runs twice (or two workers at once) stores each row once.
+    job that runs twice (or two workers at once) stores each row once. With
+    ``update`` (column names), a row the UNIQUE already holds gets those
+    columns from the new row instead (an upsert); the count is then of rows
+    inserted or updated.
     """
     if not rows:
         return 0
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__).values(rows)
+    statement = (
+        insert.on_conflict_do_update(index_elements=unique, set_={name: insert.excluded[name] for name in update})
+        if update
+        else insert.on_conflict_do_nothing(index_elements=unique)
+    )
     result = cast(  # an INSERT's result is a cursor result, which has the row count
         "CursorResult[Any]",
-        db.session.execute(
-            insert.values(rows)
-            .on_conflict_do_nothing(index_elements=unique)
-            .execution_options(preserve_rowcount=True)  # psycopg reports -1 for INSERT otherwise
-        ),
+        db.session.execute(statement.execution_options(preserve_rowcount=True)),  # psycopg reports -1 for INSERT otherwise
     )
     return result.rowcount or 0

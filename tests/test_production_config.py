@@ -235,8 +235,10 @@ def test_no_development_url_is_a_default_in_production(monkeypatch):
 
 def test_production_hides_sql_parameters_and_keeps_its_engine_options(monkeypatch):
     production(monkeypatch)
-    options = create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["hide_parameters"] is True and options["pool_pre_ping"] is True
+    app = create_app()
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    # Pooled connections are checked when they lay idle (core.db.ping_when_idle), not on every request.
+    assert options["hide_parameters"] is True and app.config["DATABASE_PING_AFTER_IDLE"] > 0
 
 
 # --- Dependencies: declared, floored, locked with hashes --------------------------------

@@ -13,10 +13,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app, g, session
-from sqlalchemy import CursorResult, Delete, delete, or_, select
+from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 
 from core.db import db
 from core.identity import roles as R
@@ -116,11 +116,15 @@ def open_session(
     )
     db.session.add(row)
     user.last_login_at = utcnow()
+    if tenant_id is not None:  # notices reach the tenant's people with the roles of their latest log-in (core.notices.people)
+        from core.notices.people import remember_log_in
+
+        remember_log_in(tenant_id, user.id, roles, organisation_id)
     db.session.commit()
     session.clear()
     session["sid"] = key
     session.permanent = True
-    principal = _principal(row, user, _organisation_slug(organisation_id))
+    principal = _principal(row, user.display_name, _organisation_slug(organisation_id))
     g.principal = principal
     return principal
 
@@ -174,7 +178,7 @@ def _organisation_slug(organisation_id: int | None) -> str | None:
     return None if organisation_id is None else db.session.scalar(select(Organisation.slug).where(Organisation.id == organisation_id))
 
 
-def _break_glass(row: UserSession) -> tuple[int | None, str | None]:
+def _break_glass(row: Any) -> tuple[int | None, str | None]:
     grant = row.break_glass or {}
     until = grant.get("until")
     if not until or datetime.fromisoformat(until) < utcnow():
@@ -182,50 +186,77 @@ def _break_glass(row: UserSession) -> tuple[int | None, str | None]:
     return grant.get("tenant_id"), grant.get("reason")
 
 
-def _principal(row: UserSession, user: User, organisation: str | None) -> Principal:
+def _principal(row: Any, name: str, organisation: str | None) -> Principal:
+    """The principal of a session: ``row`` is the ORM session or ``_session_row``'s plain columns."""
     glass_tenant, glass_reason = _break_glass(row)
     return Principal(
         break_glass_tenant_id=glass_tenant,
         break_glass_reason=glass_reason,
-        name=user.display_name,
+        name=name,
         roles=R.known_roles(row.roles),
         tenant_id=row.tenant_id,
-        user_id=user.id,
+        user_id=row.user_id,
         organisation_id=row.organisation_id,
         organisation=organisation,
         session_key_hash=row.id,
     )
 
 
+def _session_row(session_id: str) -> Any:
+    """The session, its user's name and its organisation's slug, as plain columns in one statement.
+
+    Columns, not the three ORM entities: this runs on every signed-in request,
+    and what it needs is ten values, not objects in the identity map.
+    """
+    from core.partnerships.models import Organisation
+
+    return db.session.execute(
+        select(
+            UserSession.id,
+            UserSession.user_id,
+            UserSession.tenant_id,
+            UserSession.roles,
+            UserSession.organisation_id,
+            UserSession.break_glass,
+            UserSession.created_at,
+            UserSession.last_seen_at,
+            UserSession.ended_at,
+            User.display_name,
+            Organisation.slug.label("organisation"),
+        )
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Organisation, Organisation.id == UserSession.organisation_id)
+        .where(UserSession.id == session_id)
+    ).first()
+
+
+def _stamp(session_id: str, **values: Any) -> None:
+    """Write ``values`` on the session's row (its ending, its last-seen time) and commit."""
+    db.session.execute(
+        update(UserSession).where(UserSession.id == session_id).values(**values), execution_options={"synchronize_session": False}
+    )
+    db.session.commit()
+
+
 def _session_principal() -> Principal | None:
     key = session.get("sid")
     if not key:
         return None
-    from core.partnerships.models import Organisation
-
-    found = db.session.execute(
-        select(UserSession, User, Organisation.slug)
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(Organisation, Organisation.id == UserSession.organisation_id)
-        .where(UserSession.id == _hash(key))
-    ).first()
+    found = _session_row(_hash(key))
     if found is None:
         session.clear()
         return None
-    row, user, organisation = found
     now = utcnow()
     idle = current_app.config["SESSION_IDLE_TIMEOUT"]
     absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
-    if row.ended_at is not None or now - _aware(row.last_seen_at) > idle or now - _aware(row.created_at) > absolute:
-        if row.ended_at is None:
-            row.ended_at = now
-            db.session.commit()
+    if found.ended_at is not None or now - _aware(found.last_seen_at) > idle or now - _aware(found.created_at) > absolute:
+        if found.ended_at is None:
+            _stamp(found.id, ended_at=now)
         session.clear()
         return None
-    if now - _aware(row.last_seen_at) > LAST_SEEN_RESOLUTION:
-        row.last_seen_at = now
-        db.session.commit()
-    return _principal(row, user, organisation)
+    if now - _aware(found.last_seen_at) > LAST_SEEN_RESOLUTION:
+        _stamp(found.id, last_seen_at=now)
+    return _principal(found, found.display_name, found.organisation)
 
 
 def current_principal() -> Principal | None:

@@ -65,16 +65,22 @@ def visible_programmes(enabled: frozenset[str], principal: Any) -> frozenset[str
     return enabled & organisation_programmes(principal.organisation_id)
 
 
-def agreement_covering(programme_key: str) -> Agreement | None:
-    """The agreement in force that covers ``programme_key`` in the tenant in context (None when none)."""
-    require_tenant_id()
-    return db.session.scalar(
-        select(Agreement)
-        .join(AgreementProgramme, (AgreementProgramme.agreement_id == Agreement.id) & (AgreementProgramme.tenant_id == Agreement.tenant_id))
-        .where(AgreementProgramme.programme_key == programme_key, _in_force())
-        .order_by(Agreement.starts_on.desc())
-        .limit(1)
+def agreements_in_force() -> list[Agreement]:
+    """The agreements in force in the tenant in context, newest first, with their parties, programmes and notices.
+
+    From the process's copy of the directory while it is current (core/tenancy/directory.py): no SQL on most requests.
+    """
+    from core.tenancy.directory import agreements_in_force as cached
+
+    return cached(
+        require_tenant_id(),
+        lambda: list(db.session.scalars(select(Agreement).where(_in_force()).order_by(Agreement.starts_on.desc(), Agreement.key))),
     )
+
+
+def agreement_covering(programme_key: str) -> Agreement | None:
+    """The agreement in force that covers ``programme_key`` in the tenant in context (None when none): the newest."""
+    return next((a for a in agreements_in_force() if programme_key in a.programme_keys), None)
 
 
 def targets_for(programme_key: str) -> dict[str, int]:

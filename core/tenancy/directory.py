@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Table, event, select
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db import db
 from core.tenancy.context import tenant_context
@@ -40,15 +41,18 @@ class _Directory:
     version: int
     tenants: dict[str, Tenant]  # detached copies, merged into each request's session
     organisation_programmes: dict[tuple[int, int], frozenset[str]] = field(default_factory=dict)
+    # Per tenant id: its agreements in force with their parties, programmes and notices (detached copies).
+    agreements: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
 
 
 def _directory_classes() -> tuple[type, ...]:
-    from core.partnerships.models import Agreement, AgreementParty, AgreementProgramme, Organisation
+    from core.partnerships.models import Agreement, AgreementNotice, AgreementParty, AgreementProgramme, Organisation
 
-    return (Tenant, TenantProgramme, Organisation, Agreement, AgreementParty, AgreementProgramme)
+    # Notices too: the cached agreements carry theirs (an agreement under notice ends earlier).
+    return (Tenant, TenantProgramme, Organisation, Agreement, AgreementParty, AgreementProgramme, AgreementNotice)
 
 
 def current_version() -> int | None:
@@ -102,6 +106,42 @@ def organisation_programmes(tenant_id: int, organisation_id: int, compute: Any) 
         found = frozenset(compute())
         directory.organisation_programmes[key] = found
     return found
+
+
+def _current_directory() -> _Directory | None:
+    """The process's copy if this request checked it current (a read: a write loads afresh, so no copy overwrites its changes)."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    directory: _Directory | None = current_app.extensions.get(_EXTENSION)
+    version = g.get(_REQUEST_VERSION)
+    if directory is None or version is None or directory.version != version:
+        return None
+    return directory
+
+
+def agreements_in_force(tenant_id: int, load: Callable[[], list[Any]]) -> list[Any]:
+    """``load()`` (the tenant's agreements in force, their parties, programmes and notices loaded), cached with the directory.
+
+    Most pages read an agreement (its targets, its parties, the annual report
+    it asks for): four statements each time. Here the first read of a
+    tenant's agreements in a process keeps detached copies, and later requests
+    that found the directory current merge them into their session without
+    SQL. Every write to agreements, their parties, programmes and notices, and
+    to organisations, raises the directory's counter, which drops the copies.
+    """
+    directory = _current_directory()
+    if directory is None:
+        return load()
+    cached = directory.agreements.get(tenant_id)
+    if cached is None:
+        fresh = load()
+        holder = Session()  # no bind: a merge without load copies what is loaded, sending nothing
+        copies = tuple(holder.merge(agreement, load=False) for agreement in fresh)
+        holder.expunge_all()
+        holder.close()
+        directory.agreements[tenant_id] = copies
+        return fresh
+    return [db.session.merge(agreement, load=False) for agreement in cached]
 
 
 # --- keeping the counter -------------------------------------------------------

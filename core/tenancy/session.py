@@ -98,17 +98,33 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         if _touches_tenant_data(state):
             require_tenant_id()  # raises with the explanation
         return
-    # The criterion is evaluated per statement with this call's tenant id as a
-    # bound parameter, also for lazy, selectin and refresh loads, so a loader
-    # that carries an older option still ANDs in the current tenant.
-    state.statement = state.statement.options(
-        with_loader_criteria(
+    state.statement = state.statement.options(_tenant_criterion(tenant_id))
+
+
+# One option per tenant id, built once per process: building it (and tracking its lambda) cost
+# more than the rest of the scoping on every statement. Bounded, as the tenants are.
+_CRITERIA: dict[int, Any] = {}
+_MAX_CRITERIA = 10_000
+
+
+def _tenant_criterion(tenant_id: int) -> Any:
+    """``tenant_id = :tenant`` on every tenant-scoped entity of a statement, for ``tenant_id``.
+
+    The criterion is evaluated per statement with its own tenant id as a
+    bound parameter, also for lazy, selectin and refresh loads, so a loader
+    that carries an older option still ANDs in the current tenant.
+    """
+    option = _CRITERIA.get(tenant_id)
+    if option is None:
+        option = with_loader_criteria(
             TenantScoped,
             lambda cls: cls.tenant_id == tenant_id,
             include_aliases=True,
             propagate_to_loaders=True,
         )
-    )
+        if len(_CRITERIA) < _MAX_CRITERIA:
+            _CRITERIA[tenant_id] = option
+    return option
 
 
 @event.listens_for(TenantSession, "before_flush")

@@ -2,26 +2,65 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 from core.partnerships.access import programmes_for_request
 from core.plugins.host import plugin_host
 from core.tenancy.web import TENANT_URL_PREFIX
 
+_ENDPOINT_ROLES = "samvirke_endpoint_roles"  # endpoint -> roles the matrix admits on its GET (None: no such page)
+_STATIC_URLS = "samvirke_static_urls"  # (script root, file) -> its URL
+
+
+def _get_roles(endpoint: str) -> frozenset[str] | None:
+    """The roles the matrix admits on ``endpoint``'s first rule for GET, looked up once per app (the map and matrix are fixed)."""
+    from core.identity.authz import allowed_roles
+
+    cache: dict[str, frozenset[str] | None] = current_app.extensions.setdefault(_ENDPOINT_ROLES, {})
+    if endpoint not in cache:
+        rules = list(current_app.url_map.iter_rules(endpoint)) if endpoint in current_app.view_functions else []
+        cache[endpoint] = (allowed_roles(rules[0].rule, "GET") or frozenset()) if rules else None
+    return cache[endpoint]
+
 
 def _may_open(endpoint: str) -> bool:
     """Show a menu entry only to those the authorization matrix lets through."""
-    from flask import current_app
-
-    from core.identity.authz import PUBLIC, allowed_roles
+    from core.identity.authz import PUBLIC
     from core.identity.sessions import current_principal
 
-    principal = current_principal()
-    rules = list(current_app.url_map.iter_rules(endpoint)) if endpoint in current_app.view_functions else []
-    if principal is None or not rules:
+    allowed = _get_roles(endpoint)
+    if allowed is None:
         return False
-    allowed = allowed_roles(rules[0].rule, "GET") or frozenset()
+    principal = current_principal()
+    if principal is None:
+        return False
     return PUBLIC in allowed or bool(allowed.intersection(principal.roles))
+
+
+def static_url(filename: str) -> str:
+    """``url_for('static', filename=...)``, built once per process (every page links the same assets)."""
+    if not has_request_context():  # rendered by a job: as url_for would, uncached
+        return url_for("static", filename=filename)
+    key = (request.script_root, filename)
+    cache: dict[tuple[str, str], str] = current_app.extensions.setdefault(_STATIC_URLS, {})
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = url_for("static", filename=filename)
+    return found
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A menu entry as the page shows it: the plugin's entry (its label, endpoint, order) with its link built once per page."""
+
+    entry: Any
+    href: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.entry, name)
 
 
 def _mount_plugin_blueprints(app: Flask) -> None:
@@ -41,6 +80,7 @@ def init_web(app: Flask) -> None:
 
     init_forms(app)
     app.jinja_env.globals["may_open"] = _may_open  # a link only for those who may follow it
+    app.jinja_env.globals["static_url"] = static_url
     app.register_blueprint(views.platform)
     app.register_blueprint(views.tenant)
     app.register_blueprint(views.admin)
@@ -70,7 +110,8 @@ def init_web(app: Flask) -> None:
         if tenant is None:
             return {"tenant": None, "menu": []}
         entries = plugin_host().collect("samvirke_menu_entries", enabled=programmes_for_request(), tenant=tenant)
-        return {"tenant": tenant, "menu": sorted((e for e in entries if _may_open(e.endpoint)), key=lambda e: e.order)}
+        shown = sorted((e for e in entries if _may_open(e.endpoint)), key=lambda e: e.order)
+        return {"tenant": tenant, "menu": [NavEntry(e, url_for(e.endpoint)) for e in shown]}
 
     @app.after_request
     def _security_headers(response):
