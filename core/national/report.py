@@ -26,17 +26,19 @@ audit the published cells by linear programming (tests/national/).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 
+from core.national import contributions
 from core.national import figures as F
+from core.national.contributions import Measure
 from core.national.params import TREND_YEARS, NationalParameters, _Choice
 from core.national.scope import Coverage
-from core.reports.definitions import Bilingual, Chart, Column, Report, Table, TableData
+from core.reports.definitions import Chart, Column, Report, Table, TableData
 from core.reports.disclosure import Cell, Disclosure, Relation, protect
 from core.reports.params import Period, default_year
 from core.schemas import N_
@@ -45,34 +47,26 @@ KEY = "national"
 TOTAL = "total"
 
 
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    heading: Any
-    kind: str = "count"
-    derived_from: tuple[str, ...] = ()
+class _Installed(Mapping[str, Sequence[Measure]]):
+    """Each installed programme's measures, by programme key: what its plugin declares (``samvirke_national_figures``)."""
+
+    def __getitem__(self, key: str) -> Sequence[Measure]:
+        return contributions.installed()[key].measures
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(contributions.installed())
+
+    def __len__(self) -> int:
+        return len(contributions.installed())
 
 
-MEASURES: dict[str, list[Measure]] = {
-    "mother_groups": [
-        Measure("courses", N_("Courses"), "number"),
-        Measure("mothers", N_("Mothers enrolled")),
-        Measure("attendance", N_("Attendance (%)"), "percent", ("mothers",)),
-        Measure("visits", N_("Courses with a health-visitor visit (%)"), "percent"),
-        Measure("volunteers", N_("Volunteers")),
-    ],
-    "open_counselling": [Measure("contacts", N_("Contacts")), Measure("families", N_("Families"))],
-    "volunteer_association": [Measure("volunteers", N_("Volunteers")), Measure("activities", N_("Activities held"), "number")],
-}
-# The count a programme's comparison chart shows.
-MAIN = {"mother_groups": "mothers", "open_counselling": "families", "volunteer_association": "volunteers"}
+# The programmes with national figures of their own, of the current app (a programme without shows its ``build_national``).
+MEASURES: Mapping[str, Sequence[Measure]] = _Installed()
 MONEY = [
     Measure("agreed", N_("Co-financing agreed"), "money"),
     Measure("invoiced", N_("Invoiced"), "money"),
     Measure("paid", N_("Paid"), "money"),
 ]
-# Parts kept beside a rate so a total row's rate is computed from the totals, not averaged.
-RATE_PARTS = {"attendance": ("_present", "_recorded"), "visits": ("_visited", "courses")}
 
 
 def _columns(first: Sequence[Column], measures: Sequence[Measure]) -> list[Column]:
@@ -85,7 +79,7 @@ YEAR = Column("year", N_("Year"), kind="text")
 
 
 def counts_of(programme: str) -> list[str]:
-    return [m.key for m in MEASURES.get(programme, []) if m.kind == "count"]
+    return [m.key for m in MEASURES.get(programme, ()) if m.kind == "count"]
 
 
 def window(year: int, today_default: int | None = None) -> list[int]:
@@ -100,21 +94,12 @@ def _sum_rows(rows: Iterable[Mapping[str, Any]], measures: Sequence[Measure]) ->
     for m in measures:
         if m.kind in ("count", "number", "money"):
             total[m.key] = sum((r.get(m.key) or 0 for r in rows), Decimal("0") if m.kind == "money" else 0)
-    for rate in RATE_PARTS:
-        if any(m.key == rate for m in measures):
-            total[f"_{rate}_part"] = sum(r.get(f"_{rate}_part", 0) for r in rows)
-            total[f"_{rate}_whole"] = sum(r.get(f"_{rate}_whole", 0) for r in rows)
-            total[rate] = F.percent(total[f"_{rate}_part"], total[f"_{rate}_whole"])
+    for m in measures:
+        if m.rate_of is not None:  # a total's rate from the sums of its parts, never an average of rates
+            total[f"_{m.key}_part"] = sum(r.get(f"_{m.key}_part", 0) for r in rows)
+            total[f"_{m.key}_whole"] = sum(r.get(f"_{m.key}_whole", 0) for r in rows)
+            total[m.key] = F.percent(total[f"_{m.key}_part"], total[f"_{m.key}_whole"])
     return total
-
-
-def _with_parts(values: dict[str, Any]) -> dict[str, Any]:
-    out = dict(values)
-    for rate, (part, whole) in RATE_PARTS.items():
-        if rate in out:
-            out[f"_{rate}_part"] = int(values.get(part, 0) or 0)
-            out[f"_{rate}_whole"] = int(values.get(whole, 0) or 0)
-    return out
 
 
 class NationalReport:
@@ -159,7 +144,12 @@ class NationalReport:
             (NationalParameters,),
             {
                 "programme": _Choice(
-                    None, load_default=None, metadata={"label": N_("Programme"), "choice_labels": dict(self.programme_names)}
+                    None,
+                    load_default=None,
+                    metadata={
+                        "label": N_("Programme"),
+                        "choice_labels": {k: getattr(v, "name", v) for k, v in self.programme_names.items()},
+                    },
                 ),
                 "municipality": _Choice(None, load_default=None, metadata={"label": N_("Municipality"), "choice_labels": names}),
             },
@@ -172,7 +162,7 @@ class NationalReport:
             name = self.programme_names.get(p, p)
             if p not in MEASURES:
                 for definition in self.legacy[p]:
-                    tables.append(Table(f"{p}.legacy.{definition.key}", _legacy_title(definition), columns=[MUNICIPALITY]))
+                    tables.append(Table(f"{p}.legacy.{definition.key}", definition.title, columns=[MUNICIPALITY]))
                 continue
             measures = MEASURES[p]
             tables += [
@@ -193,7 +183,7 @@ class NationalReport:
                     row_header="municipality",
                 ),
             ]
-            main = MAIN[p]
+            main = contributions.installed()[p].main
             charts += [
                 Chart(
                     f"{p}.compare",
@@ -245,7 +235,7 @@ class NationalReport:
         """The canonical table set of one programme, protected, and the three views of it that are shown."""
         cov = self.coverage
         tenants = cov.tenant_ids(p)
-        found = F.PROGRAMMES[p](tenants, years) if tenants else {}
+        found = F.programme(p, tenants, years) if tenants else {}
         measures = MEASURES[p]
         detail = []
         for tenant_id in sorted(tenants, key=lambda t: cov.municipalities[t].name):
@@ -253,7 +243,7 @@ class NationalReport:
             for y in years:
                 if not cov.covers(p, tenant_id, y):
                     continue
-                values = _with_parts(found.get((tenant_id, y), {}))
+                values = found.get((tenant_id, y), {})
                 row = {m.key: values.get(m.key, 0 if m.kind in ("count", "number") else None) for m in measures}
                 row.update({k: v for k, v in values.items() if k.startswith("_")})
                 detail.append(
@@ -312,22 +302,13 @@ class NationalReport:
 
     def _legacy(self, programme: str, year: int) -> dict[str, Any]:
         """A programme without figures here: its old ``build_national``, every whole number a count."""
-        from flask_babel import get_locale
-
         out: dict[str, Any] = {}
-        english = str(get_locale() or "da") == "en"
         for definition in self.legacy[programme]:
             result = definition.build_national({"year": str(year)})  # no relations between its cells: primary suppression by the engine
             names = list(result.columns[1:])
-            columns = [MUNICIPALITY] + [
-                Column(
-                    c,
-                    c.replace("_", " ").capitalize()
-                    if english
-                    else (getattr(definition, "column_labels_da", None) or {}).get(c, c.replace("_", " ").capitalize()),
-                )
-                for c in names
-            ]
+            # The report's own headings (texts shown in the viewer's language); a key it does not head, as words.
+            headings = {c.key: c.heading for t in definition.tables for c in t.columns}
+            columns = [MUNICIPALITY] + [Column(c, headings.get(c, c.replace("_", " ").capitalize())) for c in names]
             rows = []
             for raw in result.rows:
                 tenant_id = raw[0]
@@ -361,19 +342,11 @@ def _marked(rows: list[dict[str, Any]], view: str, measures: Sequence[Measure], 
     return out
 
 
-def _title(programme: Any, what: Any, **values: Any) -> Bilingual:
-    """ "<programme>: <what>" in both languages (a programme's name, or a text)."""
-    from flask_babel import force_locale
+def _title(programme: Any, what: Any, **values: Any) -> LazyString:
+    """ "<programme>: <what>" (a programme's name, or a text), put together when shown, in the viewer's language."""
 
-    out = {}
-    for lang in ("da", "en"):
-        with force_locale(lang):
-            name = getattr(programme, f"name_{lang}", None) or str(programme)
-            out[lang] = f"{name}: {str(what) % values if values else str(what)}"
-    return Bilingual(**out)
+    def joined() -> str:
+        name = getattr(programme, "name", programme)
+        return f"{str(name)}: {str(what) % values if values else str(what)}"
 
-
-def _legacy_title(definition: Any) -> Any:
-    """A report's title in both languages (either report shape)."""
-    da, en = getattr(definition, "title_da", None), getattr(definition, "title_en", None)
-    return Bilingual(da=da, en=en) if da and en else definition.title
+    return LazyString(joined)

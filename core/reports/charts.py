@@ -11,7 +11,8 @@ figures as a table.
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import format_decimal, gettext
 
@@ -116,7 +117,43 @@ def summary(chart: RenderedChart) -> str:
 
 
 def svg(chart: RenderedChart) -> str:
-    """The chart as an SVG document (no script, no XML declaration)."""
+    """The chart as an SVG document (no script, no XML declaration).
+
+    Drawn once per content: the same figures, title and language give the same drawing, so a page
+    seen again (the national view's 110 bars take pygal tens of milliseconds) reuses it. The key is
+    everything the drawing is made from; a changed figure is another drawing.
+    """
+    from flask_babel import get_locale
+
+    key = (
+        chart.kind,
+        chart.title,
+        tuple(chart.categories),
+        tuple((name, tuple(values)) for name, values in chart.series),
+        str(get_locale() or "da"),
+        gettext("No data"),
+    )
+    return _drawn(key, chart)
+
+
+_DRAWINGS: dict[tuple[Any, ...], str] = {}
+_DRAWINGS_LOCK = threading.Lock()
+DRAWINGS_KEPT = 64  # a few MB at most: a drawing is tens of kB
+
+
+def _drawn(key: tuple[Any, ...], chart: RenderedChart) -> str:
+    with _DRAWINGS_LOCK:
+        found = _DRAWINGS.get(key)
+    if found is None:
+        found = _draw(chart)
+        with _DRAWINGS_LOCK:
+            if len(_DRAWINGS) >= DRAWINGS_KEPT:
+                _DRAWINGS.pop(next(iter(_DRAWINGS)))  # the oldest drawing goes first
+            _DRAWINGS[key] = found
+    return found
+
+
+def _draw(chart: RenderedChart) -> str:
     cls = _chart_class(chart.kind)
     drawing = cls(
         js=[],  # pygal's tooltips load a script from its own site: never

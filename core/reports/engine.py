@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import format_datetime, gettext
+from markupsafe import Markup, escape
 
 from core.reports import formatting
 from core.reports.definitions import Column, ColumnsSum, Report, RowsSum, Table, TableData, text
@@ -46,6 +47,23 @@ class RenderedTable:
     row_keys: list[str]
     row_header: int | None  # the index of the column that heads each row
     section: str = ""  # the part of a composed document (an annual report's programme) it belongs to
+
+    def body_html(self) -> Markup:
+        """The table's rows as HTML (each cell's text escaped): what the ``table`` macro of reports/_macros.html
+        shows, written here in one pass rather than by the template cell by cell."""
+        out = []
+        for row in self.rows:
+            cells = []
+            for index, cell in enumerate(row):
+                shown = escape(cell.text)
+                if index == self.row_header:
+                    cells.append(f'<th scope="row">{shown}</th>')
+                elif cell.numeric:
+                    cells.append(f'<td class="align-text-right">{shown}</td>')
+                else:
+                    cells.append(f"<td>{shown}</td>")
+            out.append(f"    <tr>{''.join(cells)}</tr>\n")
+        return Markup("".join(out))
 
 
 @dataclass
@@ -161,13 +179,18 @@ def disclosure_note(threshold: int) -> str:
     )
 
 
-def _render_table(table: Table, data: TableData, disclosure: Disclosure | None) -> RenderedTable:
+def _render_table(table: Table, data: TableData, disclosure: Disclosure | None, formats: formatting.Formats | None = None) -> RenderedTable:
+    formats = formats or formatting.Formats()
     columns = list(data.columns or ())
     header = table.row_header or (columns[0].key if columns else None)
     rows, keys = [], []
+    # Only a table with a hidden cell needs a look-up per cell (a national table's cells arrive protected).
+    if disclosure is not None and not any(cell.table == table.key for cell in disclosure.hidden):
+        disclosure = None
+    numeric = [column.numeric for column in columns]
     for key, row in _keyed_rows(table, data):
         cells = []
-        for column in columns:
+        for index, column in enumerate(columns):
             value = row.get(column.key)
             hidden = disclosure.status(Cell(table.key, key, column.key)) if disclosure else None
             if disclosure and hidden is None and column.derived_from:
@@ -176,15 +199,16 @@ def _render_table(table: Table, data: TableData, disclosure: Disclosure | None) 
             if hidden is not None:
                 marker = disclosure.marker(Cell(table.key, key, column.key)) if disclosure else None
                 marker = marker or "x"
-                cells.append(RenderedCell(marker, marker, marker, hidden, column.numeric))
+                cells.append(RenderedCell(marker, marker, marker, hidden, numeric[index]))
             else:
+                shown = formats.display(column, value)
                 cells.append(
                     RenderedCell(
-                        formatting.display(column, value),
-                        formatting.csv_value(column, value),
-                        formatting.typed_value(column, value),
+                        shown,
+                        formats.csv_value(column, value, shown),
+                        formatting.typed_value(column, value, formats, shown),
                         None,
-                        column.numeric or (column.kind == "raw" and isinstance(value, int | float)),
+                        numeric[index] or (column.kind == "raw" and isinstance(value, int | float)),
                     )
                 )
         rows.append(cells)
@@ -241,7 +265,8 @@ def build(
         values = protected_values(report, data)
         disclosure = protect(values, relations_of(report, data, values), threshold, secondary=secondary)
     step(70)
-    tables = [_render_table(t, data[t.key], disclosure) for t in report.tables]
+    formats = formatting.Formats()  # the language's number forms, once for every cell of the report
+    tables = [_render_table(t, data[t.key], disclosure, formats) for t in report.tables]
     period = period_of(report, params)
     from core.calendar import COPENHAGEN
 

@@ -17,15 +17,19 @@ import pytest
 
 from core.national import figures as F
 from core.national import report as national_report
-from core.national.report import TOTAL, NationalReport, counts_of, window
+from core.national.report import TOTAL, NationalReport, window
 from core.national.scope import Coverage, Municipality
 from core.reports.disclosure import Cell
 from core.reports.engine import build
+from plugins.mother_groups.national import FIGURES as MOTHER_GROUPS
+from plugins.open_counselling.national import FIGURES as OPEN_COUNSELLING
 from tests.reports import lp_audit
 
 T = 5
 YEAR = 2025
 YEARS = window(YEAR)  # the canonical years: the last five up to the default year
+# The counts each programme declares (its plugin's national figures), the cells the audit solves for.
+COUNTS = {"mother_groups": MOTHER_GROUPS.counts(), "open_counselling": OPEN_COUNSELLING.counts()}
 
 
 def _coverage(n: int) -> Coverage:
@@ -49,8 +53,8 @@ def _equations(n: int) -> list[lp_audit.Equation]:
     """What a reader can add up: the comparison's total row, each year of the trend, each municipality in both views."""
     equations: list[lp_audit.Equation] = []
     slugs = [f"k{t:02d}" for t in range(1, n + 1)]
-    for programme in ("mother_groups", "open_counselling"):
-        for column in counts_of(programme):
+    for programme, counts in COUNTS.items():
+        for column in counts:
             municipalities, years, detail = (f"{programme}.{v}" for v in ("municipalities", "years", "detail"))
             equations.append(lp_audit.sum_of(Cell(municipalities, TOTAL, column), [Cell(municipalities, s, column) for s in slugs]))
             for y in YEARS:
@@ -80,10 +84,26 @@ def _figures(seed: int, n: int, small_share: float):
     return mothers, contacts
 
 
+def _given(monkeypatch, figures: dict) -> None:
+    """The programmes' aggregates replaced by these figures (the rates from their parts, as core computes them)."""
+
+    def programme(key, tenants, years):
+        out = {}
+        for cell, values in figures[key].items():
+            values = dict(values)
+            if key == "mother_groups":
+                for rate, part, whole in (("attendance", "_present", "_recorded"), ("visits", "_visited", "courses")):
+                    values[rate] = F.percent(values[part], values[whole])
+                    values[f"_{rate}_part"], values[f"_{rate}_whole"] = values[part], values[whole]
+            out[cell] = values
+        return out
+
+    monkeypatch.setattr(F, "programme", programme)
+
+
 def _render(app, monkeypatch, n: int, seed: int, small_share: float = 0.3, *, secondary: bool = True, relations: bool = True):
     mothers, contacts = _figures(seed, n, small_share)
-    monkeypatch.setitem(F.PROGRAMMES, "mother_groups", lambda tenants, years: mothers)
-    monkeypatch.setitem(F.PROGRAMMES, "open_counselling", lambda tenants, years: contacts)
+    _given(monkeypatch, {"mother_groups": mothers, "open_counselling": contacts})
     if not relations:  # disclosure control not told that the views show the same counts
         protect = national_report.protect
         monkeypatch.setattr(national_report, "protect", lambda values, relations, threshold, **kw: protect(values, [], threshold, **kw))
@@ -131,7 +151,7 @@ def test_the_audit_fails_without_secondary_suppression(app, monkeypatch):
 def test_the_page_of_real_data_passes_the_audit(app, monkeypatch, tenant_a, tenant_b):
     """The served page's own figures (small courses beside a larger one, in two years) under the same audit."""
     from core.db import db
-    from core.national import views
+    from core.national import exports  # the page, its files and its exports are built there
     from core.tenancy.context import tenant_context
     from tests.national.test_dashboard import _course, coordinator
 
@@ -149,7 +169,7 @@ def test_the_page_of_real_data_passes_the_audit(app, monkeypatch, tenant_a, tena
         seen.append(build(*args, **kwargs))
         return seen[-1]
 
-    monkeypatch.setattr(views, "build", keep)
+    monkeypatch.setattr(exports, "build", keep)
     html = coordinator(app).get(f"/national/?year={YEAR}&programme=mother_groups").get_data(as_text=True)
     shown = _published(seen[0])
     assert shown[Cell("mother_groups.municipalities", "beta", "mothers")] == "<5"
@@ -177,8 +197,7 @@ def test_the_page_of_real_data_passes_the_audit(app, monkeypatch, tenant_a, tena
 def test_every_request_hides_the_same_cells(app, monkeypatch):
     """Two years asked for, or one municipality, show each figure hidden or shown alike: no differencing across requests."""
     mothers, contacts = _figures(8, 8, 0.3)
-    monkeypatch.setitem(F.PROGRAMMES, "mother_groups", lambda tenants, years: mothers)
-    monkeypatch.setitem(F.PROGRAMMES, "open_counselling", lambda tenants, years: contacts)
+    _given(monkeypatch, {"mother_groups": mothers, "open_counselling": contacts})
 
     def detail(year: int, municipality: int | None) -> dict[Cell, int | str]:
         national = NationalReport(_coverage(8), {"mother_groups": "M", "open_counselling": "O"}, municipality=municipality, threshold=T)
