@@ -313,6 +313,10 @@ def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str |
                     organisation_id=org_id,
                 )
             )
+            if tid is not None:  # what the log-in records beside the session (core.identity.sessions.open_session)
+                from core.notices.people import remember_log_in
+
+                remember_log_in(tid, user.id, [role], org_id)
             db.session.commit()
         user_id = user.id
     with client.session_transaction() as session:
@@ -374,3 +378,32 @@ def agreement_says(
             agreement.terms, agreement.targets, agreement.declared_status = saved
             db.session.commit()
             db.session.remove()
+
+
+class HeldQueue:
+    """Runs recorded but not executed, as in a queue no worker has taken them from yet."""
+
+    def __init__(self, execute):
+        self.ids: list[int] = []
+        self._held: list[tuple] = []
+        self._execute = execute
+
+    def hold(self, run_id: int, *known) -> str:
+        """What the queue keeps: the run and what the runner tells the worker about it."""
+        self.ids.append(run_id)
+        self._held.append((run_id, *known))
+        return "queued"
+
+    def work(self, app) -> list[str]:
+        """What a worker does: execute each held run."""
+        with app.app_context():
+            return [self._execute(*held) for held in self._held]
+
+
+@pytest.fixture
+def held_back(monkeypatch):
+    import core.jobs.runner as runner
+
+    queue = HeldQueue(runner.execute)
+    monkeypatch.setattr(runner, "execute", queue.hold)
+    return queue

@@ -52,6 +52,8 @@ NARROWED = {
         }
         for tail in ("", "/status", "/download")
     },
+    # The same for the national view's exports (the sample one is nobody's here, its file a secret).
+    **{f"/national/exports/<int:export_id>{tail}": {"national_coordinator", "platform_admin"} for tail in ("", "/status", "/download")},
     # The API's twins of the opening-hours page's delete routes: the walk has deleted the sample row through the page.
     "/<tenant>/api/v1/open_counselling/hours/<int:hours_id>": {"partner_staff", "tenant_admin", "platform_admin"},
     "/<tenant>/api/v1/open_counselling/closures/<int:closure_id>": {"partner_staff", "tenant_admin", "platform_admin"},
@@ -220,7 +222,39 @@ def objects(app, lookalike_data, tenant_a, tenant_b, request, tmp_path):
 
     for slug in (OWN, FOREIGN):  # an issued invoice of Testforeningen and its run
         ids[slug].update(billing_samples(app, slug, request, tmp_path))
+    ids[OWN]["platform_export_id"] = _platform_export(app)
     return ids
+
+
+def _platform_export(app) -> int:
+    """A national export that is nobody's in the walk; its file holds a secret, so no route may show it."""
+    from datetime import timedelta
+
+    from core.identity.models import User
+    from core.reports.models import PlatformExport
+    from core.tenancy.context import cross_tenant
+    from core.tenancy.models import utcnow
+
+    with app.app_context(), cross_tenant("test: a national export of someone else"):
+        owner = User(issuer="https://test-idp.invalid", subject="export-owner-national", display_name="Eksportør")
+        db.session.add(owner)
+        db.session.flush()
+        export = PlatformExport(
+            owner_user_id=owner.id,
+            coverage="all",
+            report_key="national",
+            format="csv",
+            params={"year": "2025"},
+            status="done",
+            progress=100,
+            filename="national-2025.csv",
+            mimetype="text/csv",
+            content=secrets_of(OWN)[0].encode(),
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        db.session.add(export)
+        db.session.commit()
+        return export.id
 
 
 def _url(rule, tenant: str, ids: dict[str, int]) -> str:
@@ -230,6 +264,8 @@ def _url(rule, tenant: str, ids: dict[str, int]) -> str:
             return tenant
         if name == "realm":
             return tenant
+        if name == "export_id" and rule.rule.startswith("/national/"):
+            return str(ids["platform_export_id"])  # the platform's, not the tenant's
         if name == "filename":
             return "samvirke.css"
         if name == "key":

@@ -21,22 +21,36 @@ READERS = ["tenant_admin", "municipal_staff", "partner_staff", "finance", "platf
 
 @hookimpl(trylast=True)
 def samvirke_models() -> Iterable[type]:
-    from core.reports.models import ReportExport
+    from core.reports.models import PlatformExport, ReportExport
 
-    return [ReportExport]
+    return [ReportExport, PlatformExport]
 
 
 @hookimpl(trylast=True)
 def samvirke_jobs() -> Iterable[JobDefinition]:
-    from core.reports.exports import EXPORT_JOB, PURGE_JOB, purge_expired_exports, run_export
+    from core.reports import exports as E
 
+    # One function each, two owners: a tenant's exports, and the platform's (the national view's).
     return [
-        JobDefinition(name=EXPORT_JOB, func=run_export, description="Make a report file someone asked for (on demand)"),
+        JobDefinition(name=E.EXPORT_JOB, func=E.run_export, description="Make a report file someone asked for (on demand)"),
         JobDefinition(
-            name=PURGE_JOB,
-            func=purge_expired_exports,
+            name=E.PLATFORM_EXPORT_JOB,
+            func=E.run_export,
+            scope="platform",
+            description="Make a national report file someone asked for (on demand, across tenants)",
+        ),
+        JobDefinition(
+            name=E.PURGE_JOB,
+            func=E.purge_expired_exports,
             cron="37 * * * *",
             description="Delete report exports past their expiry, files included",
+        ),
+        JobDefinition(
+            name=E.PLATFORM_PURGE_JOB,
+            func=E.purge_expired_exports,
+            cron="37 * * * *",
+            scope="platform",
+            description="Delete national report exports past their expiry, files included",
         ),
     ]
 

@@ -17,6 +17,7 @@ exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
@@ -32,6 +33,7 @@ from core.reports.definitions import Report
 from core.reports.engine import RenderedReport, build
 from core.reports.params import BadParameters, load_parameters, years_for
 from core.reports.registry import find_report, reports_for, under_disclosure_control
+from core.schemas import N_
 from core.tenancy.context import require_tenant_id
 
 bp = Blueprint("reports", __name__)
@@ -171,11 +173,80 @@ def export_pdf(key: str):
 
 
 # --- Background exports --------------------------------------------------------------------------
+# The pages of one mechanism with two owners: a tenant's reports here, the national view's in
+# core.national.views, each with its own endpoints (``ExportPages``) and the same templates.
 
 
-def _owner() -> int | None:
+@dataclass(frozen=True)
+class ExportPages:
+    """The endpoints of one owner's export pages, for the templates' links."""
+
+    listing: str
+    status: str
+    status_json: str
+    download: str
+    back: str
+    back_label: Any
+
+
+TENANT_PAGES = ExportPages(
+    "reports.exports", "reports.export_status", "reports.export_status_json", "reports.download", "reports.index", N_("All reports")
+)
+
+
+def export_owner() -> int | None:
+    """The person an export is made for: a signed-in person, never an API client."""
     principal = current_principal()
     return principal.user_id if principal is not None and principal.api_client_id is None else None
+
+
+def retention_days() -> int:
+    return max(1, round(jobs.retention().total_seconds() / 86400))
+
+
+def exports_page(exports: list[tuple[Any, str]], pages: ExportPages) -> str:
+    """The person's exports (each with its title), newest first."""
+    return render_template(
+        "reports/exports.html",
+        exports=exports,
+        pages=pages,
+        format_labels=format_labels(),
+        status_labels=status_labels(),
+        retention_days=retention_days(),
+    )
+
+
+def export_page(export: Any, title: str, pages: ExportPages) -> str:
+    """One export: its progress bar (followed by core/static/js/report-export.js), then its download link."""
+    return render_template(
+        "reports/export.html", export=export, title=title, pages=pages, status_labels=status_labels(), failed_text=jobs.FAILED
+    )
+
+
+def export_status(export: Any) -> Response:
+    """What the progress bar follows, as JSON."""
+    texts = {
+        "done": gettext("The file is ready."),
+        "failed": gettext(export.error or jobs.FAILED),
+    }
+    return jsonify(
+        status=export.status,
+        progress=export.progress,
+        text=texts.get(export.status, f"{status_labels()[export.status]} ({export.progress} %)"),
+        download_text=gettext("Download %(name)s", name=export.filename or ""),
+    )
+
+
+def export_download(export: Any) -> Response:
+    """The finished file, recorded in the audit trail as the person's; 404 while it is not ready."""
+    if export.status != "done" or export.content is None:
+        abort(404)
+    record("export", criterion=f"report {export.report_key} ({export.format}, download)")
+    return Response(
+        export.content,
+        mimetype=export.mimetype or "application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"', "Cache-Control": "private, no-store"},
+    )
 
 
 @bp.post("/<tenant>/reports/<key>/exports")
@@ -184,7 +255,7 @@ def start_export(key: str):
     fmt = request.form.get("format", "")
     if fmt not in jobs.MIMETYPES:
         abort(400, description=gettext("Choose one of the file formats."))
-    owner = _owner()
+    owner = export_owner()
     if owner is None:
         abort(403)
     raw = {k: v for k, v in request.form.items() if k not in ("csrf_token", "format")}
@@ -208,59 +279,29 @@ def _titles() -> dict[str, str]:
 @bp.get("/<tenant>/reports/exports")
 def exports():
     titles = _titles()
-    owner = _owner()
-    mine = jobs.owned_exports(owner) if owner is not None else []
-    return render_template(
-        "reports/exports.html",
-        exports=[(e, titles.get(e.report_key, e.report_key)) for e in mine],
-        format_labels=format_labels(),
-        status_labels=status_labels(),
-        retention_days=max(1, round(jobs.retention().total_seconds() / 86400)),
-    )
+    owner = export_owner()
+    mine = jobs.owned_exports(owner, require_tenant_id()) if owner is not None else []
+    return exports_page([(e, titles.get(e.report_key, e.report_key)) for e in mine], TENANT_PAGES)
 
 
 def _own(export_id: int):
-    export = jobs.owned_export(export_id, _owner())
+    export = jobs.owned_export(export_id, export_owner(), require_tenant_id())
     if export is None:
         abort(404)
     return export
 
 
-@bp.get("/<tenant>/reports/exports/<int:export_id>")
-def export_status(export_id: int):
+@bp.get("/<tenant>/reports/exports/<int:export_id>", endpoint="export_status")
+def export_status_page(export_id: int):
     export = _own(export_id)
-    return render_template(
-        "reports/export.html",
-        export=export,
-        title=_titles().get(export.report_key, export.report_key),
-        status_labels=status_labels(),
-        failed_text=jobs.FAILED,
-    )
+    return export_page(export, _titles().get(export.report_key, export.report_key), TENANT_PAGES)
 
 
 @bp.get("/<tenant>/reports/exports/<int:export_id>/status")
 def export_status_json(export_id: int):
-    export = _own(export_id)
-    texts = {
-        "done": gettext("The file is ready."),
-        "failed": gettext(export.error or jobs.FAILED),
-    }
-    return jsonify(
-        status=export.status,
-        progress=export.progress,
-        text=texts.get(export.status, f"{status_labels()[export.status]} ({export.progress} %)"),
-        download_text=gettext("Download %(name)s", name=export.filename or ""),
-    )
+    return export_status(_own(export_id))
 
 
 @bp.get("/<tenant>/reports/exports/<int:export_id>/download")
 def download(export_id: int):
-    export = _own(export_id)
-    if export.status != "done" or export.content is None:
-        abort(404)
-    record("export", criterion=f"report {export.report_key} ({export.format}, download)")
-    return Response(
-        export.content,
-        mimetype=export.mimetype or "application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename}"', "Cache-Control": "private, no-store"},
-    )
+    return export_download(_own(export_id))

@@ -50,5 +50,5 @@ def test_no_route_shows_a_national_coordinator_a_person(app, lookalike_data, ten
         if response.status_code == 200:
             opened.append(rule.rule)
     assert tried > 80
-    # Besides what is public, only the national view and its files answer.
-    assert sorted(opened) == ["/national/"], opened  # its files need a format: tried in test_dashboard
+    # Besides what is public, only the national view and the list of one's own exports answer.
+    assert sorted(opened) == ["/national/", "/national/exports"], opened  # its files need a format: tried in test_dashboard

@@ -35,28 +35,6 @@ def crafted(sample_reports):
     return sample_reports
 
 
-class Queue:
-    """Runs recorded but not executed, as in a queue no worker has taken them from yet."""
-
-    def __init__(self, execute):
-        self.ids: list[int] = []
-        self._execute = execute
-
-    def work(self, app) -> list[str]:
-        """What a worker does: execute each held run."""
-        with app.app_context():
-            return [self._execute(run_id) for run_id in self.ids]
-
-
-@pytest.fixture
-def held_back(monkeypatch):
-    import core.jobs.runner as runner
-
-    queue = Queue(runner.execute)
-    monkeypatch.setattr(runner, "execute", lambda run_id: queue.ids.append(run_id) or "queued")
-    return queue
-
-
 def start(client, fmt: str = "xlsx", **fields) -> object:
     token = csrf_from(client.get(f"{REPORT}?year=2025").get_data(as_text=True))
     return client.post(f"{REPORT}/exports", data={"csrf_token": token, "format": fmt, "year": "2025", **fields})
