@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import delete, func, select
 
@@ -52,13 +53,13 @@ def samvirke_migrations() -> Migrations:
 @hookimpl(trylast=True)
 def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
     return [
-        MenuEntry(label_da="Forside", label_en="Home", endpoint="tenant.home", order=0),
-        MenuEntry(label_da="Samarbejdsaftaler", label_en="Agreements", endpoint="agreements.index", order=70),
-        MenuEntry(label_da="Frivillige", label_en="Volunteers", endpoint="volunteers.index", order=80),
-        MenuEntry(label_da="Rapporter", label_en="Reports", endpoint="reports.index", order=90),
-        MenuEntry(label_da="Adgangslog", label_en="Audit trail", endpoint="audit.person", order=92),  # tenant administrators (the matrix)
+        MenuEntry(label=_l("Home"), endpoint="tenant.home", order=0),
+        MenuEntry(label=_l("Partnership agreements"), endpoint="agreements.index", order=70),
+        MenuEntry(label=_l("Volunteers"), endpoint="volunteers.index", order=80),
+        MenuEntry(label=_l("Reports"), endpoint="reports.index", order=90),
+        MenuEntry(label=_l("Audit trail"), endpoint="audit.person", order=92),  # tenant administrators (the matrix)
         # Shown to platform administrators only (the menu follows the matrix).
-        MenuEntry(label_da="Bryd glasset", label_en="Break the glass", endpoint="break_glass.start", order=95),
+        MenuEntry(label=_l("Break the glass"), endpoint="break_glass.start", order=95),
     ]
 
 
@@ -77,8 +78,8 @@ def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
 
     return [
         *agreement_widgets(),  # only for the people the agreements' reminders concern
-        DashboardWidget(title_da="Frivillige", title_en="Volunteers", render=reminders_widget, order=900),
-        DashboardWidget(title_da="Baggrundsjob", title_en="Background jobs", render=_jobs_widget, order=1000),
+        DashboardWidget(title=_l("Volunteers"), render=reminders_widget, order=900),
+        DashboardWidget(title=_l("Background jobs"), render=_jobs_widget, order=1000),
     ]
 
 
@@ -86,17 +87,17 @@ def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
 def samvirke_personal_data():
     from core.plugins.types import PersonalDataField
 
-    basis = "GDPR art. 6(1)(b)/(f): the volunteer agreement; the certificate: Børneattestloven and her consent"
-    retention = "while she volunteers, then 1 year"
-    erase = "deleted with the volunteer record"
+    basis = _l("GDPR art. 6(1)(b)/(f): the volunteer agreement; the certificate: Børneattestloven and her consent")
+    retention = _l("while she volunteers, then 1 year")
+    erase = _l("deleted with the volunteer record")
     return [
-        PersonalDataField("Volunteer", "name", "The volunteer's name", "ordinary", basis, retention, erase),
-        PersonalDataField("Volunteer", "phone", "Phone number", "ordinary", basis, retention, erase),
-        PersonalDataField("Volunteer", "email", "E-mail address", "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "name", _l("The volunteer's name"), "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "phone", _l("Phone number"), "ordinary", basis, retention, erase),
+        PersonalDataField("Volunteer", "email", _l("E-mail address"), "ordinary", basis, retention, erase),
         PersonalDataField(
             "Volunteer",
             "certificate_result",
-            "Assessment of the child-protection certificate (never the document)",
+            _l("Assessment of the child-protection certificate (never the document)"),
             "confidential",
             basis,
             retention,
@@ -108,7 +109,7 @@ def samvirke_personal_data():
 @hookimpl(trylast=True)
 def samvirke_permissions() -> Iterable[Permission]:
     return [
-        Permission("core.view_tenant", "See the tenant's home page", roles=("tenant_staff", "platform_admin")),
+        Permission("core.view_tenant", "See the tenant's home page", roles=("tenant_people",)),  # as the matrix opens "/<tenant>/"
         Permission("core.view_failed_jobs", "See failed background jobs", roles=("platform_admin",)),
     ]
 

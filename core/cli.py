@@ -220,7 +220,7 @@ def agreements_notice(slug: str, given, key: str | None) -> None:
             except NoticeDateError as exc:
                 when = "starts" if exc.reason == "before_start" else "ends"
                 outcome = f"no notice on {given.isoformat()}: the agreement {when} {exc.limit.isoformat()}"
-            click.echo(f"{agreement.key}: {notice_terms(agreement).describe_da()}; {outcome}")
+            click.echo(f"{agreement.key}: {notice_terms(agreement).describe()}; {outcome}")
 
 
 # --- database --------------------------------------------------------------
@@ -350,8 +350,7 @@ def plugins_list(as_json: bool) -> None:
             if p.programme is None
             else {
                 "key": p.programme.key,
-                "name_da": p.programme.name_da,
-                "name_en": p.programme.name_en,
+                "name": str(p.programme.name),  # in the platform's language (Danish), as the CLI speaks
             },
             "hooks": list(p.hooks),
         }
@@ -363,6 +362,20 @@ def plugins_list(as_json: bool) -> None:
     for r in rows:
         key = r["programme"]["key"] if r["programme"] else "-"
         click.echo(f"{r['name']:<40} {key:<24} {len(r['hooks'])} hooks")
+
+
+@plugins.command("permissions")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_permissions(as_json: bool) -> None:
+    """The permissions plugins declare, with the roles granted them (groups expanded)."""
+    from core.identity.permissions import permissions
+
+    rows = [{"name": p.name, "description": str(p.description), "roles": list(p.roles)} for p in permissions()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['name']:<40} {', '.join(r['roles']):<48} {r['description']}")
 
 
 @click.group(cls=AppGroup)

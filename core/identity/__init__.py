@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core.schemas import PARTNER_ONLY_READER
+
+
+def _sees_partner_only() -> bool:
+    """Whether the person acting in this request may see partner-only data in the tenant in context."""
+    from core.identity.sessions import current_principal
+    from core.tenancy.context import current_tenant_id
+
+    principal = current_principal()
+    return principal is not None and principal.may_see_partner_only(current_tenant_id())
+
 
 def init_identity(app: Flask) -> None:
     from core.identity.api_clients import init_api_clients
@@ -28,6 +39,10 @@ def init_identity(app: Flask) -> None:
 
     app.register_blueprint(break_glass_bp)
     init_authz(app)
+    from core.identity.permissions import init_permissions
+
+    init_permissions(app)  # a permission granted to a role that does not exist stops the start-up
+    app.extensions[PARTNER_ONLY_READER] = _sees_partner_only  # asked by core.schemas, which does not import identity
 
     @app.context_processor
     def _inject_principal() -> dict:

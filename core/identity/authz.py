@@ -65,11 +65,23 @@ def parse_rules(rules: Mapping[str, Any], groups: Mapping[str, Sequence[str]], s
     return matrix
 
 
+def role_groups(data: Mapping[str, Any] | None = None) -> dict[str, tuple[str, ...]]:
+    """The named role groups of ``config/authorization.toml``, each as the roles it stands for."""
+    if data is None:
+        data = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))
+    return {name: tuple(_expand(v, {}, f"group {name}")) for name, v in data.get("groups", {}).items()}
+
+
+def expand_roles(value: Any, groups: Mapping[str, Sequence[str]], where: str) -> frozenset[str]:
+    """Roles and group names as the roles they stand for; an unknown name is a ``MatrixError`` naming ``where``."""
+    return _expand(value, groups, where)
+
+
 def load_matrix(app: Flask) -> dict[str, dict[str, frozenset[str]]]:
     from core.plugins.host import plugin_host
 
     data = tomllib.loads(MATRIX_FILE.read_text(encoding="utf-8"))
-    groups = {name: tuple(_expand(v, {}, f"group {name}")) for name, v in data.get("groups", {}).items()}
+    groups = role_groups(data)
     matrix = parse_rules(data.get("routes", {}), groups, MATRIX_FILE.name)
     for programme, rules in plugin_host(app).call_each("samvirke_authorization"):
         source = programme.key if programme else "plugin"

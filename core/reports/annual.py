@@ -31,16 +31,17 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import gettext
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from core.db import db
 from core.partnerships.models import Agreement
 from core.plugins.host import plugin_host
+from core.plugins.types import AnnualFigure
 from core.reports.definitions import Report, TableData
 from core.reports.disclosure import Cell, Relation
 from core.reports.params import YearParameters, default_year
 from core.schemas import N_
-from core.tenancy.context import current_tenant_id
+from core.tenancy.context import current_tenant_id, require_tenant_id
+from core.tenancy.models import Tenant
 
 PREFIX = "annual."
 SEPARATOR = "."
@@ -95,6 +96,17 @@ def sections(programmes: Sequence[str]) -> list[Report]:
     return [section for _, values in ranked for section in values]
 
 
+def contributed_figures(year: int, *, asking: str) -> list[AnnualFigure]:
+    """The figures the tenant's other enabled programmes give programme ``asking``'s annual report (``samvirke_annual_figures``).
+
+    In the tenant in context; counts only. A programme asks for them here
+    instead of importing another programme.
+    """
+    tenant = db.session.get_one(Tenant, require_tenant_id())
+    enabled = [key for key in tenant.enabled_programmes if key != asking]
+    return plugin_host().collect("samvirke_annual_figures", enabled=enabled, tenant=tenant, year=year)
+
+
 def _moved(cell: Cell, prefix: str) -> Cell:
     return Cell(f"{prefix}{SEPARATOR}{cell.table}", cell.row, cell.column)
 
@@ -143,13 +155,10 @@ def compose(agreement: Agreement, programmes: Sequence[str]) -> Report:
 def _visible_agreements(programmes: Iterable[str]) -> list[Agreement]:
     if current_tenant_id() is None:
         return []  # the national view asks for reports outside any tenant: it has no agreement documents
+    from core.partnerships.access import agreements_in_force  # the process's copy while current: no SQL
+
     seen = set(programmes)
-    query = (
-        select(Agreement)
-        .where(Agreement.active.is_(True), Agreement.declared_status != "draft")
-        .order_by(Agreement.starts_on.desc(), Agreement.key)
-    )
-    agreements = [a for a in db.session.scalars(query) if seen & set(a.programme_keys)]
+    agreements = [a for a in agreements_in_force() if seen & set(a.programme_keys)]
     if has_request_context():
         from core.identity.sessions import current_principal
         from core.partnerships.views import may_see
