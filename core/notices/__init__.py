@@ -1,9 +1,10 @@
 """E-mail notices: reminders and flags that reach people outside the platform.
 
-- ``models``: recipients (the people of a tenant as of their latest log-in,
+- ``people``/``models``: recipients (recorded by each log-in into a tenant, with its roles,
   with the address they chose), per-person choices per kind (default on),
   and the notices, one per (recipient, kind, subject key).
-- ``kinds``: what a person can choose; ``queue``: how producers make notices
+- ``kinds``: what a person can choose (core's kinds, and those each programme
+  declares on its ``Programme``); ``queue``: how producers make notices
   (``queue_notices``, exactly once, only for those who want the kind);
   ``producers``: core's (volunteers' certificates and insurance, agreements'
   deadlines); the volunteer association makes its short-handed shifts' own.

@@ -1,27 +1,42 @@
-"""Who notices can go to: the people of the tenant as of their latest log-in there.
+"""Who notices can go to: the people of a tenant, with the roles of their latest log-in there.
 
-Roles live on sessions, which only the request holding the cookie may read
-(row-level security), so a job cannot ask who a reminder concerns. Instead,
-every new session of a tenant's person records their roles and organisation
-in ``notice_recipients``, in the log-in's own transaction (a flush listener:
-no statement on any other request). A person is therefore a recipient from
-their first log-in into the tenant, with the roles of their latest.
+Where the recipients come from, and why:
+
+- A person's roles are known only from their identity provider's ID token at
+  log-in (``core.identity.oidc``, mapped by the tenant file's
+  ``role_claims``). The platform has no directory to ask between log-ins (no
+  provisioning interface is configured for any tenant), the tenant and
+  organisation files name no people, and the sessions that hold the roles are
+  readable only by the request holding their cookie (row-level security), so
+  a job cannot ask them either. The latest log-in is therefore the best
+  knowledge of who a reminder concerns, and the log-in records it itself:
+  ``core.identity.sessions.open_session`` calls ``remember_log_in`` in the
+  log-in's own transaction (an explicit call, not a listener on every flush),
+  and every log-in brings the roles up to date.
+- Saving one's notice preferences records the person too, with the address
+  and language they chose (``remember``); the log-in gives no address.
+- The volunteer registry (``core.volunteers``) holds e-mail addresses, but
+  of the volunteers the reminders are about, not of the staff they go to; a
+  notice to a volunteer who never signed in would be addressed to a registry
+  entry, not to a user (``notices.recipient_user_id``), which needs a
+  schema change of its own and the volunteer's say in it: not done here.
+
+Both writes go through ``core.db.insert_once`` (an upsert on the UNIQUE
+(tenant, user)), so two log-ins at once leave one row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
-from core.db import db
-from core.identity.models import UserSession
+from core.db import db, insert_once
 from core.notices.models import NoticeRecipient
 from core.tenancy.models import utcnow
-from core.tenancy.session import TenantSession
+
+PERSON = ["tenant_id", "user_id"]  # the UNIQUE of notice_recipients
 
 
 @dataclass(frozen=True)
@@ -35,28 +50,22 @@ class Person:
         return not self.roles.isdisjoint(roles)
 
 
-def _upsert_statement(dialect_name: str, row: dict, update: Iterable[str]) -> Any:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    insert = dialect.insert(NoticeRecipient.__table__).values(**row)
-    return insert.on_conflict_do_update(index_elements=["tenant_id", "user_id"], set_={name: insert.excluded[name] for name in update})
+def remember_log_in(tenant_id: int, user_id: int, roles: Iterable[str], organisation_id: int | None) -> None:
+    """A log-in into the tenant: the person becomes (or stays) a recipient with this log-in's roles and organisation.
 
-
-@event.listens_for(TenantSession, "after_flush")
-def _remember_log_ins(session: Any, flush_context: Any) -> None:
-    """A new tenant session: its person's roles and organisation, in the same transaction."""
-    for obj in session.new:
-        if isinstance(obj, UserSession) and obj.tenant_id is not None and obj.user_id is not None:
-            row = {
-                "tenant_id": obj.tenant_id,
-                "user_id": obj.user_id,
-                "roles": list(obj.roles or []),
-                "organisation_id": obj.organisation_id,
-                "locale": "da",
-                "updated_at": utcnow(),
-            }
-            # The flush's own connection: already in the log-in's transaction and tenant scope.
-            connection = session.connection()
-            connection.execute(_upsert_statement(connection.dialect.name, row, ("roles", "organisation_id", "updated_at")))
+    Called by the log-in itself, before it commits; the address and language
+    the person chose are kept. One statement.
+    """
+    row = {
+        "tenant_id": tenant_id,
+        "user_id": user_id,
+        "roles": sorted(set(roles)),
+        "organisation_id": organisation_id,
+        "email": None,
+        "locale": "da",
+        "updated_at": utcnow(),
+    }
+    insert_once(NoticeRecipient, [row], PERSON, update=("roles", "organisation_id", "updated_at"))
 
 
 def remember(tenant_id: int, user_id: int, roles: Iterable[str], organisation_id: int | None, *, email: str | None, locale: str) -> None:
@@ -64,14 +73,13 @@ def remember(tenant_id: int, user_id: int, roles: Iterable[str], organisation_id
     row = {
         "tenant_id": tenant_id,
         "user_id": user_id,
-        "roles": list(roles),
+        "roles": sorted(set(roles)),
         "organisation_id": organisation_id,
         "email": email,
         "locale": locale,
         "updated_at": utcnow(),
     }
-    dialect_name = db.session.get_bind().dialect.name
-    db.session.execute(_upsert_statement(dialect_name, row, ("roles", "organisation_id", "email", "locale", "updated_at")))
+    insert_once(NoticeRecipient, [row], PERSON, update=("roles", "organisation_id", "email", "locale", "updated_at"))
 
 
 def people() -> list[Person]:

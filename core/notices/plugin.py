@@ -6,6 +6,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext
+
 from core.plugins.hookspecs import hookimpl
 from core.plugins.types import JobDefinition, MenuEntry, PersonalDataField
 
@@ -46,27 +48,39 @@ def samvirke_authorization() -> dict[str, Any]:
 
 @hookimpl(trylast=True)
 def samvirke_menu_entries(tenant: Any) -> Iterable[MenuEntry]:
-    return [MenuEntry(label_da="Beskeder", label_en="Notices", endpoint="notices.outbox", order=96)]
+    return [MenuEntry(label=lazy_gettext("Notices"), endpoint="notices.outbox", order=96)]
 
 
 @hookimpl(trylast=True)
 def samvirke_personal_data() -> Iterable[PersonalDataField]:
-    basis = "GDPR art. 6(1)(e)/(f): telling staff and volunteers what their work needs; the address is the person's own choice"
-    retention = "while the person uses the platform in the municipality"
-    erase = "deleted with the user"
+    basis = lazy_gettext(
+        "GDPR art. 6(1)(e)/(f): telling staff and volunteers what their work needs; the address is the person's own choice"
+    )
+    retention = lazy_gettext("while the person uses the platform in the municipality")
+    erase = lazy_gettext("deleted with the user")
     return [
-        PersonalDataField("NoticeRecipient", "email", "The e-mail address a person chose for notices", "ordinary", basis, retention, erase),
         PersonalDataField(
-            "Notice", "recipient_user_id", "Who was sent which notice (no citizen's data in it)", "ordinary", basis, retention, erase
+            "NoticeRecipient", "email", lazy_gettext("The e-mail address a person chose for notices"), "ordinary", basis, retention, erase
+        ),
+        PersonalDataField(
+            "Notice",
+            "recipient_user_id",
+            lazy_gettext("Who was sent which notice (no citizen's data in it)"),
+            "ordinary",
+            basis,
+            retention,
+            erase,
         ),
     ]
 
 
 def init_notices(app: Any, host: Any) -> None:
     """Register the notices' hooks beside core's (before models, jobs and the matrix are collected) and their pages."""
-    from core.notices import people  # noqa: F401 (its log-in listener)
+    from core.notices.kinds import EXTENSION, collect_kinds
     from core.notices.views import bp
 
     host.pm.register(sys.modules[__name__], name=PLUGIN_NAME)
     host.pm.check_pending()
+    # Core's kinds and those the programmes declare (Programme.notice_kinds): a key declared twice stops the start-up.
+    app.extensions[EXTENSION] = collect_kinds(host.programmes().values())
     app.register_blueprint(bp)

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import db, insert_once
-from core.notices.kinds import KINDS
+from core.notices.kinds import notice_kinds
 from core.notices.models import Notice, NoticePreference
 from core.notices.people import Person
 from core.tenancy.context import require_tenant_id
@@ -45,7 +45,7 @@ def queue_notices(kind: str, outgoing: Iterable[Outgoing]) -> int:
     Two statements for up to ``BATCH`` notices: the opt-outs, then one INSERT. The
     delivery job (``core.deliver_notices``) sends them.
     """
-    if kind not in KINDS:
+    if kind not in notice_kinds():  # core's own, or declared by a programme (core.notices.kinds)
         raise ValueError(f"unknown notice kind {kind!r}")
     tenant_id = require_tenant_id()
     refused = opted_out(kind)

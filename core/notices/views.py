@@ -15,7 +15,7 @@ from core.db import db
 from core.identity import roles as R
 from core.identity.models import User
 from core.identity.sessions import Principal, current_principal
-from core.notices.kinds import KINDS, NoticeKind
+from core.notices.kinds import NoticeKind, notice_kinds
 from core.notices.models import Notice, NoticePreference, NoticeRecipient
 from core.notices.people import remember
 from core.partnerships.access import programmes_for_request
@@ -51,7 +51,7 @@ def offered_kinds(principal: Principal) -> list[NoticeKind]:
     enabled = programmes_for_request()
     return [
         kind
-        for kind in KINDS.values()
+        for kind in notice_kinds().values()
         if not kind.roles.isdisjoint(principal.roles) and (kind.programme is None or kind.programme in enabled)
     ]
 
@@ -146,7 +146,7 @@ def outbox():
         "notices/outbox.html",
         paged=paged,
         sees_all=sees_all,
-        kinds=KINDS,
+        kinds=notice_kinds(),
         status_labels={key: _(label) for key, label in STATUS_LABELS.items()},
         mail_configured=bool(current_app.config.get("MAIL_SERVER")),
     )

@@ -8,7 +8,7 @@ The agreement names an amount per calendar year, for Ishøj 14,000 DKK in
     parameters = { amounts = { "2023" = 14000, "2024" = 28000, "2025" = 42000 } }
 
 ``lines`` receives the parameters loaded by ``StaircaseParameters`` plus the
-agreement's ``start`` and ``end`` (ISO dates or ``date`` objects); the keys
+agreement's ``start`` and ``end`` (ISO dates or ``date`` objects; ``end`` None when open-ended); the keys
 of ``amounts`` may be strings or integers.
 
 How a billing period becomes invoice lines:
@@ -25,6 +25,14 @@ How a billing period becomes invoice lines:
   by a few øre; bill by whole years or quarters to avoid that.
 - A period wholly outside the agreement gives no lines; a year missing from
   ``amounts`` gives no line (the agreement does not finance it).
+- An open-ended agreement (no ``end``: valid in a tenant file, and core
+  passes ``end = None`` until notice is given) runs until the end of the
+  period asked. The staircase is the steps the agreement writes down, year by
+  year: after the last year named in ``amounts`` it neither climbs further nor
+  stays on its last step, because the agreement text finances exactly the
+  named years (Ishøj: "14.000 kr. i 2023, 28.000 kr. i 2024 og 42.000 kr. i
+  2025. I alt 84.000 kr.") and changes only in writing. Continuing after that
+  is a new written step: a year added to ``amounts`` in the tenant file.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from core.plugins.types import InvoiceLine
@@ -74,7 +83,7 @@ class StaircaseParameters(Schema):
 
 class StaircaseRule:
     key = "mother_groups.staircase"
-    name_da = "Trappemodel (kommunal medfinansiering)"
+    name = lazy_gettext("Staircase model (municipal co-financing)")
     parameters = StaircaseParameters
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
@@ -82,7 +91,8 @@ class StaircaseRule:
         if period_start > period_end:
             raise ValueError(f"billing period starts after it ends: {period_start} > {period_end}")
         start = max(period_start, _as_date(agreement["start"]))
-        end = min(period_end, _as_date(agreement["end"]))
+        # Open-ended (no end, and no notice given): the agreement runs on past any period asked.
+        end = period_end if agreement.get("end") is None else min(period_end, _as_date(agreement["end"]))
         amounts = agreement.get("amounts") or {}
         lines = []
         for year in range(start.year, end.year + 1):  # empty when the period is outside the agreement
@@ -95,7 +105,12 @@ class StaircaseRule:
                 continue
             # str() so a float in the agreement becomes its written value, not its binary one.
             amount = (Decimal(str(per_year)) * months / 12).quantize(CENTS, rounding=ROUND_HALF_UP)
-            label = f"{self.name_da} {year}" + ("" if months == 12 else f" ({months} af 12 måneder)")
+            # In the caller's language: core bills in Danish (the invoice document), a preview follows the viewer.
+            label = (
+                gettext("Staircase model (municipal co-financing) %(year)d", year=year)
+                if months == 12
+                else gettext("Staircase model (municipal co-financing) %(year)d (%(months)d of 12 months)", year=year, months=months)
+            )
             lines.append(InvoiceLine(label, first, last, amount))
         return lines
 

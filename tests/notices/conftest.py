@@ -69,7 +69,11 @@ class Someone:
 def person(
     app, slug: str, role: str, *, email: str | None = None, organisation: str | None = None, kinds: list[str] | None = None
 ) -> Someone:
-    """A person who has signed in to the tenant (so notices can reach them) and, with ``email``, saved their choices."""
+    """A person who has signed in to the tenant (so notices can reach them) and, with ``email``, saved their choices.
+
+    ``sign_in`` records the person as the log-in does (``core.identity.sessions.open_session``);
+    tests/notices/test_recipients.py goes through the real log-in.
+    """
     client = app.test_client()
     user_id = sign_in(app, client, role, slug, organisation)
     name = f"{role} {uuid.uuid4().hex[:6]}"
