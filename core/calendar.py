@@ -18,8 +18,11 @@ on their own, as ``"12-24"`` and ``"12-31"``).
 "Today" and "now" are Danish time (``copenhagen_today``/``copenhagen_now``), whatever
 the server's time zone: at 23:30 UTC on 31 December it is already 1 January in Denmark.
 
-Names are always asked for in Danish (``language="da"``): without it the package picks the
-language from the process locale (``LANG=C.UTF-8`` gives English names).
+Names are in the UI language (``core.i18n.language()``: Danish outside a request), asked for
+explicitly (``language="da"`` or ``"en_US"``): without it the package picks the language from
+the process locale (``LANG=C.UTF-8`` gives English names). The agreements' own day names are
+English message ids with their Danish in core's catalogue, looked up with Babel for the language
+explicitly (the results are cached per language, so never through the request's locale).
 """
 
 from __future__ import annotations
@@ -31,16 +34,20 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel import support
+
+from core.schemas import N_
 
 DAY_AFTER_ASCENSION = "day_after_ascension"
 BETWEEN_CHRISTMAS_AND_NEW_YEAR = "between_christmas_and_new_year"
 TOKENS = (DAY_AFTER_ASCENSION, BETWEEN_CHRISTMAS_AND_NEW_YEAR)
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
-_ASCENSION_DA = "Kristi himmelfartsdag"
-_DAY_AFTER_ASCENSION_DA = "Dagen efter Kristi himmelfartsdag"
-_BETWEEN_CHRISTMAS_AND_NEW_YEAR_DA = "Mellem jul og nytår"
-_DECLARED_DA = "Aftalt fridag"
+_ASCENSION_DA = "Kristi himmelfartsdag"  # the package's Danish name, to find the day (never shown from here)
+_DAY_AFTER_ASCENSION = N_("Day after Ascension Day")
+_BETWEEN_CHRISTMAS_AND_NEW_YEAR = N_("Between Christmas and New Year")
+_DECLARED = N_("Agreed day off")
+_PACKAGE_LANGUAGE = {"da": "da", "en": "en_US"}
 _MM_DD = re.compile(r"^(\d{2})-(\d{2})$")
 # Days in each month of a leap year; 29 February is refused below since it is not every year.
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -89,18 +96,35 @@ def validate_days_off(values: list[str]) -> list[str]:
     return errors
 
 
-@lru_cache(maxsize=64)
-def _public(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,), language="da"))
+def _language() -> str:
+    from core.i18n import language
+
+    return language()
 
 
-@lru_cache(maxsize=64)
-def _optional(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.OPTIONAL,), language="da"))
+@lru_cache(maxsize=4)
+def _catalogue(lang: str) -> support.NullTranslations:
+    from core.i18n import TRANSLATIONS
+
+    return support.Translations.load(str(TRANSLATIONS), [lang]) if lang != "en" else support.NullTranslations()
+
+
+def _name(message: str, lang: str) -> str:
+    return _catalogue(lang).gettext(str.__str__(message))
+
+
+@lru_cache(maxsize=128)
+def _public(year: int, lang: str = "da") -> dict[date, str]:
+    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,), language=_PACKAGE_LANGUAGE[lang]))
+
+
+@lru_cache(maxsize=128)
+def _optional(year: int, lang: str = "da") -> dict[date, str]:
+    return dict(holidays.country_holidays("DK", years=year, categories=(holidays.OPTIONAL,), language=_PACKAGE_LANGUAGE[lang]))
 
 
 def _ascension(year: int) -> date:
-    found = [day for day, name in _public(year).items() if name == _ASCENSION_DA]
+    found = [day for day, name in _public(year, "da").items() if name == _ASCENSION_DA]
     if len(found) != 1:  # the package renamed it: fail loudly rather than count wrongly
         raise RuntimeError(f"holidays package has no single {_ASCENSION_DA!r} in {year}")
     return found[0]
@@ -115,22 +139,22 @@ def _normalise(declared: Iterable[str]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _closed(year: int, declared: tuple[str, ...]) -> dict[date, str]:
-    closed = dict(_public(year))
+def _closed(year: int, declared: tuple[str, ...], lang: str = "da") -> dict[date, str]:
+    closed = dict(_public(year, lang))
     for value in declared:
-        for day, name in _declared_days(year, value):
+        for day, name in _declared_days(year, value, lang):
             closed.setdefault(day, name)  # a public holiday keeps its own name
     return closed
 
 
-def _declared_days(year: int, value: str) -> list[tuple[date, str]]:
+def _declared_days(year: int, value: str, lang: str = "da") -> list[tuple[date, str]]:
     if value == DAY_AFTER_ASCENSION:
-        return [(_ascension(year) + timedelta(days=1), _DAY_AFTER_ASCENSION_DA)]
+        return [(_ascension(year) + timedelta(days=1), _name(_DAY_AFTER_ASCENSION, lang))]
     if value == BETWEEN_CHRISTMAS_AND_NEW_YEAR:
-        return [(date(year, 12, dom), _BETWEEN_CHRISTMAS_AND_NEW_YEAR_DA) for dom in range(27, 31)]
+        return [(date(year, 12, dom), _name(_BETWEEN_CHRISTMAS_AND_NEW_YEAR, lang)) for dom in range(27, 31)]
     month, dom = parse_month_day(value)
     day = date(year, month, dom)
-    return [(day, _optional(year).get(day, _DECLARED_DA))]
+    return [(day, _optional(year, lang).get(day) or _name(_DECLARED, lang))]
 
 
 def _check_date(day: date) -> None:
@@ -139,22 +163,25 @@ def _check_date(day: date) -> None:
 
 
 def days_off(year: int, declared: Iterable[str] = ()) -> dict[date, str]:
-    """Public holidays of ``year`` plus the declared days off, each with its Danish name
-    (weekends not included). ``ValueError`` on an invalid declaration."""
-    return dict(sorted(_closed(year, _normalise(declared)).items()))
+    """Public holidays of ``year`` plus the declared days off, each with its name in the UI
+    language (weekends not included). ``ValueError`` on an invalid declaration."""
+    return dict(sorted(_closed(year, _normalise(declared), _language()).items()))
 
 
 def closed_days(start: date, end: date, declared: Iterable[str] = ()) -> list[tuple[date, str]]:
     """The public holidays and declared days off from ``start`` up to, not including, ``end``
-    (across years), soonest first, each with its Danish name. What every programme closes on.
+    (across years), soonest first, each with its name in the UI language. What every programme closes on.
 
     Weekends are not listed unless a holiday falls on one (Easter Sunday, Whit Sunday).
     """
     _check_date(start)
     _check_date(end)
-    key = _normalise(declared)
+    key, lang = _normalise(declared), _language()
     return [
-        (day, name) for year in range(start.year, end.year + 1) for day, name in sorted(_closed(year, key).items()) if start <= day < end
+        (day, name)
+        for year in range(start.year, end.year + 1)
+        for day, name in sorted(_closed(year, key, lang).items())
+        if start <= day < end
     ]
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import dates, numbers
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 from core.calendar import COPENHAGEN
@@ -51,6 +51,8 @@ _AMOUNT = {"da": "#,##0.00 ¤", "en": "¤ #,##0.00"}  # ¤ is "kr." in Danish, "
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a job or the CLI: the platform's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["BABEL_SUPPORTED_LOCALES"]
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in supported:
@@ -66,27 +68,25 @@ def language() -> str:
         return "da"
 
 
-def localized(obj: object, attribute: str) -> str:
-    """``obj.<attribute>_da`` or ``_en`` for the active language."""
-    return getattr(obj, f"{attribute}_{language()}")
-
-
 def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def format_day(value: date | datetime | str | None) -> str:
-    """``1.12.2026`` (Danish) or ``Dec 1, 2026``; empty for None."""
+def format_day(value: date | datetime | str | None, *, locale: str | None = None) -> str:
+    """``1.12.2026`` (Danish) or ``Dec 1, 2026``; empty for None. ``locale`` ("da"/"en") instead of the UI
+    language, for a document whose language is not the viewer's (an invoice is Danish)."""
     if value is None or value == "":
         return ""
-    return dates.format_date(_as_date(value), _DATE[language()], locale=language())
+    lang = locale or language()
+    return dates.format_date(_as_date(value), _DATE[lang], locale=lang)
 
 
-def format_day_long(value: date | datetime | str | None) -> str:
-    """``1. december 2026`` (Danish) or ``December 1, 2026``; empty for None."""
+def format_day_long(value: date | datetime | str | None, *, locale: str | None = None) -> str:
+    """``1. december 2026`` (Danish) or ``December 1, 2026``; empty for None. ``locale`` as for ``format_day``."""
     if value is None or value == "":
         return ""
-    return dates.format_date(_as_date(value), _DATE_LONG[language()], locale=language())
+    lang = locale or language()
+    return dates.format_date(_as_date(value), _DATE_LONG[lang], locale=lang)
 
 
 def format_moment(value: datetime | None) -> str:
@@ -164,7 +164,6 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(str(folder) for folder in translation_folders(app)))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Copenhagen")
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["request_path"] = lambda: request.path
     for name, function in FILTERS.items():

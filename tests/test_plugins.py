@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from config import ROOT
@@ -37,6 +38,7 @@ HOOK_TESTS = {
     "samvirke_authorization": "test_every_route_is_in_the_matrix",
     "samvirke_annual_figures": "test_annual_figures_come_from_enabled_plugins_in_the_tenant",
     "samvirke_annual_sections": "test_annual_sections_make_the_agreements_annual_report",
+    "samvirke_national_figures": "test_a_plugins_national_figures_appear_through_the_hook",
     "samvirke_menu_entries": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_dashboard_widgets": "test_pages_menu_and_widgets_exist_only_where_enabled",
     "samvirke_jobs": "test_periodic_job_runs_only_for_tenants_that_enable_it",
@@ -66,14 +68,17 @@ def _defined_elsewhere(test_name: str) -> bool:
 
 def test_programme_metadata_and_plugins_list(app, runner):
     programme = plugin_host(app).programmes()["example"]
-    assert (programme.name_da, programme.name_en) == ("Eksempelprogram", "Example programme")
+    with app.test_request_context(), force_locale("da"):
+        assert str(programme.name) == "Eksempelprogram"  # from the plugin's own catalogue beside its code
+    with app.test_request_context(), force_locale("en"):
+        assert str(programme.name) == "Example programme"
     assert not hasattr(programme, "partner_organisation")  # the agreement names who runs it
     listed = json.loads(runner.invoke(args=["plugins", "list", "--json"]).output)
     by_name = {p["name"]: p for p in listed}
     assert by_name["samvirke-core"]["programme"] is None
     assert "samvirke_jobs" in by_name["samvirke-core"]["hooks"]  # core uses its own hooks
     example = by_name["tests.example_plugin"]
-    assert example["programme"]["key"] == "example"
+    assert example["programme"] == {"key": "example", "name": "Eksempelprogram"}  # the CLI speaks Danish
     assert sorted(example["hooks"]) == sorted(spec_functions())
 
 

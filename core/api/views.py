@@ -15,8 +15,8 @@ blp = Blueprint("core_api", __name__, description="Tenant information")
 
 class ProgrammeSchema(Schema):
     key = fields.String()
-    name_da = fields.String()
-    name_en = fields.String()
+    # In the platform's language (Danish): an API request has no UI language of its own.
+    name = fields.String()
 
 
 class TenantSchema(Schema):

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core.db import db
@@ -28,7 +29,7 @@ def _danish() -> Iterator[None]:
 def _tenant(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     if tenant is None:
-        raise click.BadParameter(f"ingen aktiv kommune (tenant) {slug!r}", param_hint="--tenant")
+        raise click.BadParameter(gettext("no active municipality (tenant) %(slug)s", slug=repr(slug)), param_hint="--tenant")
     return tenant
 
 
@@ -39,7 +40,7 @@ def _organisation_id(slug: str | None) -> int | None:
         return None
     found = db.session.scalar(select(Organisation.id).where(Organisation.slug == slug, Organisation.active.is_(True)))
     if found is None:
-        raise click.BadParameter(f"ingen aktiv organisation {slug!r}", param_hint="--organisation")
+        raise click.BadParameter(gettext("no active organisation %(slug)s", slug=repr(slug)), param_hint="--organisation")
     return found
 
 
@@ -75,17 +76,22 @@ def billing_run(period_text: str, slug: str | None, organisation_slug: str | Non
     pairs = [(tenant_id, run_id) for (tenant_id, _), run_id in zip(tenants, run_ids, strict=True)]
     if current_app.config["REDIS_URL"]:
         if not wait:
-            click.echo(f"{len(pairs)} kørsler sat i kø for {period.label}")
+            click.echo(gettext("%(count)s runs queued for %(period)s", count=len(pairs), period=period.label))
             return
         if not wait_for(pairs, timeout=timeout):
-            click.echo(f"ikke færdig efter {timeout:.0f} sekunder; kør kommandoen igen for at gøre den færdig", err=True)
+            click.echo(
+                gettext("not done after %(seconds)s seconds; run the command again to finish it", seconds=f"{timeout:.0f}"), err=True
+            )
             sys.exit(1)
     problems = 0
     with _danish():
         for (_, tenant_slug), run in zip(tenants, runs_state(pairs), strict=True):
             if run.state == "failed":
                 problems += 1
-                click.echo(f"{tenant_slug}: kørsel #{run.id} fejlede; se `samvirke jobs failed`, og kør igen", err=True)
+                click.echo(
+                    gettext("%(tenant)s: run #%(run)s failed; see `samvirke jobs failed`, and run again", tenant=tenant_slug, run=run.id),
+                    err=True,
+                )
             for result in run.results or []:
                 line = f"{tenant_slug}: {result['agreement']}: {reason_text(result['reason'], result['params'])}"
                 if result["outcome"] == "refused":
@@ -163,11 +169,11 @@ def billing_invoices(slug: str, period_text: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo(f"{slug}: ingen fakturaer")
+        click.echo(gettext("%(tenant)s: no invoices", tenant=slug))
         return
     with _danish():
         for r in rows:
-            number = r["number"] if r["number"] is not None else "kladde"
+            number = r["number"] if r["number"] is not None else gettext("draft")
             click.echo(
                 f"{r['issuer']} {number:>6}  {kind_label(r['kind']):<10} {r['period']:<8} {r['agreement']:<28} "
                 f"{kroner(r['total']):>16}  {state_label(r['state'])}"
@@ -202,23 +208,26 @@ def billing_export(number: int, kind: str, output: str, organisation_slug: str |
         issuers = dict(db.session.execute(select(Organisation.id, Organisation.slug)).all())
     db.session.commit()
     if not found:
-        raise click.BadParameter(f"ingen udstedt faktura nummer {number}", param_hint="--invoice")
+        raise click.BadParameter(gettext("no issued invoice number %(number)s", number=number), param_hint="--invoice")
     if len(found) > 1:
         names = ", ".join(sorted(issuers.get(row.issuer_organisation_id, "?") for row in found))
-        raise click.BadParameter(f"nummer {number} findes hos flere udstedere ({names}); angiv --organisation", param_hint="--invoice")
+        raise click.BadParameter(
+            gettext("number %(number)s exists with several issuers (%(names)s); give --organisation", number=number, names=names),
+            param_hint="--invoice",
+        )
     invoice_id, invoice_tenant, _ = found[0]
     with tenant_context(invoice_tenant):
         doc = document_of(db.session.get_one(Invoice, invoice_id))
     if kind == "pdf":
         Path(output).write_bytes(pdf_bytes(doc))
-        click.echo(f"skrevet: {output}")
+        click.echo(gettext("written: %(path)s", path=output))
         return
     xml = documents.ubl_xml(doc)
     Path(output).write_bytes(xml)
     findings = documents.validate(xml)
     for finding in findings:
-        click.echo(f"{finding.severity}: {finding.rule_id}: {finding.text_da} ({finding.location})", err=True)
+        click.echo(f"{finding.severity}: {finding.rule_id}: {finding.explanation} ({finding.location})", err=True)
     if documents.has_fatal(findings):
-        click.echo(f"skrevet, men dokumentet opfylder ikke reglerne: {output}", err=True)
+        click.echo(gettext("written, but the document does not meet the rules: %(path)s", path=output), err=True)
         sys.exit(1)
-    click.echo(f"skrevet og valideret (UBL 2.1, EN 16931, Peppol BIS 3 med DK-regler): {output}")
+    click.echo(gettext("written and validated (UBL 2.1, EN 16931, Peppol BIS 3 with DK rules): %(path)s", path=output))

@@ -10,11 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from core.i18n import format_amount
+from core.i18n import format_amount, format_day
 from core.schemas import N_
 
 REASONS: dict[str, Any] = {
@@ -67,21 +65,14 @@ OUTCOME_LABELS = {
 }
 
 
-def _lang() -> str:
-    try:
-        return "en" if str(get_locale() or "da") == "en" else "da"
-    except RuntimeError:  # no request: the CLI speaks Danish
-        return "da"
-
-
 def kroner(amount: Decimal | str | int) -> str:
     """``40.000,00 kr.`` (Danish) or ``DKK 40,000.00``: the platform's one amount format."""
     return format_amount(amount)
 
 
 def day(value: date | str) -> str:
-    value = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(value, "d. MMM y" if _lang() == "da" else "d MMM y", locale=_lang())
+    """``1.12.2026`` (Danish) or ``Dec 1, 2026``: the platform's date (``core.i18n``), in the UI language."""
+    return format_day(value)
 
 
 def reason_text(code: str, params: dict[str, Any] | None = None) -> str:

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext
 from lxml import etree
 
 from core.billing.documents import Finding, has_fatal, validate
@@ -54,11 +55,12 @@ PROCESS_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
 
 class OutboxError(Exception):
-    """A document could not be handed over; ``message_da`` says why, in Danish."""
+    """A document could not be handed over: ``message`` for the log, ``explanation`` for the finance page
+    (a lazy gettext text, shown in the viewer's language)."""
 
-    def __init__(self, message: str, message_da: str) -> None:
+    def __init__(self, message: str, explanation: Any) -> None:
         super().__init__(message)
-        self.message_da = message_da
+        self.explanation = explanation
 
 
 class DocumentRefused(OutboxError):
@@ -67,7 +69,9 @@ class DocumentRefused(OutboxError):
     def __init__(self, findings: list[Finding]) -> None:
         fatal = [f for f in findings if f.severity == "fatal"]
         rules = ", ".join(sorted({f.rule_id for f in fatal}))
-        super().__init__(f"document fails {rules}", f"Dokumentet kan ikke sendes, fordi det ikke opfylder: {rules}.")
+        super().__init__(
+            f"document fails {rules}", lazy_gettext("The document cannot be sent, because it does not meet: %(rules)s.", rules=rules)
+        )
         self.findings = findings
 
 
@@ -110,7 +114,7 @@ def envelope_of(xml: bytes) -> Envelope:
     def endpoint(role: str) -> str:
         element = root.find(f"cac:{role}/cac:Party/cbc:EndpointID", _NS)
         if element is None:
-            raise OutboxError(f"no {role} endpoint", "Dokumentet mangler en elektronisk adresse.")
+            raise OutboxError(f"no {role} endpoint", lazy_gettext("The document lacks an electronic address."))
         return f"{element.get('schemeID')}:{(element.text or '').strip()}"
 
     return Envelope(
@@ -136,7 +140,7 @@ def _safe(part: str) -> str:
     # Endpoint ids and invoice numbers become path parts: keep them to a harmless alphabet.
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in part).strip(".")
     if not cleaned:
-        raise OutboxError(f"unusable name {part!r}", "Dokumentets nummer kan ikke bruges som filnavn.")
+        raise OutboxError(f"unusable name {part!r}", lazy_gettext("The document's number cannot be used as a file name."))
     return cleaned
 
 
@@ -178,7 +182,9 @@ class FolderAccessPoint(AccessPoint):
             if earlier["envelope"]["sha256"] != envelope.sha256:
                 raise OutboxError(
                     f"{stem} was sent with other content",
-                    f"Dokument {envelope.number} er allerede sendt med et andet indhold; ret med en kreditnota.",
+                    lazy_gettext(
+                        "Document %(number)s was already sent with other content; correct it with a credit note.", number=envelope.number
+                    ),
                 )
             return Receipt(**earlier["receipt"])
         receipt = Receipt(
@@ -207,5 +213,5 @@ def access_point_from_config(config: Mapping[str, Any]) -> AccessPoint:
     name = config.get("BILLING_ACCESS_POINT") or "folder"
     factory = ADAPTERS.get(name)
     if factory is None:
-        raise OutboxError(f"unknown access point {name!r}", f"Ukendt Peppol-adgangspunkt: {name}.")
+        raise OutboxError(f"unknown access point {name!r}", lazy_gettext("Unknown Peppol access point: %(name)s.", name=name))
     return factory(config)

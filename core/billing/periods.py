@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from flask_babel import gettext
+
 PeriodKind = Literal["year", "quarter", "month"]
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>\d{2})))?$")
@@ -53,21 +55,23 @@ def month(y: int, m: int) -> BillingPeriod:
 
 
 def parse_period(text: str) -> BillingPeriod:
-    """``"2024"``, ``"2024-Q1"`` or ``"2024-03"``; ``PeriodError`` (Danish) otherwise."""
+    """``"2024"``, ``"2024-Q1"`` or ``"2024-03"``; ``PeriodError`` (in the UI language; Danish in the CLI) otherwise."""
     value = (text or "").strip().upper()
     match = _PATTERN.match(value)
-    hint = "Angiv perioden som et år (2024), et kvartal (2024-Q1) eller en måned (2024-03)."
+    hint = gettext("Give the period as a year (2024), a quarter (2024-Q1) or a month (2024-03).")
     if not match:
-        raise PeriodError(f"{text!r} er ikke en faktureringsperiode. {hint}")
+        raise PeriodError(gettext("%(text)s is not a billing period.", text=repr(text)) + " " + hint)
     y = int(match["year"])
     if not FIRST_YEAR <= y <= LAST_YEAR:
-        raise PeriodError(f"Året {y} ligger uden for {FIRST_YEAR}–{LAST_YEAR}. {hint}")
+        raise PeriodError(
+            gettext("The year %(year)s lies outside %(first)s–%(last)s.", year=y, first=FIRST_YEAR, last=LAST_YEAR) + " " + hint
+        )
     if match["quarter"]:
         return quarter(y, int(match["quarter"]))
     if match["month"]:
         m = int(match["month"])
         if not 1 <= m <= 12:
-            raise PeriodError(f"Måned {m:02d} findes ikke. {hint}")
+            raise PeriodError(gettext("Month %(month)s does not exist.", month=f"{m:02d}") + " " + hint)
         return month(y, m)
     return year(y)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext
+
 from core.plugins.hookspecs import hookimpl
 from core.plugins.types import JobDefinition, MenuEntry
 
@@ -62,7 +64,7 @@ def samvirke_jobs() -> Iterable[JobDefinition]:
 @hookimpl
 def samvirke_menu_entries(tenant: Any) -> Iterable[MenuEntry]:
     # Shown only to those the matrix admits (core.web._may_open).
-    return [MenuEntry(label_da="Fakturering", label_en="Billing", endpoint="billing.index", order=75)]
+    return [MenuEntry(label=lazy_gettext("Billing"), endpoint="billing.index", order=75)]
 
 
 @hookimpl

@@ -198,6 +198,8 @@ def supplier_of(organisation: Organisation) -> tuple[dict[str, Any], dict[str, A
 
 def plan(agreement: Agreement, period: BillingPeriod) -> list[Planned]:
     """The invoices the agreement's rule gives for a run's period, one per canonical period of its lines."""
+    from flask_babel import force_locale
+
     from core.partnerships.billing import UnknownBillingRule, lines_for
 
     if agreement.declared_status == "draft" or not agreement.active:
@@ -206,7 +208,10 @@ def plan(agreement: Agreement, period: BillingPeriod) -> list[Planned]:
     if not period.overlaps(first, last or date.max):
         raise BillingRefused("outside", period=period.label, start=first, end=last or "…")
     try:
-        lines = lines_for(agreement, period.start, period.end)
+        # The lines are stored on the invoice and printed on the document the municipality receives: Danish,
+        # whoever starts the run (a rule's texts are gettext message ids).
+        with force_locale("da"):
+            lines = lines_for(agreement, period.start, period.end)
     except UnknownBillingRule:
         raise BillingRefused("unknown_rule", rule=agreement.billing_rule) from None
     except (ValueError, TypeError, KeyError) as exc:
@@ -480,6 +485,7 @@ def credit(invoice: Invoice, *, reason: str, amount: Decimal | None, actor: str,
     note.lines = [
         InvoiceItem(
             position=1,
+            # The credit note's document wording: Danish whoever issues it (core.billing.documents.texts).
             description=f"Kreditering af faktura {invoice.display_number}: {reason}"[:300],
             period_start=invoice.period_start,
             period_end=invoice.period_end,

@@ -311,7 +311,7 @@ def send(invoice_id: int):
         message = messages.reason_text("invalid_document", {"count": len(fatal)})
         return _render_invoice(invoice, status=422, findings=refused.findings, errors=[message])
     except OutboxError as failed:
-        return _render_invoice(invoice, status=503, errors=[failed.message_da])
+        return _render_invoice(invoice, status=503, errors=[str(failed.explanation)])
     try:
         mark_sent(invoice, actor=_actor())
     except BillingRefused as refused:

@@ -29,6 +29,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
@@ -74,25 +75,51 @@ def _organisations(tenant_id: int | None) -> list[Any]:
 
 
 def demo_users(realm: str, tenant_name: str = "", tenant_id: int | None = None) -> list[DemoUser]:
-    """The demo users of a realm: one per municipal role, and per organisation party there a staff member and a volunteer."""
+    """The demo users of a realm: one per municipal role, and per organisation party there a staff member and a volunteer.
+
+    Their names are written in the language of the page that lists them (the provider's log-in page); an
+    organisation's own staff title (``login.staff_title_da`` in its file) is the organisation's data, in Danish.
+    """
     if realm == PLATFORM_REALM:
-        return [DemoUser("platform-admin", "Platformadministrator (demo)", (R.PLATFORM_ADMIN,))] + [
-            DemoUser(f"national-{o.slug}", f"National koordinator, {o.name} (demo)", (R.NATIONAL_COORDINATOR,), o.login_claim)
+        return [DemoUser("platform-admin", _("Platform administrator (demo)"), (R.PLATFORM_ADMIN,))] + [
+            DemoUser(
+                f"national-{o.slug}",
+                _("National coordinator, %(organisation)s (demo)", organisation=o.name),
+                (R.NATIONAL_COORDINATOR,),
+                o.login_claim,
+            )
             for o in _organisations(None)
         ]
     users = [
-        DemoUser(f"{realm}-tenant-admin", f"Kommunal administrator, {tenant_name} (demo)", (R.TENANT_ADMIN,)),
-        DemoUser(f"{realm}-health-visitor", f"Sundhedsplejerske, {tenant_name} (demo)", (R.MUNICIPAL_STAFF,)),
-        DemoUser(f"{realm}-finance", f"Økonomimedarbejder, {tenant_name} (demo)", (R.FINANCE,)),
+        DemoUser(f"{realm}-tenant-admin", _("Municipal administrator, %(tenant)s (demo)", tenant=tenant_name), (R.TENANT_ADMIN,)),
+        DemoUser(f"{realm}-health-visitor", _("Health visitor, %(tenant)s (demo)", tenant=tenant_name), (R.MUNICIPAL_STAFF,)),
+        DemoUser(f"{realm}-finance", _("Finance officer, %(tenant)s (demo)", tenant=tenant_name), (R.FINANCE,)),
     ]
     if tenant_id is None:
         return users
     for o in _organisations(tenant_id):
-        title = (o.login or {}).get("staff_title_da", "Medarbejder")
-        users.append(DemoUser(f"{realm}-{o.slug}", f"{title}, {o.name}, {tenant_name} (demo)", (R.PARTNER_STAFF,), o.login_claim))
-        users.append(DemoUser(f"{realm}-{o.slug}-finance", f"Økonomi, {o.name}, {tenant_name} (demo)", (R.PARTNER_FINANCE,), o.login_claim))
+        names = {"organisation": o.name, "tenant": tenant_name}
+        title = (o.login or {}).get("staff_title_da") or _("Staff member")
         users.append(
-            DemoUser(volunteer_subject(realm, o.slug), f"Frivillig, {o.name}, {tenant_name} (demo)", (R.VOLUNTEER,), o.login_claim)
+            DemoUser(
+                f"{realm}-{o.slug}",
+                _("%(title)s, %(organisation)s, %(tenant)s (demo)", title=title, **names),
+                (R.PARTNER_STAFF,),
+                o.login_claim,
+            )
+        )
+        users.append(
+            DemoUser(
+                f"{realm}-{o.slug}-finance", _("Finance, %(organisation)s, %(tenant)s (demo)", **names), (R.PARTNER_FINANCE,), o.login_claim
+            )
+        )
+        users.append(
+            DemoUser(
+                volunteer_subject(realm, o.slug),
+                _("Volunteer, %(organisation)s, %(tenant)s (demo)", **names),
+                (R.VOLUNTEER,),
+                o.login_claim,
+            )
         )
     return users
 

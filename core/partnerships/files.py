@@ -72,7 +72,8 @@ class InvoicingSchema(_Strict):
 
 class LoginSchema(_Strict):
     claim = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    staff_title_da = fields.String(load_default="Medarbejder", validate=validate.Length(min=2, max=60))
+    # The organisation's own title for its staff, in Danish (its data; the demo log-in's default is translated).
+    staff_title_da = fields.String(load_default=None, validate=validate.Length(min=2, max=60))
 
 
 class OrganisationFileSchema(_Strict):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from core.calendar import copenhagen_today
@@ -201,4 +202,4 @@ def dashboard_widgets() -> list:
 
     if not has_request_context() or not concerned(current_principal()):
         return []
-    return [DashboardWidget(title_da="Samarbejdsaftaler", title_en="Agreements", render=reminders_widget, order=850)]
+    return [DashboardWidget(title=lazy_gettext("Partnership agreements"), render=reminders_widget, order=850)]

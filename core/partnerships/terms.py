@@ -1,7 +1,8 @@
 """An agreement's terms as declared in its TOML file: notice, review and governance rhythm.
 
-Pure functions and frozen dataclasses (no database, no Flask), so views, jobs and reports
-compute the same dates. Declarations look like::
+Pure functions and frozen dataclasses (no database), so views, jobs and reports
+compute the same dates. The ``describe`` texts are gettext message ids, in the viewer's
+language (Danish in a job or the CLI). Declarations look like::
 
     notice = { working_days = 30 }                 # Ishøj–DRC: 30 working days' written notice
     notice = { months = 6, to = "year_end" }       # Fredericia–Mødrehjælpen
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from babel import dates
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from core.calendar import add_working_days, parse_month_day
 
@@ -31,32 +34,18 @@ MAX_NOTICE_MONTHS = 36
 NOTICE_TO = ("year_end",)
 REVIEW_EVERY = ("year",)
 GOVERNANCE_BODIES = {
-    "joint_meeting": "Fællesmøde",
-    "steering_group": "Styregruppe",
-    "follow_group": "Følgegruppe",
+    "joint_meeting": lazy_gettext("Joint meeting"),
+    "steering_group": lazy_gettext("Steering group"),
+    "follow_group": lazy_gettext("Follow group"),
 }
 GOVERNANCE_EVERY_MONTHS = {
-    1: "månedligt",
-    2: "hver anden måned",
-    3: "kvartalsvis",
-    4: "hver fjerde måned",
-    6: "halvårligt",
-    12: "årligt",
+    1: lazy_gettext("monthly"),
+    2: lazy_gettext("every other month"),
+    3: lazy_gettext("quarterly"),
+    4: lazy_gettext("every fourth month"),
+    6: lazy_gettext("half-yearly"),
+    12: lazy_gettext("yearly"),
 }
-_MONTHS_DA = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def _mapping(d: Any, keys: Iterable[str], example: str) -> Mapping[str, Any]:
@@ -79,10 +68,6 @@ def _whole(key: str, value: Any, low: int, high: int) -> int:
 def _check_date(name: str, value: Any) -> None:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TypeError(f"{name} must be a date, not {type(value).__name__}")
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 # --- Notice (opsigelsesvarsel) -------------------------------------------------------------
@@ -119,13 +104,17 @@ class NoticeTerms:
         d = _mapping(d, ("working_days", "months", "to"), "{ working_days = 30 }")
         return cls(working_days=d.get("working_days"), months=d.get("months"), to=d.get("to"))
 
-    def describe_da(self) -> str:
+    def describe(self) -> str:
+        """``30 working days' written notice`` (Danish: ``30 arbejdsdages skriftligt varsel``)."""
         if self.working_days is not None:
-            return _plural(self.working_days, "arbejdsdags", "arbejdsdages") + " skriftligt varsel"
-        text = _plural(self.in_months(), "måneds", "måneders") + " varsel"
+            return ngettext("%(num)d working day's written notice", "%(num)d working days' written notice", self.working_days)
         if self.to == "year_end":
-            text += " til udgangen af et kalenderår"
-        return text
+            return ngettext(
+                "%(num)d month's notice to the end of a calendar year",
+                "%(num)d months' notice to the end of a calendar year",
+                self.in_months(),
+            )
+        return ngettext("%(num)d month's notice", "%(num)d months' notice", self.in_months())
 
 
 def earliest_end(
@@ -194,9 +183,13 @@ class ReviewSchedule:
             raise ValueError(f"{missing[0]}: missing")
         return cls(every=d["every"], by=d["by"])
 
-    def describe_da(self) -> str:
+    def describe(self) -> str:
+        """``once a year before June 30`` (Danish: ``én gang om året inden 30. juni``)."""
+        from core.i18n import language
+
         month, day = parse_month_day(self.by)
-        return f"én gang om året inden {day}. {_MONTHS_DA[month - 1]}"
+        when = dates.format_skeleton("MMMMd", date(2000, month, day), locale=language())  # 2000: a leap year, for 02-29
+        return gettext("once a year before %(day)s", day=when)
 
     def next_review(self, today: date) -> date:
         """The next by-date on or after ``today``."""
@@ -250,11 +243,12 @@ class GovernanceRhythm:
         return tuple(rhythms)
 
     @property
-    def name_da(self) -> str:
-        return GOVERNANCE_BODIES[self.body]
+    def name(self) -> str:
+        return str(GOVERNANCE_BODIES[self.body])
 
-    def describe_da(self) -> str:
-        return GOVERNANCE_EVERY_MONTHS[self.every_months]
+    def describe(self) -> str:
+        """How often the body meets: ``half-yearly`` (Danish: ``halvårligt``)."""
+        return str(GOVERNANCE_EVERY_MONTHS[self.every_months])
 
     def next_due(self, today: date) -> date:
         """The last day of the period ``today`` falls in (every 6 months: 30 June or

@@ -210,11 +210,10 @@ def _calculate(agreement: Agreement, raw: str | None) -> Calculation | None:
 
 
 def _programme_names(keys: list[str]) -> list[str]:
-    from core.i18n import localized
     from core.plugins.host import plugin_host
 
     programmes = plugin_host().programmes()
-    return [localized(programmes[k], "name") if k in programmes else k for k in keys]
+    return [str(programmes[k].name) if k in programmes else k for k in keys]
 
 
 def _period(agreement: Agreement) -> dict[str, Any]:
@@ -287,11 +286,11 @@ def _terms(agreement: Agreement) -> dict[str, Any]:
     terms = agreement.terms or {}
     remedy = (terms.get("remedy") or {}).get("working_days")
     return {
-        "notice": notice_terms(agreement).describe_da(),
+        "notice": notice_terms(agreement).describe(),
         "remedy": remedy,
-        "review": ReviewSchedule.from_dict(terms["review"]).describe_da() if terms.get("review") else None,
+        "review": ReviewSchedule.from_dict(terms["review"]).describe() if terms.get("review") else None,
         "governance": [
-            {"label": body_label(r.body), "rhythm": r.describe_da()} for r in GovernanceRhythm.from_list(terms.get("governance") or [])
+            {"label": body_label(r.body), "rhythm": r.describe()} for r in GovernanceRhythm.from_list(terms.get("governance") or [])
         ],
         "days_off": [_day_off_label(value) for value in terms.get("days_off") or []],
     }

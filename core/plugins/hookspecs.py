@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flask_smorest import Blueprint as ApiBlueprint
     from marshmallow import Schema
 
+    from core.national.contributions import NationalFigures
     from core.plugins.types import (
         AnnualFigure,
         BillingRule,
@@ -49,11 +50,11 @@ def samvirke_programme() -> Programme | None:
 
     Called once per plugin when the app is created.
 
-    Returns a ``Programme`` (key, Danish and English name, partner
-    organisation), or None for a plugin that adds no programme (core's own
-    plugin, a library plugin). The key is the plugin's one identifier: it is
-    the tenant file's programme key, the blueprint name, the template folder,
-    the table prefix and the migration branch.
+    Returns a ``Programme`` (its key and name, ``lazy_gettext("...")``; the agreement covering it
+    names who runs it), or None for a plugin that adds no programme (core's
+    own plugins, a library plugin). The key is the plugin's one identifier:
+    it is the tenant file's programme key, the blueprint name, the template
+    folder, the table prefix and the migration branch.
     """
 
 
@@ -131,11 +132,12 @@ def samvirke_billing_rules() -> Iterable[BillingRule]:
 
     Called when billing rules are listed or an agreement is billed.
 
-    Returns objects with ``key``, ``name_da``, ``parameters`` (the marshmallow
+    Returns objects with ``key``, ``name`` (a gettext text), ``parameters`` (the marshmallow
     schema of the parameters an agreement gives the rule; a sync refuses an
     agreement they do not fit) and
     ``lines(agreement, period_start, period_end) -> list[InvoiceLine]``, where
-    ``agreement`` is the loaded parameters plus ``start`` and ``end``.
+    ``agreement`` is the loaded parameters plus ``start`` and ``end``; each
+    line's ``description`` through gettext (core bills in Danish).
     """
 
 
@@ -187,14 +189,38 @@ def samvirke_annual_sections() -> Iterable[Report]:
 def samvirke_annual_figures(tenant: Tenant, year: int) -> Iterable[AnnualFigure]:
     """Contribute figures to another programme's annual report, without an import.
 
-    Called inside the tenant's context when a partnership's annual report is
-    built (e.g. open counselling's asks for the volunteer association's
-    families in activities), only for plugins the tenant has enabled.
+    Called by ``core.reports.annual.contributed_figures(year, asking=KEY)``,
+    inside the tenant's context, when a programme builds its annual report
+    (e.g. open counselling's asks for the volunteer association's families
+    in activities); only plugins the tenant has enabled are called, and not
+    the asking programme.
 
     ``tenant``: the tenant whose report is built.
     ``year``: the calendar year the report covers.
 
     Returns ``AnnualFigure`` objects: counts only, no identities.
+    """
+
+
+@hookspec
+def samvirke_national_figures() -> NationalFigures | None:
+    """Give the programme's key figures for the national view, per municipality and year.
+
+    Called once per app, the first time the national view (``/national/``,
+    its files and exports) is built (``core.national.contributions.installed``);
+    only a programme's own plugin speaks for it.
+
+    Returns ``core.national.contributions.NationalFigures``: the measures
+    (``Measure``: key, translated heading, kind ``count``, ``number`` or
+    ``percent`` with the columns it is a rate of), the count the comparison
+    chart shows, and ``select(window)``, ONE SQL aggregate grouped by tenant
+    and year, bounded by the ``Window`` core gives it (the tenants the person
+    covers, the years asked for, as rows to join on), with the labelled
+    columns ``tenant_id``, ``year`` and each figure. Core runs it across
+    tenants (``cross_tenant()``), so the statements do not grow with the
+    number of municipalities; core computes the rates, keeps the scope and
+    puts every count under disclosure control. Counts only, never a person.
+    None: the programme shows its reports' ``build_national`` instead.
     """
 
 
@@ -205,9 +231,14 @@ def samvirke_annual_figures(tenant: Tenant, year: int) -> Iterable[AnnualFigure]
 def samvirke_permissions() -> Iterable[Permission]:
     """Declare the permissions the plugin adds and the roles that get them.
 
-    Called once when the app is created.
+    Called once when the app is created (``core.identity.permissions``),
+    after the authorization matrix: a permission's roles are the platform's
+    roles or groups of ``config/authorization.toml``, as in the matrix, and
+    an unknown one stops the start-up. ``samvirke plugins permissions``
+    lists them. The matrix, not a permission, decides each request.
 
-    Returns ``Permission`` objects named ``<programme key>.<verb>``.
+    Returns ``Permission`` objects named ``<programme key>.<verb>``
+    (``core.<verb>`` for a plugin without a programme), each declared once.
     """
 
 
@@ -229,11 +260,14 @@ def samvirke_authorization() -> dict[str, Any]:
 def samvirke_personal_data() -> Iterable[PersonalDataField]:
     """Declare every field of personal data the plugin stores.
 
-    Called for the platform's record of processing, for retention jobs and
-    for erasure requests.
+    Called when a privacy notice is shown (``/privacy``,
+    ``/<tenant>/privacy``: ``core.web.legal``), for the programmes the
+    tenant has enabled: the notice's purposes, legal bases and retention
+    periods are these declarations, so it cannot drift from the code.
 
     Returns ``PersonalDataField`` objects: model, field, sensitivity, legal
-    basis, retention and how the field is erased or anonymised.
+    basis, retention and how the field is erased or anonymised (the texts
+    through ``lazy_gettext``, so the Danish notice is Danish).
     """
 
 
@@ -249,7 +283,7 @@ def samvirke_menu_entries(tenant: Tenant) -> Iterable[MenuEntry]:
 
     ``tenant``: the tenant whose page is being rendered.
 
-    Returns ``MenuEntry`` objects.
+    Returns ``MenuEntry`` objects (``label``: a ``lazy_gettext`` text).
     """
 
 
@@ -262,7 +296,7 @@ def samvirke_dashboard_widgets(tenant: Tenant) -> Iterable[DashboardWidget]:
 
     ``tenant``: the tenant whose home page is being rendered.
 
-    Returns ``DashboardWidget`` objects.
+    Returns ``DashboardWidget`` objects (``title``: a ``lazy_gettext`` text).
     """
 
 

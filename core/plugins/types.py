@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeAlias
 
+from flask_babel.speaklater import LazyString
 from marshmallow import Schema
+
+# A user-visible text: an English message id through gettext, translated when shown, in the viewer's
+# language (``lazy_gettext("Mother groups")`` for a value built at import time); never a *_da/*_en pair.
+Text: TypeAlias = str | LazyString
 
 
 @dataclass(frozen=True)
@@ -23,10 +28,23 @@ class Programme:
     """A programme type a plugin provides (one per plugin)."""
 
     key: str  # the plugin's identifier: blueprint, template folder, table prefix
-    name_da: str
-    name_en: str
+    name: Text  # lazy_gettext("Open counselling"), Danish in the plugin's catalogue
     # No organisation here: who runs a programme in a tenant is the agreement's
     # business (core.partnerships), and two organisations may run one type.
+    # The kinds of e-mail notice the programme's jobs send (core.notices.queue_notices), offered
+    # to people only in tenants that enable the programme.
+    notice_kinds: Sequence[NoticeKind] = ()
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """A kind of e-mail notice a person can choose to get (on by default); see core/notices."""
+
+    key: str  # unique on the platform: stored with every notice and choice, never renamed
+    label: str  # an English message id (N_ from core.schemas), translated where it is shown
+    description: str  # likewise: when such a notice is sent
+    roles: frozenset[str] = frozenset()  # the roles its producer sends to: it is offered to them only
+    programme: str | None = None  # set by core to the declaring programme's key; None for core's own kinds
 
 
 @dataclass(frozen=True)
@@ -39,16 +57,14 @@ class Migrations:
 
 @dataclass(frozen=True)
 class MenuEntry:
-    label_da: str
-    label_en: str
+    label: Text
     endpoint: str  # Flask endpoint; the tenant slug is filled in by core
     order: int = 100
 
 
 @dataclass(frozen=True)
 class DashboardWidget:
-    title_da: str
-    title_en: str
+    title: Text
     # Renders the widget body (HTML-safe string) for the tenant in context.
     render: Callable[[], str]
     order: int = 100
@@ -79,6 +95,8 @@ class JobDefinition:
 
 @dataclass(frozen=True)
 class InvoiceLine:
+    # Stored on the invoice and printed on the document the municipality receives: core builds the
+    # invoice's lines in Danish (force_locale("da")), a preview in the viewer's language.
     description: str
     period_start: date
     period_end: date
@@ -87,7 +105,7 @@ class InvoiceLine:
 
 class BillingRule(Protocol):
     key: str
-    name_da: str
+    name: Text  # shown on the agreement's page, in the viewer's language
     # The marshmallow schema of the rule's parameters in an agreement
     # ([agreements.billing] parameters = {...}); ``samvirke tenants sync``
     # refuses an agreement whose parameters it does not load.
@@ -115,8 +133,7 @@ class AnnualFigure:
     """One figure a programme contributes to a partnership's annual report."""
 
     key: str  # "<programme>.<figure>", e.g. "volunteer_association.families_in_activities"
-    label_da: str
-    label_en: str
+    label: Text
     value: int
 
 
@@ -129,10 +146,12 @@ class PersonalDataField:
 
     model: str
     field: str
-    description: str
+    # The texts of the privacy notice: English message ids through gettext (lazy_gettext), so they
+    # are extracted into the plugin's catalogue and shown in Danish in the Danish notice.
+    description: Text
     sensitivity: Sensitivity
-    legal_basis: str  # e.g. "GDPR art. 6(1)(a) consent; art. 9(2)(a)"
-    retention: str  # e.g. "2 years after the course ends"
-    erasure: str  # how it is erased or anonymised
+    legal_basis: Text  # e.g. "GDPR art. 6(1)(a) consent; art. 9(2)(a)"
+    retention: Text  # e.g. "2 years after the course ends"
+    erasure: Text  # how it is erased or anonymised
     # dataclasses.field: the attribute ``field`` above shadows the bare name in this class body.
     tags: Sequence[str] = dataclasses.field(default_factory=tuple)

@@ -20,8 +20,8 @@ A ``Report`` declares
 Core renders it as an HTML page with charts, CSV, Excel and PDF, Danish first
 and English available, with the period and the disclosure rule on every page
 and in every export. Headings and labels are texts (``Text``): a lazy Babel
-string (``lazy_gettext("Families")``, translated in the package's catalogue: docs/translations.md)
-or a ``Bilingual(da=..., en=...)`` pair; never a raw key.
+string (``lazy_gettext("Families")``, translated in the package's catalogue: docs/translations.md),
+shown in the viewer's language; never a raw key, never a Danish/English pair.
 """
 
 from __future__ import annotations
@@ -38,21 +38,8 @@ if TYPE_CHECKING:
     from core.reports.params import Period
 
 
-@dataclass(frozen=True)
-class Bilingual:
-    """A text given in both languages (the shape plugins use for titles elsewhere)."""
-
-    da: str
-    en: str
-
-    def __str__(self) -> str:
-        from flask_babel import get_locale
-
-        return self.en if str(get_locale() or "da") == "en" else self.da
-
-
 # A heading, title or label: a plain string is shown as it is (a name from the data).
-Text = Any  # str | Bilingual | flask_babel.LazyString
+Text = Any  # str | flask_babel.LazyString (or core.schemas.N_)
 
 
 def text(value: Text | None) -> str:
@@ -191,27 +178,3 @@ class Report:
     # The national view's figures (``core.national``): run inside ``cross_tenant()``, one row of
     # counts per tenant id (``core.plugins.types.ReportResult``); None: not shown nationally.
     build_national: Callable[[dict[str, Any]], Any] | None = None
-
-    # The national view (``core.national``) shows a programme without national figures of its own
-    # through ``build_national``, titled and headed by these names (those of the first report shape).
-    @property
-    def title_da(self) -> str:
-        return _in_language(self.title, "da")
-
-    @property
-    def title_en(self) -> str:
-        return _in_language(self.title, "en")
-
-    @property
-    def column_labels_da(self) -> dict[str, str]:
-        """Each column key of the report's tables to its Danish heading."""
-        return {c.key: _in_language(c.heading, "da") for t in self.tables for c in t.columns}
-
-
-def _in_language(value: Text, lang: str) -> str:
-    if isinstance(value, Bilingual):
-        return value.da if lang == "da" else value.en
-    from flask_babel import force_locale
-
-    with force_locale(lang):
-        return text(value)

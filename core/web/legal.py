@@ -23,7 +23,6 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from core.db import db
-from core.i18n import localized
 from core.plugins.host import plugin_host
 from core.plugins.types import PersonalDataField, Programme
 from core.schemas import N_
@@ -53,9 +52,7 @@ class ProgrammeProcessing:
     def name(self) -> str:
         if self.programme is None:
             return gettext("Volunteers and the platform itself")
-        # Programme names: a translated ``name`` when the plugin gives one, else the *_da/*_en pair.
-        plain = getattr(self.programme, "name", None)
-        return str(plain) if plain is not None else localized(self.programme, "name")
+        return str(self.programme.name)
 
     @property
     def legal_bases(self) -> list[str]:
@@ -63,9 +60,9 @@ class ProgrammeProcessing:
         return list(dict.fromkeys(text(f.legal_basis) for f in self.fields))
 
 
-def text(declared: str) -> str:
-    """A declared text in the UI language (the declarations are English message ids)."""
-    return gettext(declared) if declared else ""
+def text(declared: Any) -> str:
+    """A declared text in the UI language (the declarations are lazy gettext texts of the plugin's catalogue)."""
+    return str(declared) if declared else ""
 
 
 def sensitivity_label(value: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -27,8 +29,7 @@ DEFAULT_RETENTION_DAYS = 730  # after her last course ends; tenant files may set
 def samvirke_programme() -> Programme:
     return Programme(
         key=KEY,
-        name_da="Ny mor i Danmark (mødregrupper)",
-        name_en="New mother in Denmark (mother groups)",
+        name=_l("New mother in Denmark (mother groups)"),
     )
 
 
@@ -91,6 +92,13 @@ def samvirke_reports():
 
 
 @hookimpl
+def samvirke_national_figures():
+    from plugins.mother_groups.national import FIGURES
+
+    return FIGURES
+
+
+@hookimpl
 def samvirke_annual_sections():
     from plugins.mother_groups.annual import SECTION
 
@@ -116,10 +124,10 @@ def samvirke_permissions():
 @hookimpl
 def samvirke_menu_entries(tenant):
     return [
-        MenuEntry(label_da="Mødregrupper", label_en="Mother groups", endpoint="mother_groups.index", order=20),
-        MenuEntry(label_da="Henvisninger", label_en="Referrals", endpoint="mother_groups.referrals", order=21),
-        MenuEntry(label_da="Mødegange", label_en="Sessions", endpoint="mother_groups.my_sessions", order=22),
-        MenuEntry(label_da="Styring", label_en="Governance", endpoint="mother_groups_governance.index", order=23),
+        MenuEntry(label=_l("Mother groups"), endpoint="mother_groups.index", order=20),
+        MenuEntry(label=_l("Referrals"), endpoint="mother_groups.referrals", order=21),
+        MenuEntry(label=_l("Sessions"), endpoint="mother_groups.my_sessions", order=22),
+        MenuEntry(label=_l("Governance"), endpoint="mother_groups_governance.index", order=23),
     ]
 
 
@@ -145,15 +153,14 @@ def _volunteer_widget(principal) -> str:
     text = Markup("")
     if found is not None:
         meeting, name = found
-        when = "i dag" if meeting.date == today else format_day(meeting.date)
-        text += Markup('<p><a class="button button-primary" href="{}">Registrér fremmøde: {}, {}</a></p>').format(
+        when = gettext("today") if meeting.date == today else format_day(meeting.date)
+        text += Markup('<p><a class="button button-primary" href="{}">{}</a></p>').format(
             url_for("mother_groups.attendance", session_id=meeting.id),
-            name,
-            when,
+            gettext("Record attendance: %(course)s, %(when)s", course=name, when=when),
         )
     else:
-        text += Markup("<p>Ingen mødegange at registrere fremmøde for.</p>")
-    return text + Markup('<p><a href="{}">Alle mødegange</a></p>').format(url_for("mother_groups.my_sessions"))
+        text += Markup("<p>{}</p>").format(gettext("No sessions to record attendance for."))
+    return text + Markup('<p><a href="{}">{}</a></p>').format(url_for("mother_groups.my_sessions"), gettext("All sessions"))
 
 
 def _flags_widget() -> str:
@@ -169,25 +176,25 @@ def _flags_widget() -> str:
     statuses = course_statuses(courses, copenhagen_today())
     flagged = [s.course.name for s in statuses if s.visit_flag]
     warned = sum(1 for s in statuses if s.warnings)
-    from flask_babel import gettext
-
     from core.web.links import link_to
 
     pending = db.session.scalar(select(func.count()).select_from(models.Referral).where(models.Referral.status == "pending"))
     # Each count leads to the list behind it, for those who may open it.
-    text = Markup("<p>{}. Med advarsler: {}.</p><p>{}</p>").format(
-        link_to(Markup("Aktive forløb: {}").format(len(courses)), "mother_groups.index"),
-        warned,
+    text = Markup("<p>{}. {}</p><p>{}</p>").format(
+        link_to(gettext("Active courses: %(count)s", count=len(courses)), "mother_groups.index"),
+        gettext("With warnings: %(count)s.", count=warned),
         link_to(gettext("Referrals waiting for a decision: %(count)s", count=pending or 0), "mother_groups.referrals"),
     )
     if flagged:
-        text += Markup("<p><strong>Mangler besøg af sundhedsplejersken i sidste måned:</strong> {}</p>").format(", ".join(flagged))
+        text += Markup("<p><strong>{}</strong> {}</p>").format(
+            gettext("Missing a visit from the health visitor in the last month:"), ", ".join(flagged)
+        )
     return text
 
 
 @hookimpl
 def samvirke_dashboard_widgets(tenant):
-    return [DashboardWidget(title_da="Mødregrupper", title_en="Mother groups", render=_flags_widget, order=20)]
+    return [DashboardWidget(title=_l("Mother groups"), render=_flags_widget, order=20)]
 
 
 def apply_retention(tenant_id: int) -> None:
@@ -220,43 +227,45 @@ def samvirke_jobs():
 
 @hookimpl
 def samvirke_personal_data():
-    consent = "GDPR art. 6(1)(a) and 9(2)(a): her explicit consent"
-    retention = f"{DEFAULT_RETENTION_DAYS} days after her last course ends (tenant setting retention_days)"
-    erase = "anonymised by the retention job or on request; enrolments and attendance stay as statistics"
+    consent = _l("GDPR art. 6(1)(a) and 9(2)(a): her explicit consent")
+    retention = _l("%(days)d days after her last course ends (tenant setting retention_days)", days=DEFAULT_RETENTION_DAYS)
+    erase = _l("anonymised by the retention job or on request; enrolments and attendance stay as statistics")
     return [
-        PersonalDataField("Mother", "name", "Her name", "confidential", consent, retention, erase),
+        PersonalDataField("Mother", "name", _l("Her name"), "confidential", consent, retention, erase),
         PersonalDataField(
             "Mother",
             "cpr",
-            "CPR number (optional; stored encrypted, shown masked, never logged)",
+            _l("CPR number (optional; stored encrypted, shown masked, never logged)"),
             "confidential",
             consent,
             retention,
             erase,
         ),
-        PersonalDataField("Mother", "phone", "Phone number", "ordinary", consent, retention, erase),
-        PersonalDataField("Mother", "languages", "Languages she speaks", "ordinary", consent, retention, erase),
+        PersonalDataField("Mother", "phone", _l("Phone number"), "ordinary", consent, retention, erase),
+        PersonalDataField("Mother", "languages", _l("Languages she speaks"), "ordinary", consent, retention, erase),
         PersonalDataField(
             "Mother",
             "background",
-            "Refugee or immigrant background (ethnic origin)",
+            _l("Refugee or immigrant background (ethnic origin)"),
             "sensitive",
             consent,
             retention,
-            "kept only as part of the anonymous statistics",
+            _l("kept only as part of the anonymous statistics"),
         ),
         PersonalDataField(
-            "Baby", "birth_date", "Baby's birth date or due date (health)", "sensitive", consent, retention, "reduced to the month"
+            "Baby", "birth_date", _l("Baby's birth date or due date (health)"), "sensitive", consent, retention, _l("reduced to the month")
         ),
-        PersonalDataField("Attendance", "status", "Attendance at sessions", "ordinary", consent, retention, "kept without identity"),
+        PersonalDataField(
+            "Attendance", "status", _l("Attendance at sessions"), "ordinary", consent, retention, _l("kept without identity")
+        ),
         PersonalDataField(
             "Referral",
             "referred_by",
-            "Which health visitor referred her",
+            _l("Which health visitor referred her"),
             "ordinary",
-            "GDPR art. 6(1)(e)",
+            _l("GDPR art. 6(1)(e)"),
             retention,
-            "kept with the anonymised record",
+            _l("kept with the anonymised record"),
         ),
     ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from flask import abort
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -98,7 +99,7 @@ def create_enrolment(data, course_id: int):
     mother = db.session.get(Mother, data["mother_id"])
     try:
         if mother is None:
-            raise ValidationError({"mother_id": ["Moderen findes ikke."]})
+            raise ValidationError({"mother_id": [gettext("The mother does not exist.")]})
         enrolment = services.enrol(course, mother, data.get("joined_on"))
         db.session.commit()
     except ValidationError as exc:

@@ -37,8 +37,9 @@ from plugins.mother_groups.models import (
 )
 from plugins.mother_groups.schemas import COURSE_TOO_LONG, MAX_COURSE_MONTHS, course_too_long
 
+# The wording of what she consents to, stored with her consent as its record: Danish, the language it was given in.
 CONSENT_SCOPE = "Deltagelse i mødregruppe og registrering af oplysninger (Ny mor i Danmark)"
-# A consent of its own, never implied by taking part: her data, under a pseudonym, in the external evaluation.
+# (Danish for the same reason.) A consent of its own, never implied by taking part: her data, under a pseudonym, in the external evaluation.
 EVALUATION_CONSENT_SCOPE = "Deltagelse i ekstern evaluering af Ny mor i Danmark"
 
 
@@ -58,11 +59,11 @@ def create_course(data: dict[str, Any]) -> Course:
         if data.get(name) is None:
             data[name] = agreed.get(target)
         if data[name] is None:
-            missing[name] = ["Angiv antallet; aftalen fastsætter ikke et antal mødre pr. forløb."]
+            missing[name] = [gettext("Enter the number; the agreement sets no number of mothers per course.")]
     if missing:
         raise ValidationError(missing)
     if data["capacity_min"] > data["capacity_max"]:
-        raise ValidationError({"capacity_min": ["Minimum kan ikke være større end maksimum."]})
+        raise ValidationError({"capacity_min": [gettext("The minimum cannot be larger than the maximum.")]})
     limit = agreed.get("courses")
     if limit is not None:
         overlapping = db.session.execute(
@@ -71,7 +72,9 @@ def create_course(data: dict[str, Any]) -> Course:
             .where(Course.status != "completed", Course.start_date <= data["end_date"], Course.end_date >= data["start_date"])
         ).scalar_one()
         if overlapping >= limit:
-            raise ValidationError({"start_date": [f"Højst {limit} forløb må overlappe i projektperioden (aftalen)."]})
+            raise ValidationError(
+                {"start_date": [gettext("At most %(limit)s courses may overlap in the project period (the agreement).", limit=limit)]}
+            )
     course = Course(**{k: v for k, v in data.items() if v is not None or k in ("housing_area_id", "location")})
     db.session.add(course)
     db.session.commit()
@@ -148,14 +151,18 @@ def course_statuses(courses: list[Course], today: date) -> list[CourseStatus]:
             if warning:
                 status.warnings.append(warning)
         for name in status.expired_volunteers:
-            status.warnings.append(f"Børneattesten for {name} er ikke gyldig.")
+            status.warnings.append(gettext("The child-protection certificate of %(name)s is not valid.", name=name))
         agreed_visits = agreed.get("health_visitor_visits_per_course")
         status.visit_flag = course.status != "completed" and rules.visit_missing(course.end_date, today, status.visits, agreed_visits)
         if status.visit_flag:
             status.warnings.append(
-                "Forløbet er i sin sidste måned uden besøg af sundhedsplejersken."
+                gettext("The course is in its last month without a visit from the health visitor.")
                 if status.visits == 0
-                else f"Forløbet er i sin sidste måned med {status.visits} af {agreed_visits} aftalte besøg af sundhedsplejersken."
+                else gettext(
+                    "The course is in its last month with %(visits)s of %(agreed)s agreed visits from the health visitor.",
+                    visits=status.visits,
+                    agreed=agreed_visits,
+                )
             )
         out.append(status)
     return out
@@ -205,7 +212,7 @@ def assign_volunteer(course: Course, volunteer_id: int) -> None:
     """Only a volunteer of an organisation running the programme here (the agreement's parties)."""
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.organisation_id not in programme_organisation_ids():
-        raise ValidationError({"volunteer_id": ["Den frivillige findes ikke."]})
+        raise ValidationError({"volunteer_id": [gettext("The volunteer does not exist.")]})
     exists = db.session.scalar(
         select(CourseVolunteer.id).where(CourseVolunteer.course_id == course.id, CourseVolunteer.volunteer_id == volunteer_id)
     )
@@ -239,13 +246,13 @@ def create_mother(data: dict[str, Any], recorded_by: str) -> Mother:
 def enrol(course: Course, mother: Mother, joined_on: date | None) -> Enrolment:
     """Enrol her, or put her on the wait-list when the course is full."""
     if mother.anonymised_at is not None:
-        raise ValidationError({"mother_id": ["Oplysningerne er slettet."]})
+        raise ValidationError({"mother_id": [gettext("The data has been erased.")]})
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.mother_id == mother.id))
     enrolled = db.session.execute(
         select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
     ).scalar_one()
     if enrolment is not None and enrolment.status == "enrolled":
-        raise ValidationError({"mother_id": ["Hun er allerede indskrevet på forløbet."]})
+        raise ValidationError({"mother_id": [gettext("She is already enrolled on the course.")]})
     if enrolment is None:
         enrolment = Enrolment(course_id=course.id, mother_id=mother.id)
         db.session.add(enrolment)
@@ -279,13 +286,13 @@ def refer(data: dict[str, Any], referred_by: str) -> Referral:
 
 def decide(referral: Referral, data: dict[str, Any]) -> Referral:
     if referral.status != "pending":
-        raise ValidationError({"decision": ["Henvisningen er allerede behandlet."]})
+        raise ValidationError({"decision": [gettext("The referral has already been decided.")]})
     if data["decision"] == "decline":
         referral.status, referral.decline_reason = "declined", data["decline_reason"]
     else:
         course = db.session.get(Course, data["course_id"])
         if course is None:
-            raise ValidationError({"course_id": ["Forløbet findes ikke."]})
+            raise ValidationError({"course_id": [gettext("The course does not exist.")]})
         enrolment = enrol(course, referral.mother, None)
         if data["decision"] == "waitlist" and enrolment.status == "enrolled":
             enrolment.status, enrolment.joined_on, enrolment.waitlisted_on = "waitlisted", None, copenhagen_today()

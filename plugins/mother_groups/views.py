@@ -15,6 +15,7 @@ from core.audit import record
 from core.calendar import copenhagen_today
 from core.crypto import mask_cpr
 from core.db import db
+from core.i18n import genitive
 from core.volunteers.models import Volunteer
 from core.web.forms import error_messages, field_errors, form_errors, form_fields, load_form
 from core.web.pagination import contains, paginate, search_text
@@ -165,7 +166,7 @@ def course(course_id: int, forms_errors=None, status=200):
         }
     )
     for name in too_old:
-        state.warnings.append(f"{name}s barn var over 1 år ved start.")
+        state.warnings.append(gettext("%(name)s baby was over 1 year old at the start.", name=genitive(name)))
     record(
         "search",
         criterion=f"course {course.id} participants",
@@ -210,7 +211,7 @@ def enrol(course_id: int):
         mother = db.session.get(Mother, data["mother_id"])
         try:
             if mother is None:
-                raise ValidationError({"mother_id": ["Moderen findes ikke."]})
+                raise ValidationError({"mother_id": [gettext("The mother does not exist.")]})
             enrolment = services.enrol(course, mother, data.get("joined_on"))
             db.session.commit()
             record("change", subject=f"mother_groups.mother:{mother.id}", criterion=f"enrolment {enrolment.status}")
@@ -243,7 +244,7 @@ def leave(enrolment_id: int):
     enrolment = _get_or_404(Enrolment, enrolment_id)
     data, errors = load_form(LeaveSchema(), request.form)
     if data is None:
-        flash("Angiv dato og årsag for udmeldelse.", "error")
+        flash(gettext("Enter the date and reason for leaving."), "error")
         return redirect(url_for("mother_groups.course", course_id=enrolment.course_id))
     services.leave(enrolment, data["left_on"], data["leave_reason"])
     record("change", subject=f"mother_groups.mother:{enrolment.mother_id}", criterion="left course")
@@ -299,13 +300,13 @@ def attendance(session_id: int):
         for enrolment_id, _, _ in rows:
             status = request.form.get(f"status-{enrolment_id}")
             if status not in ATTENDANCE_LABELS:
-                error = "Angiv fremmøde for hver mor."
+                error = gettext("Enter attendance for each mother.")
                 break
             entries.append({"enrolment_id": enrolment_id, "status": status, "baby_present": f"baby-{enrolment_id}" in request.form})
         if error is None:
             services.record_attendance(meeting, entries, access.principal().audit_label)
             record("change", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
-            flash("Fremmødet er gemt.", "success")
+            flash(gettext("The attendance is saved."), "success")
             return redirect(url_for("mother_groups.attendance", session_id=meeting.id))
     record("search", criterion=f"attendance session {meeting.id}", subjects=[f"mother_groups.mother:{m}" for _, _, m in rows])
     return render_template(
@@ -412,7 +413,7 @@ def erase_mother(mother_id: int):
     services.anonymise_mother(mother)
     db.session.commit()
     record("delete", subject=f"mother_groups.mother:{mother.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
-    flash("Oplysningerne er slettet; statistikken er bevaret.", "success")
+    flash(gettext("The data has been erased; the statistics are kept."), "success")
     return redirect(url_for("mother_groups.mothers"))
 
 
@@ -437,7 +438,7 @@ def referrals():
                 return _referrals_page(request.form, errors, 409, found)
             data.pop(duplicates.CONFIRM_FIELD, None)
             services.refer(data, p.audit_label)
-            flash("Henvisningen er sendt til projektkoordinatoren.", "success")
+            flash(gettext("The referral has been sent to the project coordinator."), "success")
             return redirect(url_for("mother_groups.referrals"))
         values = request.form
     return _referrals_page(values, errors, 422 if errors else 200)
@@ -486,7 +487,9 @@ def decide(referral_id: int):
         except ValidationError as exc:
             db.session.rollback()
             errors = field_errors(exc)
-    flash("Afgørelsen kunne ikke gemmes: " + "; ".join(error_messages(ReferralDecisionSchema(), errors)), "error")
+    flash(
+        gettext("The decision could not be saved: %(errors)s", errors="; ".join(error_messages(ReferralDecisionSchema(), errors))), "error"
+    )
     return _referrals_page(status=422)  # refused: said on the page, with a 4xx
 
 
@@ -500,7 +503,7 @@ def housing_areas():
     if request.method == "POST":
         data, errors = load_form(HousingAreaSchema(), request.form)
         if data is not None and db.session.scalar(select(HousingArea.id).where(HousingArea.name == data["name"])):
-            data, errors = None, {"name": ["Boligområdet findes allerede."]}
+            data, errors = None, {"name": [gettext("The housing area already exists.")]}
         if data is not None:
             db.session.add(HousingArea(**data))
             db.session.commit()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from core.calendar import copenhagen_today
 from core.plugins import hookimpl
 from core.plugins.types import Migrations, Programme
@@ -20,7 +22,7 @@ DEFAULT_RETENTION_DAYS = 365  # after the family's last contact; tenant setting 
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Åben rådgivning", name_en="Open counselling")
+    return Programme(key=KEY, name=_l("Open counselling"))
 
 
 @hookimpl
@@ -88,6 +90,13 @@ def samvirke_reports():
 
 
 @hookimpl
+def samvirke_national_figures():
+    from plugins.open_counselling.national import FIGURES
+
+    return FIGURES
+
+
+@hookimpl
 def samvirke_annual_sections():
     from plugins.open_counselling.annual import SECTION
 
@@ -122,15 +131,10 @@ def samvirke_menu_entries(tenant):
     from core.plugins.types import MenuEntry
 
     return [
-        MenuEntry(label_da="Åben rådgivning", label_en="Open counselling", endpoint="open_counselling.index", order=30),
-        MenuEntry(label_da="Underretninger", label_en="Notifications", endpoint="open_counselling_notifications.notifications", order=31),
-        MenuEntry(label_da="Åbningstider", label_en="Opening hours", endpoint="open_counselling_schedule.schedule", order=32),
-        MenuEntry(
-            label_da="Styregruppe og følgegruppe",
-            label_en="Steering and follow groups",
-            endpoint="open_counselling_governance.index",
-            order=33,
-        ),
+        MenuEntry(label=_l("Open counselling"), endpoint="open_counselling.index", order=30),
+        MenuEntry(label=_l("Notifications"), endpoint="open_counselling_notifications.notifications", order=31),
+        MenuEntry(label=_l("Opening hours"), endpoint="open_counselling_schedule.schedule", order=32),
+        MenuEntry(label=_l("Steering and follow groups"), endpoint="open_counselling_governance.index", order=33),
     ]
 
 
@@ -169,16 +173,16 @@ def samvirke_jobs():
 def samvirke_personal_data():
     from core.plugins.types import PersonalDataField
 
-    consent = "GDPR art. 6(1)(a) and 9(2)(a): the family's consent (Mødrehjælpen obtains it)"
-    anonymous = "none: anonymous statistics"
-    retention = f"{DEFAULT_RETENTION_DAYS} days after the family's last contact (tenant setting retention_days)"
-    erase = "removed by the retention job or on request; the anonymous statistics stay"
+    consent = _l("GDPR art. 6(1)(a) and 9(2)(a): the family's consent (Mødrehjælpen obtains it)")
+    anonymous = _l("none: anonymous statistics")
+    retention = _l("%(days)d days after the family's last contact (tenant setting retention_days)", days=DEFAULT_RETENTION_DAYS)
+    erase = _l("removed by the retention job or on request; the anonymous statistics stay")
     return [
-        PersonalDataField("Family", "name", "Name, only with consent", "sensitive", consent, retention, erase, tags=("partner_only",)),
+        PersonalDataField("Family", "name", _l("Name, only with consent"), "sensitive", consent, retention, erase, tags=("partner_only",)),
         PersonalDataField(
             "Contact",
             "description",
-            "Description of the problem (free text, may hold health and violence)",
+            _l("Description of the problem (free text, may hold health and violence)"),
             "sensitive",
             consent,
             retention,
@@ -188,21 +192,21 @@ def samvirke_personal_data():
         PersonalDataField(
             "Notification",
             "ground",
-            "Ground of a notification of concern",
+            _l("Ground of a notification of concern"),
             "sensitive",
-            "SEL § 153 / Barnets Lov § 133 (duty to notify)",
+            _l("SEL § 153 / Barnets Lov § 133 (duty to notify)"),
             retention,
-            "replaced by '(slettet)'",
+            _l("replaced by '(slettet)'"),
             tags=("partner_only",),
         ),
         PersonalDataField(
             "Family",
             "income_basis",
-            "Socio-economic registration (age band, children, income basis, employment, household)",
+            _l("Socio-economic registration (age band, children, income basis, employment, household)"),
             "ordinary",
             anonymous,
-            "kept as statistics",
-            "not identifying on its own",
+            _l("kept as statistics"),
+            _l("not identifying on its own"),
         ),
     ]
 

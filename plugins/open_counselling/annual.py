@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.reports.definitions import Bilingual, Chart, Column, Report, Table, TableData
+from core.reports.definitions import Chart, Column, Report, Table, TableData
 from core.reports.disclosure import Cell, Relation
 from core.reports.params import YearParameters
 from core.schemas import N_
@@ -159,7 +159,7 @@ def _annual(params: dict[str, Any]) -> dict[str, Any]:
     other = TableData(
         rows=[{"category": f.key, "value": int(f.value)} for f in figures],
         columns=[
-            Column("category", N_("Figure"), kind="label", labels={f.key: Bilingual(da=f.label_da, en=f.label_en) for f in figures}),
+            Column("category", N_("Figure"), kind="label", labels={f.key: f.label for f in figures}),
             Column("value", N_("Number")),
         ],
     )

@@ -42,6 +42,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, fields, validate
 
 from core.plugins.types import InvoiceLine
@@ -107,7 +108,7 @@ class QuarterlyParameters(Schema):
 
 class QuarterlyRule:
     key = "open_counselling.quarterly"
-    name_da = "Fast årligt beløb, faktureret kvartalsvis"
+    name = lazy_gettext("Fixed annual amount, invoiced quarterly")
     parameters = QuarterlyParameters
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
@@ -123,7 +124,9 @@ class QuarterlyRule:
             if first < start or (end is not None and first > end):
                 continue  # the agreement is not in force on the quarter's first day
             last = last if end is None else min(last, end)
-            lines.append(InvoiceLine(f"Åben rådgivning, {quarter}. kvartal {year}", first, last, amount))
+            # In the caller's language: core bills in Danish (the invoice document), a preview follows the viewer.
+            text = gettext("Open counselling, quarter %(quarter)d %(year)d", quarter=quarter, year=year)
+            lines.append(InvoiceLine(text, first, last, amount))
         return lines
 
 

@@ -126,14 +126,14 @@ class GroupFlag:
     last_held: date | None
     months: int
     late: bool
-    rhythm_da: str = ""  # e.g. "halvårligt", from the agreement
+    rhythm: str = ""  # e.g. "half-yearly", from the agreement, in the viewer's language
 
 
 def group_flag(kind: str, rhythm: GovernanceRhythm, last_held: date | None, today: date) -> GroupFlag:
     """Late when the group's last meeting is more than the agreement's interval ago (or none is recorded)."""
     months = rhythm.every_months
     late = last_held is None or last_held < months_before(today, months)
-    return GroupFlag(kind, last_held, months, late, rhythm.describe_da())
+    return GroupFlag(kind, last_held, months, late, rhythm.describe())
 
 
 def _may_edit() -> bool:
@@ -171,7 +171,7 @@ def _render(errors: dict[str, Any] | None = None):
         follow=[m for m in meetings if m.kind == "follow"],
         agreed=agreed,
         review=review,
-        review_da=agreed.review.describe_da() if agreed.review else None,
+        review_text=agreed.review.describe() if agreed.review else None,
         flags=[group_flag(kind, agreed.rhythms[kind], last_held.get(kind), today) for kind in MEETING_KINDS if kind in agreed.rhythms],
         kind_labels={k: str(v) for k, v in MEETING_KIND_LABELS.items()},  # translated now, in the request's language
         fields=form_fields(MeetingSchema(), request.form if errors is not None else None, errors),

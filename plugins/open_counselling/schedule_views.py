@@ -291,9 +291,9 @@ def public():
 def _ics_description(items: list[UpcomingClosure], office: Office) -> str:
     lines = [c.notice for c in items if c.notice]
     if office.phone_counselling:
-        lines.append(f"Telefonrådgivning: {office.phone_counselling}")
+        lines.append(gettext("Telephone counselling: %(phone)s", phone=office.phone_counselling))
     if office.phone:
-        lines.append(f"Telefon: {office.phone}")
+        lines.append(gettext("Telephone: %(phone)s", phone=office.phone))
     return "\n".join(dict.fromkeys(lines))  # each line once, in order
 
 
@@ -307,11 +307,12 @@ def closures_ics():
     adhoc = _adhoc_from(today)
     stamp = datetime.now(UTC).replace(microsecond=0)
     calendar = Calendar()
-    calendar.add("prodid", "-//Samvirke//Åben rådgivning//DA")
+    calendar.add("prodid", "-//Samvirke//Åben rådgivning//DA")  # an identifier (RFC 5545 PRODID), not a text
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Åben rådgivning: lukkedage, {g.tenant.name}")
+    # A calendar app subscribes without a UI language: the platform's (Danish), or the one chosen on the page.
+    calendar.add("x-wr-calname", gettext("Open counselling: closures, %(tenant)s", tenant=g.tenant.name))
     for office in _offices():
         days: dict[date, list[UpcomingClosure]] = defaultdict(list)
         for closure in next_closures(fixed, [c for c in adhoc if c.office_id == office.id], today):
@@ -324,7 +325,7 @@ def closures_ics():
             event.add("dtstamp", stamp)
             event.add("dtstart", day)
             event.add("dtend", day + timedelta(days=1))
-            event.add("summary", f"{office.name} er lukket: {reasons}")
+            event.add("summary", gettext("%(office)s is closed: %(reasons)s", office=office.name, reasons=reasons))
             description = _ics_description(items, office)
             if description:
                 event.add("description", description)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -71,7 +72,7 @@ def create_contact():
         return index(request.form, errors, 422)
     contact = services.register_contact(data, _actor())
     record("create", subject=f"open_counselling.family:{contact.family_id}")
-    flash("Henvendelsen er registreret.", "success")
+    flash(gettext("The contact has been registered."), "success")
     return redirect(url_for("open_counselling.index"))
 
 
@@ -105,7 +106,7 @@ def family(family_id: int):
     if request.method == "POST":
         data, errors = load_form(FamilySchema(), request.form)
         if data is not None and data["family_number"] != row.family_number and services.family_by_number(data["family_number"]):
-            data, errors = None, {"family_number": ["Nummeret bruges allerede."]}
+            data, errors = None, {"family_number": [gettext("The number is already in use.")]}
         if data is not None:
             row.family_number = data["family_number"]
             services.save_family(data, _actor(), row)
@@ -133,5 +134,5 @@ def erase_family(family_id: int):
     services.anonymise_family(row)
     db.session.commit()
     record("delete", subject=f"open_counselling.family:{row.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
-    flash("Identitet og fritekst er slettet; statistikken er bevaret.", "success")
+    flash(gettext("Identity and free text have been erased; the statistics are kept."), "success")
     return redirect(url_for("open_counselling.families"))

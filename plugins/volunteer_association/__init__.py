@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from core.calendar import copenhagen_today
 from core.plugins import hookimpl
 from core.plugins.types import Migrations, Programme
@@ -17,7 +20,9 @@ KEY = "volunteer_association"
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Lokalforening med butik", name_en="Local association with a shop")
+    from plugins.volunteer_association.notices import NOTICE_KINDS
+
+    return Programme(key=KEY, name=_l("Local association with a shop"), notice_kinds=NOTICE_KINDS)
 
 
 @hookimpl
@@ -77,6 +82,13 @@ def samvirke_reports():
 
 
 @hookimpl
+def samvirke_national_figures():
+    from plugins.volunteer_association.national import FIGURES
+
+    return FIGURES
+
+
+@hookimpl
 def samvirke_annual_sections():
     from plugins.volunteer_association.annual import SECTION
 
@@ -133,30 +145,48 @@ def samvirke_menu_entries(tenant):
     from core.plugins.types import MenuEntry
 
     return [
-        MenuEntry(label_da="Butik og vagter", label_en="Shop and shifts", endpoint="volunteer_association.index", order=40),
-        MenuEntry(label_da="Butikkens drift", label_en="Shop administration", endpoint="volunteer_association_shop.shop", order=41),
-        MenuEntry(label_da="Aktiviteter", label_en="Activities", endpoint="volunteer_association_activities.activities", order=42),
-        MenuEntry(label_da="Fondsansøgninger", label_en="Grants", endpoint="volunteer_association_activities.grants", order=43),
+        MenuEntry(label=_l("Shop and shifts"), endpoint="volunteer_association.index", order=40),
+        MenuEntry(label=_l("Shop administration"), endpoint="volunteer_association_shop.shop", order=41),
+        MenuEntry(label=_l("Activities"), endpoint="volunteer_association_activities.activities", order=42),
+        MenuEntry(label=_l("Grants"), endpoint="volunteer_association_activities.grants", order=43),
     ]
 
 
 def _short_handed_widget() -> str:
+    from flask_babel import ngettext
     from markupsafe import Markup
 
+    from core.i18n import format_clock
     from core.web.links import link_to
     from plugins.volunteer_association.shifts import FLAG_DAYS, short_handed
 
     rows = short_handed(copenhagen_today())
     if not rows:
         return Markup("<p>{}</p>").format(
-            link_to(Markup("Alle vagter de næste {} dage har nok frivillige.").format(FLAG_DAYS), "volunteer_association.index")
+            link_to(
+                ngettext(
+                    "Every shift the next day has enough volunteers.",
+                    "Every shift the next %(num)d days has enough volunteers.",
+                    FLAG_DAYS,
+                ),
+                "volunteer_association.index",
+            )
         )
     items = Markup("").join(
-        Markup("<li>{} {}: {} af {}</li>").format(s.day.strftime("%d.%m"), s.starts.strftime("%H:%M"), n, s.needed) for s, n in rows
+        Markup("<li>{}</li>").format(
+            gettext(
+                "%(day)s %(time)s: %(signed)s of %(needed)s",
+                day=s.day.strftime("%d.%m"),
+                time=format_clock(s.starts),
+                signed=n,
+                needed=s.needed,
+            )
+        )
+        for s, n in rows
     )
     # The heading leads to the shift plan, where the shifts are filled.
     return Markup("<p><strong>{}</strong></p><ul>{}</ul>").format(
-        link_to(Markup("Vagter med for få frivillige:"), "volunteer_association.index"), items
+        link_to(gettext("Shifts with too few volunteers:"), "volunteer_association.index"), items
     )
 
 
@@ -166,8 +196,8 @@ def samvirke_dashboard_widgets(tenant):
     from plugins.volunteer_association.widgets import reminders_widget
 
     return [
-        DashboardWidget(title_da="Butikkens vagter", title_en="Shop shifts", render=_short_handed_widget, order=30),
-        DashboardWidget(title_da="Fondsansøgninger", title_en="Grant applications", render=reminders_widget, order=31),
+        DashboardWidget(title=_l("Shop shifts"), render=_short_handed_widget, order=30),
+        DashboardWidget(title=_l("Grant applications"), render=reminders_widget, order=31),
     ]
 
 
@@ -179,11 +209,11 @@ def samvirke_personal_data():
         PersonalDataField(
             "ShiftSignup",
             "volunteer_id",
-            "Which volunteer works which shift, and hours worked",
+            _l("Which volunteer works which shift, and hours worked"),
             "ordinary",
-            "GDPR art. 6(1)(b)/(f): the volunteer agreement",
-            "2 years",
-            "deleted with the volunteer",
+            _l("GDPR art. 6(1)(b)/(f): the volunteer agreement"),
+            _l("2 years"),
+            _l("deleted with the volunteer"),
         ),
     ]
 

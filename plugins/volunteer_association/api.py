@@ -53,7 +53,7 @@ def create_shift(data):
     try:
         shift = shift_views.add_shift(data)
     except ValidationError as exc:  # the day and time are taken, also by a concurrent request
-        smorest_abort(409, errors={"json": exc.messages}, message=shift_views.SLOT_TAKEN)
+        smorest_abort(409, errors={"json": exc.messages}, message=str(shift_views.SLOT_TAKEN))
     return _out(shift, {})
 
 

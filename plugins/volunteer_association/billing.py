@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext
 from marshmallow import Schema
 
 from core.plugins.types import InvoiceLine
@@ -19,7 +20,7 @@ from core.plugins.types import InvoiceLine
 
 class NoBillingRule:
     key = "volunteer_association.none"
-    name_da = "Ingen fakturering: foreningen faktureres ikke"
+    name = lazy_gettext("No billing: the association is not invoiced")
     parameters = Schema.from_dict({}, name="NoBillingParameters")  # takes none
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:

@@ -65,9 +65,9 @@ def short_handed_shift_notices(tenant_id: int, today: str | None = None) -> int:
     from core.calendar import copenhagen_today
     from core.identity import roles as R
     from core.notices import Outgoing, queue_notices
-    from core.notices.kinds import SHORT_HANDED_SHIFT
     from core.notices.people import people
     from core.notices.producers import path_for, tenant_slug
+    from plugins.volunteer_association.notices import SHORT_HANDED_SHIFT
     from plugins.volunteer_association.organisation import running_organisation_ids
     from plugins.volunteer_association.shifts import short_handed
 

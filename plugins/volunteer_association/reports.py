@@ -28,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import case, extract, func, select, true
 
 from core.calendar import copenhagen_today
@@ -291,14 +292,12 @@ def annual_figures(tenant: Tenant, year: int) -> list[AnnualFigure]:
     return [
         AnnualFigure(
             key="volunteer_association.families_in_activities",
-            label_da="Familier i foreningens aktiviteter",
-            label_en="Families in the association's activities",
+            label=lazy_gettext("Families in the association's activities"),
             value=int(families),
         ),
         AnnualFigure(
             key="volunteer_association.children_in_activities",
-            label_da="Børn i foreningens aktiviteter",
-            label_en="Children in the association's activities",
+            label=lazy_gettext("Children in the association's activities"),
             value=int(children),
         ),
     ]

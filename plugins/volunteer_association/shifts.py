@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -76,7 +77,7 @@ def short_handed(today: date, days: int = FLAG_DAYS) -> list[tuple[Shift, int]]:
     return [(s, counts.get(s.id, 0)) for s in shifts if counts.get(s.id, 0) < s.needed]
 
 
-SLOT_TAKEN = "Der er allerede en vagt på det tidspunkt."
+SLOT_TAKEN = lazy_gettext("There is already a shift at that time.")
 
 
 def add_shift(data: dict) -> Shift:
@@ -87,7 +88,7 @@ def add_shift(data: dict) -> Shift:
         db.session.commit()  # UNIQUE (tenant_id, day, starts) decides
     except IntegrityError:
         db.session.rollback()
-        raise ValidationError({"starts": [SLOT_TAKEN]}) from None
+        raise ValidationError({"starts": [str(SLOT_TAKEN)]}) from None
     return shift
 
 
@@ -165,7 +166,7 @@ def _volunteer_for_action() -> Volunteer:
         volunteer = _me()
     if volunteer is None:
         # Staff must choose a volunteer; a signed-in volunteer must be in the registry.
-        abort(400, description="Vælg en frivillig, eller bed foreningen registrere dig som frivillig.")
+        abort(400, description=gettext("Choose a volunteer, or ask the association to register you as a volunteer."))
     return volunteer
 
 
@@ -174,7 +175,7 @@ def signup(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     volunteer = _volunteer_for_action()
     if sign_up(shift, volunteer):
-        flash("Du er skrevet op til vagten.", "success")
+        flash(gettext("You are signed up for the shift."), "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -188,7 +189,7 @@ def offer(shift_id: int):
         abort(404)
     row.status = "offered"
     db.session.commit()
-    flash("Vagten er sat til bytte.", "success")
+    flash(gettext("The shift is offered for swapping."), "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -202,7 +203,7 @@ def take(shift_id: int):
     )
     already = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
     if offered is None or already is not None:
-        flash("Der er ingen vagt at overtage.", "warning")
+        flash(gettext("There is no shift to take over."), "warning")
         return redirect(url_for("volunteer_association.index"))
     # Only while it is still offered: of two takers at once, one gets it.
     taken = cast(  # an UPDATE's result is a cursor result, which has the row count
@@ -220,7 +221,7 @@ def take(shift_id: int):
         db.session.rollback()
         taken = 0
     if not taken:
-        flash("Der er ingen vagt at overtage.", "warning")
+        flash(gettext("There is no shift to take over."), "warning")
         return redirect(url_for("volunteer_association.index"))
     flash("Du har overtaget vagten.", "success")
     return redirect(url_for("volunteer_association.index"))
@@ -254,7 +255,7 @@ def takings(shift_id: int):
                 errors = field_errors(exc)
             else:
                 record("change", criterion=f"takings shift {shift.id}")
-                flash("Dagens omsætning er gemt.", "success")
+                flash(gettext("The day's takings are saved."), "success")
                 return redirect(url_for("volunteer_association.takings", shift_id=shift.id))
         values = request.form
     elif existing is not None:
@@ -273,7 +274,7 @@ def takings(shift_id: int):
 def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
     """Record (or correct) the shift's takings and the recorder's hours, in one transaction."""
     if shift.day > copenhagen_today():
-        raise ValidationError({"cash": ["Omsætningen kan først registreres på vagtens dag."]})
+        raise ValidationError({"cash": [gettext("The takings can only be recorded on the day of the shift.")]})
     row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
     if row is None:
         row = Takings(shift_id=shift.id, recorded_by=signed_in().audit_label)

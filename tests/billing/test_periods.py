@@ -25,8 +25,12 @@ def test_a_year_a_quarter_or_a_month(text, start, end, kind):
 
 
 @pytest.mark.parametrize("text", ["", "24", "2024-Q5", "2024-13", "2024-00", "2024-1", "2024/03", "1999", "2100", "2024-Q1-01", "x"])
-def test_anything_else_is_refused_in_danish(text):
-    with pytest.raises(PeriodError, match="Angiv perioden som et år"):
+def test_anything_else_is_refused_in_danish(app, text):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("da"), pytest.raises(PeriodError, match="Angiv perioden som et år"):
+        parse_period(text)
+    with app.test_request_context(), force_locale("en"), pytest.raises(PeriodError, match="Give the period as a year"):
         parse_period(text)
 
 

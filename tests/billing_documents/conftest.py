@@ -30,6 +30,16 @@ NS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def in_danish(app):
+    """Core builds an invoice's lines in Danish (force_locale in core.billing.services.plan), and the
+    finance page shows a finding's explanation in its language: here Danish."""
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("da"):
+        yield
+
+
 def _toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text("utf-8"))
 

@@ -76,7 +76,7 @@ def test_an_invalid_document_is_refused_and_nothing_is_written(tmp_path: Path, i
         send(ubl_xml(change(ishoj_2023)), recording)
     assert recording.delivered == []
     assert rule in {f.rule_id for f in refused.value.findings}
-    assert rule in refused.value.message_da
+    assert rule in str(refused.value.explanation)
     with pytest.raises(DocumentRefused):
         send(ubl_xml(change(ishoj_2023)), FolderAccessPoint(tmp_path))
     assert _files(tmp_path) == []
@@ -96,7 +96,7 @@ def test_another_document_under_a_number_already_sent_is_refused(tmp_path: Path,
     changed = dataclasses.replace(ishoj_2023, note="Ændret efter afsendelse")
     with pytest.raises(OutboxError) as error:
         send(ubl_xml(changed), outbox)
-    assert "kreditnota" in error.value.message_da
+    assert "kreditnota" in str(error.value.explanation)
     assert (tmp_path / "0184-99990104/Invoice-2023-0001.xml").read_bytes() == ubl_xml(ishoj_2023)
 
 
@@ -111,4 +111,4 @@ def test_the_access_point_is_chosen_by_configuration(tmp_path: Path, monkeypatch
     assert isinstance(default, FolderAccessPoint) and default.directory.parts[-2:] == ("instance", "outbox")
     with pytest.raises(OutboxError) as error:
         access_point_from_config({"BILLING_ACCESS_POINT": "nemhandel"})
-    assert "Ukendt Peppol-adgangspunkt" in error.value.message_da
+    assert "Ukendt Peppol-adgangspunkt" in str(error.value.explanation)

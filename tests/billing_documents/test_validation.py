@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from lxml import etree
 
 from core.billing.documents import DocumentLine, has_fatal, ubl_xml, validate
@@ -82,7 +83,7 @@ def test_a_crafted_bad_document_is_refused_with_the_rule_id(ishoj_2023, case: st
     assert has_fatal(findings)
     assert rule in {f.rule_id for f in findings if f.severity == "fatal"}
     finding = next(f for f in findings if f.rule_id == rule)
-    assert finding.text_da.startswith(f"Regel {rule} ")
+    assert finding.explanation.startswith(f"Regel {rule} ")
     assert finding.location
 
 
@@ -91,7 +92,7 @@ def test_a_missing_buyer_reference_is_refused(ishoj_2023) -> None:
     findings = validate(ubl_xml(doc))
     [finding] = [f for f in findings if f.severity == "fatal"]
     assert finding.rule_id == "PEPPOL-EN16931-R003"
-    assert "Køberens reference" in finding.text_da
+    assert "Køberens reference" in finding.explanation
 
 
 def test_wrong_totals_are_refused(ishoj_2023) -> None:
@@ -135,7 +136,9 @@ def test_a_warning_does_not_block(ishoj_2023) -> None:
     findings = validate(xml_with(ishoj_2023, add_uuid))
     assert [(f.rule_id, f.severity) for f in findings] == [("UBL-CR-005", "warning")]
     assert not has_fatal(findings)
-    assert findings[0].text_da.startswith("Regel UBL-CR-005 (EN 16931) er ikke opfyldt")  # the generic Danish wrapper
+    assert findings[0].explanation.startswith("Regel UBL-CR-005 (EN 16931) er ikke opfyldt")  # the generic Danish wrapper
+    with force_locale("en"):
+        assert findings[0].explanation.startswith("Rule UBL-CR-005 (EN 16931) is not met")
 
 
 def test_not_xml_and_not_ubl_are_refused() -> None:

@@ -114,7 +114,7 @@ def test_every_flash_call_in_core_and_the_plugins_has_a_category():
 
 
 def test_a_refused_decision_is_flashed_as_an_error():
-    [decision] = [(p, n) for p, _, n in _flash_calls() if "Afgørelsen kunne ikke gemmes" in ast.unparse(n)]
+    [decision] = [(p, n) for p, _, n in _flash_calls() if "The decision could not be saved" in ast.unparse(n)]
     assert decision[1].args[1].value == "error"
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
@@ -39,7 +41,7 @@ CALLS: list[str] = []  # hooks record themselves here so tests can see they ran
 
 @hookimpl
 def samvirke_programme() -> Programme:
-    return Programme(key=KEY, name_da="Eksempelprogram", name_en="Example programme")
+    return Programme(key=KEY, name=_l("Example programme"))
 
 
 @hookimpl
@@ -69,13 +71,13 @@ def samvirke_schemas():
 
 class FlatFeePerYear:
     key = "example.flat_fee"
-    name_da = "Fast beløb pr. år"
+    name = _l("Flat fee per year")
     parameters = Schema.from_dict({"amount_per_year": fields.Decimal(required=True)}, name="FlatFeeParameters")
 
     def lines(self, agreement: dict[str, Any], period_start: date, period_end: date) -> list[InvoiceLine]:
         amount = Decimal(str(agreement["amount_per_year"]))
         return [
-            InvoiceLine(f"{self.name_da} {year}", date(year, 1, 1), date(year, 12, 31), amount)
+            InvoiceLine(gettext("Flat fee per year %(year)d", year=year), date(year, 1, 1), date(year, 12, 31), amount)
             for year in range(period_start.year, period_end.year + 1)
         ]
 
@@ -109,10 +111,10 @@ def _households_report(params: dict[str, Any]) -> dict[str, Any]:
 
 @hookimpl
 def samvirke_reports():
-    from core.reports.definitions import Bilingual, Column, Report, Table
+    from core.reports.definitions import Column, Report, Table
     from core.reports.params import YearParameters
 
-    title = Bilingual(da="Husstande", en="Households")
+    title = _l("Households")
     return [
         Report(
             key="example.households",
@@ -124,8 +126,8 @@ def samvirke_reports():
                     "households",
                     title=title,
                     columns=[
-                        Column("household", Bilingual(da="Husstand", en="Household"), kind="text"),
-                        Column("members", Bilingual(da="Medlemmer", en="Members")),
+                        Column("household", _l("Household"), kind="text"),
+                        Column("members", _l("Members")),
                     ],
                 )
             ],
@@ -134,10 +136,41 @@ def samvirke_reports():
     ]
 
 
+def _national_select(window: Any) -> Any:
+    """Households and their members per tenant, in every year of the window (they have no dates): one statement."""
+    households, members = models.Household.__table__, models.Member.__table__
+    y = window.table
+    return (
+        select(
+            households.c.tenant_id.label("tenant_id"),
+            y.c.year.label("year"),
+            func.count(func.distinct(households.c.id)).label("households"),
+            func.count(members.c.id).label("members"),
+        )
+        .select_from(y)
+        .join(households, window.of_tenants(households.c.tenant_id))
+        .outerjoin(members, (members.c.tenant_id == households.c.tenant_id) & (members.c.household_id == households.c.id))
+        .group_by(households.c.tenant_id, y.c.year)
+    )
+
+
+def national_figures() -> Any:
+    from core.national.contributions import Measure, NationalFigures
+
+    return NationalFigures(
+        [Measure("households", _l("Households")), Measure("members", _l("Members"))], _national_select, main="households"
+    )
+
+
+@hookimpl
+def samvirke_national_figures():
+    return national_figures()
+
+
 @hookimpl
 def samvirke_annual_figures(tenant, year):
     households = db.session.scalar(select(func.count()).select_from(models.Household))
-    return [AnnualFigure("example.households", "Husstande", "Households", households)]
+    return [AnnualFigure("example.households", _l("Households"), households)]
 
 
 def _annual_section(params: dict[str, Any]) -> dict[str, Any]:
@@ -150,10 +183,10 @@ def _annual_section(params: dict[str, Any]) -> dict[str, Any]:
 
 @hookimpl
 def samvirke_annual_sections():
-    from core.reports.definitions import Bilingual, Column, Report, Table
+    from core.reports.definitions import Column, Report, Table
     from core.reports.params import YearParameters
 
-    title = Bilingual(da="Eksempelprogram", en="Example programme")
+    title = _l("Example programme")
     return [
         Report(
             key="example.annual_section",
@@ -163,16 +196,16 @@ def samvirke_annual_sections():
             tables=[
                 Table(
                     "households",
-                    title=Bilingual(da="Husstande og medlemmer", en="Households and members"),
+                    title=_l("Households and members"),
                     columns=[
                         Column(
                             "measure",
-                            Bilingual(da="Husstande", en="Households"),
+                            _l("Households"),
                             kind="label",
-                            labels={"all": Bilingual(da="Alle", en="All")},
+                            labels={"all": _l("All")},
                         ),
-                        Column("households", Bilingual(da="Husstande", en="Households")),
-                        Column("members", Bilingual(da="Medlemmer", en="Members")),
+                        Column("households", _l("Households")),
+                        Column("members", _l("Members")),
                     ],
                 )
             ],
@@ -192,7 +225,7 @@ def samvirke_authorization():
 
 @hookimpl
 def samvirke_permissions():
-    return [Permission("example.edit", "Create and change households", roles=("tenant_staff",))]
+    return [Permission("example.edit", "Create and change households", roles=("partner_staff", "tenant_admin", "platform_admin"))]
 
 
 @hookimpl
@@ -213,16 +246,16 @@ def samvirke_personal_data():
 @hookimpl
 def samvirke_menu_entries(tenant):
     CALLS.append(f"menu:{tenant.slug}")
-    return [MenuEntry(label_da="Husstande", label_en="Households", endpoint="example.index", order=10)]
+    return [MenuEntry(label=_l("Households"), endpoint="example.index", order=10)]
 
 
 @hookimpl
 def samvirke_dashboard_widgets(tenant):
     def render() -> str:
         count = db.session.scalar(select(func.count()).select_from(models.Household))
-        return Markup("<p>Husstande: {}</p>").format(count)
+        return Markup("<p>{}</p>").format(gettext("Households: %(count)s", count=count))
 
-    return [DashboardWidget(title_da="Eksempel", title_en="Example", render=render, order=5)]
+    return [DashboardWidget(title=_l("Example"), render=render, order=5)]
 
 
 @hookimpl

@@ -110,7 +110,9 @@ def test_the_review_date_is_the_agreements():
     assert review_status(by_q1, [date(2026, 2, 2)], date(2026, 5, 1), "follow").kind == "follow"
 
 
-def test_group_flags_after_the_agreements_three_and_six_months():
+def test_group_flags_after_the_agreements_three_and_six_months(app):
+    from flask_babel import force_locale
+
     today = date(2026, 11, 23)
     assert group_flag("follow", FOLLOW, date(2026, 8, 23), today).late is False  # exactly three months
     assert group_flag("follow", FOLLOW, date(2026, 8, 22), today).late is True
@@ -119,7 +121,10 @@ def test_group_flags_after_the_agreements_three_and_six_months():
     assert group_flag("follow", FOLLOW, None, today).late is True
     monthly = GovernanceRhythm.from_dict({"body": "follow_group", "every_months": 1})
     assert group_flag("follow", monthly, date(2026, 10, 22), today).late is True
-    assert (group_flag("follow", FOLLOW, None, today).months, group_flag("follow", FOLLOW, None, today).rhythm_da) == (3, "kvartalsvis")
+    with app.test_request_context(), force_locale("da"):
+        assert (group_flag("follow", FOLLOW, None, today).months, group_flag("follow", FOLLOW, None, today).rhythm) == (3, "kvartalsvis")
+    with app.test_request_context(), force_locale("en"):
+        assert group_flag("follow", FOLLOW, None, today).rhythm == "quarterly"
 
 
 # --- the page ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 
 from core.partnerships.terms import (
     GovernanceRhythm,
@@ -33,12 +34,17 @@ def test_notice_forms():
     assert NoticeTerms.from_dict({"months": 3}) == NoticeTerms(months=3)
 
 
-def test_notice_describe_da():
-    assert ISHOJ_NOTICE.describe_da() == "30 arbejdsdages skriftligt varsel"
-    assert FREDERICIA_NOTICE.describe_da() == "6 måneders varsel til udgangen af et kalenderår"
-    assert NoticeTerms(months=3).describe_da() == "3 måneders varsel"
-    assert NoticeTerms(months=1).describe_da() == "1 måneds varsel"
-    assert NoticeTerms(working_days=1).describe_da() == "1 arbejdsdags skriftligt varsel"
+def test_notice_describe(app):
+    with app.test_request_context(), force_locale("da"):
+        assert ISHOJ_NOTICE.describe() == "30 arbejdsdages skriftligt varsel"
+        assert FREDERICIA_NOTICE.describe() == "6 måneders varsel til udgangen af et kalenderår"
+        assert NoticeTerms(months=3).describe() == "3 måneders varsel"
+        assert NoticeTerms(months=1).describe() == "1 måneds varsel"
+        assert NoticeTerms(working_days=1).describe() == "1 arbejdsdags skriftligt varsel"
+    with app.test_request_context(), force_locale("en"):
+        assert ISHOJ_NOTICE.describe() == "30 working days' written notice"
+        assert FREDERICIA_NOTICE.describe() == "6 months' notice to the end of a calendar year"
+        assert NoticeTerms(months=1).describe() == "1 month's notice"
 
 
 @pytest.mark.parametrize(
@@ -183,10 +189,13 @@ def test_plain_months_notice_clamps_to_the_month_end():
 FREDERICIA_REVIEW = ReviewSchedule.from_dict({"every": "year", "by": "06-30"})
 
 
-def test_review_describe_da():
+def test_review_describe(app):
     assert FREDERICIA_REVIEW == ReviewSchedule(every="year", by="06-30")
-    assert FREDERICIA_REVIEW.describe_da() == "én gang om året inden 30. juni"
-    assert ReviewSchedule("year", "03-01").describe_da() == "én gang om året inden 1. marts"
+    with app.test_request_context(), force_locale("da"):
+        assert FREDERICIA_REVIEW.describe() == "én gang om året inden 30. juni"
+        assert ReviewSchedule("year", "03-01").describe() == "én gang om året inden 1. marts"
+    with app.test_request_context(), force_locale("en"):
+        assert FREDERICIA_REVIEW.describe() == "once a year before June 30"
 
 
 @pytest.mark.parametrize(
@@ -228,27 +237,24 @@ GOVERNANCE = [
 ]
 
 
-def test_governance_list():
+def test_governance_list(app):
     joint, steering, follow = GovernanceRhythm.from_list(GOVERNANCE)
     assert steering == GovernanceRhythm(body="steering_group", every_months=6)
-    assert [r.name_da for r in (joint, steering, follow)] == [
-        "Fællesmøde",
-        "Styregruppe",
-        "Følgegruppe",
-    ]
-    assert [r.describe_da() for r in (joint, steering, follow)] == [
-        "halvårligt",
-        "halvårligt",
-        "kvartalsvis",
-    ]
+    with app.test_request_context(), force_locale("da"):
+        assert [r.name for r in (joint, steering, follow)] == ["Fællesmøde", "Styregruppe", "Følgegruppe"]
+        assert [r.describe() for r in (joint, steering, follow)] == ["halvårligt", "halvårligt", "kvartalsvis"]
+    with app.test_request_context(), force_locale("en"):
+        assert [r.name for r in (joint, steering, follow)] == ["Joint meeting", "Steering group", "Follow group"]
+        assert [r.describe() for r in (joint, steering, follow)] == ["half-yearly", "half-yearly", "quarterly"]
 
 
 @pytest.mark.parametrize(
     "every_months, text",
     [(1, "månedligt"), (2, "hver anden måned"), (4, "hver fjerde måned"), (12, "årligt")],
 )
-def test_governance_describe_da(every_months, text):
-    assert GovernanceRhythm("follow_group", every_months).describe_da() == text
+def test_governance_describe_in_danish(app, every_months, text):
+    with app.test_request_context(), force_locale("da"):
+        assert GovernanceRhythm("follow_group", every_months).describe() == text
 
 
 @pytest.mark.parametrize(

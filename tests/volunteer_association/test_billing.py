@@ -9,10 +9,15 @@ import pytest
 from plugins.volunteer_association.billing import NoBillingRule, billing_rules
 
 
-def test_the_rule_is_offered_with_its_key_and_danish_name():
+def test_the_rule_is_offered_with_its_key_and_danish_name(app):
+    from flask_babel import force_locale
+
     (rule,) = billing_rules()
     assert rule.key == "volunteer_association.none"
-    assert rule.name_da == "Ingen fakturering: foreningen faktureres ikke"
+    with app.test_request_context(), force_locale("da"):
+        assert str(rule.name) == "Ingen fakturering: foreningen faktureres ikke"
+    with app.test_request_context(), force_locale("en"):
+        assert str(rule.name) == "No billing: the association is not invoiced"
 
 
 @pytest.mark.parametrize(

@@ -135,11 +135,18 @@ class Finding:
     ``"DK-R-003"``) or ``"XSD"`` for a schema error. ``severity`` is ``"fatal"``
     (the document must not be sent) or ``"warning"``. ``location`` is an XPath
     (schematron) or ``line N`` (XSD). ``text`` is the rule's own English
-    message; ``text_da`` a Danish sentence for the finance page.
+    message, ``source`` the rule set (``"EN 16931"``); ``explanation`` says
+    what is wrong in the viewer's language (``rule_texts``), for the finance page.
     """
 
     rule_id: str
     severity: Severity
     location: str
     text: str
-    text_da: str
+    source: str
+
+    @property
+    def explanation(self) -> str:
+        from core.billing.documents.rule_texts import explanation
+
+        return explanation(self.rule_id, self.text, self.source)

@@ -1,5 +1,8 @@
 """The Danish PDF invoice or credit note, rendered by WeasyPrint from a Jinja template.
 
+Danish whoever renders it, like the UBL document (``texts``): the template is the
+document's Danish wording, not a page of the UI, so it is not translated.
+
 The template and its CSS and fonts live in ``core/templates/billing/documents``;
 this module uses its own Jinja environment (no Flask app needed), and the
 renderer may read only local files from that folder: no network, ever.
@@ -10,7 +13,6 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -19,10 +21,6 @@ from core.billing.documents.model import InvoiceDocument
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "billing" / "documents"
 TEMPLATE = "invoice_pdf.html"
-
-
-def _short_date(value: Any) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 @cache
@@ -34,11 +32,11 @@ def _environment() -> Environment:
         trim_blocks=False,
     )
     environment.filters.update(
-        kr=lambda value: texts.kroner_da(Decimal(value)),
-        beloeb=lambda value: texts.amount_da(Decimal(value)),
-        dato=texts.date_da,
-        kort_dato=_short_date,
-        antal=lambda value: texts.quantity_da(Decimal(value)),
+        kr=lambda value: texts.kroner(Decimal(value)),
+        beloeb=lambda value: texts.amount(Decimal(value)),
+        dato=texts.long_date,
+        kort_dato=texts.short_date,
+        antal=lambda value: texts.quantity(Decimal(value)),
     )
     return environment
 
@@ -50,9 +48,9 @@ def render_html(doc: InvoiceDocument) -> str:
         .get_template(TEMPLATE)
         .render(
             doc=doc,
-            period=texts.period_da(doc.period_start, doc.period_end),
+            period=texts.period(doc.period_start, doc.period_end),
             line_total=sum((line.amount for line in doc.lines), Decimal(0)),
-            vat_text=texts.VAT_EXEMPTION_TEXT_DA,
+            vat_text=texts.VAT_EXEMPTION_TEXT,
             vat_code=texts.VAT_EXEMPTION_CODE,
         )
     )

@@ -93,7 +93,7 @@ def _tax_category(parent: etree._Element, name: str, *, with_reason: bool) -> No
     _cbc(category, "Percent", "0")
     if with_reason:
         _cbc(category, "TaxExemptionReasonCode", texts.VAT_EXEMPTION_CODE)
-        _cbc(category, "TaxExemptionReason", texts.VAT_EXEMPTION_TEXT_DA)
+        _cbc(category, "TaxExemptionReason", texts.VAT_EXEMPTION_TEXT)
     _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
 
@@ -138,7 +138,7 @@ def _note(doc: InvoiceDocument) -> str | None:
     # PEPPOL-EN16931-R002 allows one note: the credit reason goes into it.
     parts = []
     if doc.kind == "credit_note" and doc.credit_reason:
-        parts.append(f"Kreditering af faktura {doc.credited_number}: {doc.credit_reason}")
+        parts.append(f"Kreditering af faktura {doc.credited_number}: {doc.credit_reason}")  # the document's Danish (texts)
     if doc.note:
         parts.append(doc.note)
     return " — ".join(parts) or None

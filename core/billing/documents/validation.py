@@ -19,7 +19,6 @@ from typing import Any
 
 from lxml import etree
 
-from core.billing.documents.danish_rules import danish_text
 from core.billing.documents.model import Finding, Severity
 
 VENDOR = Path(__file__).parent / "vendor"
@@ -91,7 +90,7 @@ def warm_up() -> None:
 
 
 def _finding(rule_id: str, severity: Severity, location: str, text: str, source: str) -> Finding:
-    return Finding(rule_id=rule_id, severity=severity, location=location, text=text, text_da=danish_text(rule_id, text, source))
+    return Finding(rule_id=rule_id, severity=severity, location=location, text=text, source=source)
 
 
 def _xsd_findings(schema: etree.XMLSchema, tree: etree._ElementTree) -> list[Finding]:
