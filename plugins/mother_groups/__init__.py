@@ -14,11 +14,19 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.i18n import format_day
-from core.plugins import hookimpl
-from core.plugins.types import DashboardWidget, JobDefinition, MenuEntry, Migrations, Permission, PersonalDataField, Programme
+from core.programme import (
+    DashboardWidget,
+    JobDefinition,
+    MenuEntry,
+    Migrations,
+    Permission,
+    PersonalDataField,
+    Programme,
+    copenhagen_today,
+    db,
+    format_day,
+    hookimpl,
+)
 from plugins.mother_groups import models
 
 KEY = "mother_groups"
@@ -164,8 +172,8 @@ def _volunteer_widget(principal) -> str:
 
 
 def _flags_widget() -> str:
-    from core.identity import roles as R
-    from core.identity.sessions import current_principal
+    from core.programme import current_principal
+    from core.programme import roles as R
     from plugins.mother_groups.access import manages
     from plugins.mother_groups.services import course_statuses
 
@@ -176,7 +184,7 @@ def _flags_widget() -> str:
     statuses = course_statuses(courses, copenhagen_today())
     flagged = [s.course.name for s in statuses if s.visit_flag]
     warned = sum(1 for s in statuses if s.warnings)
-    from core.web.links import link_to
+    from core.programme import link_to
 
     pending = db.session.scalar(select(func.count()).select_from(models.Referral).where(models.Referral.status == "pending"))
     # Each count leads to the list behind it, for those who may open it.
@@ -202,7 +210,7 @@ def apply_retention(tenant_id: int) -> None:
 
     Safe to run twice: anonymised mothers are not selected again.
     """
-    from core.tenancy.models import Tenant
+    from core.programme import Tenant
     from plugins.mother_groups.services import anonymise_mother, mothers_past_retention
 
     tenant = db.session.get(Tenant, tenant_id)

@@ -10,11 +10,8 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import select
 
-from core.db import db
-from core.identity import roles as R
-from core.identity.sessions import Principal, current_principal
-from core.tenancy.web import get_or_404
-from core.volunteers import current_volunteer
+from core.programme import Principal, current_principal, current_volunteer, db, get_or_404
+from core.programme import roles as R
 from plugins.mother_groups.models import CourseVolunteer
 
 PARTNER_ROLES = frozenset({R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN})

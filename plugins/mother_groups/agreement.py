@@ -13,8 +13,7 @@ from typing import Any
 
 from flask import g, has_request_context
 
-from core.partnerships import agreement_covering
-from core.tenancy.context import require_tenant_id
+from core.programme import agreement_covering, require_tenant_id
 
 KEY = "mother_groups"
 # The target keys the programme reads ([agreements] targets.mother_groups = {...}).

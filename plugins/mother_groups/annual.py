@@ -34,13 +34,22 @@ from typing import Any
 from marshmallow import fields
 from sqlalchemy import and_, case, func, or_, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.reports.definitions import Chart, Column, ColumnsSum, Report, RowsSum, Table, TableData
-from core.reports.disclosure import Cell, Relation
-from core.reports.params import YearParameters
-from core.schemas import N_
-from core.volunteers.models import Volunteer
+from core.programme import (
+    N_,
+    Cell,
+    Chart,
+    Column,
+    ColumnsSum,
+    Relation,
+    Report,
+    RowsSum,
+    Table,
+    TableData,
+    Volunteer,
+    YearParameters,
+    copenhagen_today,
+    db,
+)
 from plugins.mother_groups.agreement import KEY, NO_TARGET, targets
 from plugins.mother_groups.models import (
     ACTIVITY_TYPES,

@@ -15,9 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.api.pagination import Blueprint, page_of
-from core.audit import record
-from core.db import db
+from core.programme import Blueprint, db, page_of, record
 from plugins.mother_groups import access, duplicates, services
 from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
 from plugins.mother_groups.schemas import (

@@ -16,14 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.demo import insert_rows
-from core.identity.dev_idp import volunteer_subject
-from core.partnerships import organisations_of_programme
-from core.partnerships.models import Organisation
-from core.tenancy.models import Tenant
-from core.volunteers.models import Volunteer
+from core.programme import Organisation, Tenant, Volunteer, copenhagen_today, db, insert_rows, organisations_of_programme, volunteer_subject
 from plugins.mother_groups import services
 from plugins.mother_groups.agreement import KEY, targets
 from plugins.mother_groups.models import (

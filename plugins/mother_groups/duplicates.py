@@ -22,8 +22,7 @@ from marshmallow import fields
 from sqlalchemy import select
 from stdnum.dk import cpr as stdnum_cpr
 
-from core.db import db
-from core.schemas import N_
+from core.programme import N_, db
 from plugins.mother_groups.models import Enrolment, Mother, Referral
 from plugins.mother_groups.schemas import ReferralSchema
 

@@ -50,11 +50,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext
 from sqlalchemy import and_, case, exists, func, select
 
-from core.audit import record
-from core.csvsafe import safe_row
-from core.db import db
-from core.identity import roles as R
-from core.schemas import N_
+from core.programme import N_, db, record, safe_row
+from core.programme import roles as R
 from plugins.mother_groups.models import (
     Attendance,
     Consent,
@@ -462,7 +459,7 @@ def _eligible(today: date) -> int:
 
 @bp.route("/evaluation", methods=["GET", "POST"])
 def page():
-    from core.calendar import copenhagen_today
+    from core.programme import copenhagen_today
 
     today = copenhagen_today()
     if request.method == "POST":

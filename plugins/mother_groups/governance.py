@@ -15,11 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.identity.authz import allowed_roles
-from core.identity.sessions import current_principal
-from core.web.forms import form_errors, form_fields, load_form
+from core.programme import allowed_roles, copenhagen_today, current_principal, db, form_errors, form_fields, load_form
 from plugins.mother_groups.governance_schemas import (
     EVALUATION_KIND_LABELS,
     MILESTONE_STATUS_LABELS,

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.schemas import N_, Schema
+from core.programme import N_, Schema
 from plugins.mother_groups.models import EVALUATION_KINDS, MILESTONE_STATUSES
 
 MILESTONE_STATUS_LABELS = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done")}

@@ -12,10 +12,7 @@ from datetime import date, datetime, time
 from sqlalchemy import Boolean, Date, DateTime, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.crypto import EncryptedString
-from core.model import Model
-from core.tenancy.models import TenantScoped, tenant_reference, utcnow
-from core.tenancy.scoped import tenant_many_to_one, tenant_one_to_many
+from core.programme import EncryptedString, Model, TenantScoped, tenant_many_to_one, tenant_one_to_many, tenant_reference, utcnow
 
 P = "mother_groups_"
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
-from core.national.contributions import Measure, NationalFigures, Window
+from core.programme import Measure, NationalFigures, Window
 from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, SessionActivity
 
 MEASURES = [

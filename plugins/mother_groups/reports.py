@@ -20,10 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from core.db import db
-from core.partnerships.models import Agreement, AgreementProgramme
-from core.plugins.types import ReportResult
-from core.tenancy.models import Tenant, TenantProgramme
+from core.programme import Agreement, AgreementProgramme, ReportResult, Tenant, TenantProgramme, db
 from plugins.mother_groups.agreement import NO_TARGET
 from plugins.mother_groups.models import (
     ACTIVITY_TYPES,

@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext, ngettext
 
-from core.calendar import closed_days, optional_days_off
-from core.i18n import format_number
+from core.programme import closed_days, format_number, optional_days_off
 
 COURSE_MONTHS = (9, 10)  # the programme's course of 9-10 months
 BABY_MAX_AGE = relativedelta(years=1)

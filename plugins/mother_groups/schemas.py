@@ -11,8 +11,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError as StdnumError
 
-from core.crypto import mask_cpr
-from core.schemas import N_, Reference, Schema
+from core.programme import N_, Reference, Schema, mask_cpr
 from plugins.mother_groups.models import (
     ACTIVITY_TYPES,
     ATTENDANCE_STATUSES,

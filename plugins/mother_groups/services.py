@@ -16,11 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import and_, case, func, select
 from stdnum.dk import cpr as stdnum_cpr
 
-from core.audit import record
-from core.calendar import copenhagen_today
-from core.db import db
-from core.tenancy.models import utcnow
-from core.volunteers.models import Volunteer
+from core.programme import Volunteer, copenhagen_today, db, record, utcnow
 from plugins.mother_groups import rules
 from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import (

@@ -11,14 +11,22 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.audit import record
-from core.calendar import copenhagen_today
-from core.crypto import mask_cpr
-from core.db import db
-from core.i18n import genitive
-from core.volunteers.models import Volunteer
-from core.web.forms import error_messages, field_errors, form_errors, form_fields, load_form
-from core.web.pagination import contains, paginate, search_text
+from core.programme import (
+    Volunteer,
+    contains,
+    copenhagen_today,
+    db,
+    error_messages,
+    field_errors,
+    form_errors,
+    form_fields,
+    genitive,
+    load_form,
+    mask_cpr,
+    paginate,
+    record,
+    search_text,
+)
 from plugins.mother_groups import access, duplicates, rules, services
 from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import Baby, Consent, Course, CourseSession, Enrolment, HousingArea, Mother, Referral

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.calendar import copenhagen_today
-from core.plugins import hookimpl
-from core.plugins.types import Migrations, Programme
+from core.programme import Migrations, Programme, copenhagen_today, hookimpl
 from plugins.open_counselling import models
 
 KEY = "open_counselling"
@@ -112,7 +110,7 @@ def samvirke_billing_rules():
 
 @hookimpl
 def samvirke_permissions():
-    from core.plugins.types import Permission
+    from core.programme import Permission
 
     return [
         Permission(
@@ -128,7 +126,7 @@ def samvirke_permissions():
 
 @hookimpl
 def samvirke_menu_entries(tenant):
-    from core.plugins.types import MenuEntry
+    from core.programme import MenuEntry
 
     return [
         MenuEntry(label=_l("Open counselling"), endpoint="open_counselling.index", order=30),
@@ -143,8 +141,7 @@ def apply_retention(tenant_id: int) -> None:
 
     Safe to run twice: anonymised families are not selected again.
     """
-    from core.db import db
-    from core.tenancy.models import Tenant
+    from core.programme import Tenant, db
     from plugins.open_counselling.services import anonymise_family, families_past_retention
 
     tenant = db.session.get(Tenant, tenant_id)
@@ -157,7 +154,7 @@ def apply_retention(tenant_id: int) -> None:
 
 @hookimpl
 def samvirke_jobs():
-    from core.plugins.types import JobDefinition
+    from core.programme import JobDefinition
 
     return [
         JobDefinition(
@@ -171,7 +168,7 @@ def samvirke_jobs():
 
 @hookimpl
 def samvirke_personal_data():
-    from core.plugins.types import PersonalDataField
+    from core.programme import PersonalDataField
 
     consent = _l("GDPR art. 6(1)(a) and 9(2)(a): the family's consent (Mødrehjælpen obtains it)")
     anonymous = _l("none: anonymous statistics")

@@ -24,10 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from core.reports.definitions import Chart, Column, Report, Table, TableData
-from core.reports.disclosure import Cell, Relation
-from core.reports.params import YearParameters
-from core.schemas import N_
+from core.programme import N_, Cell, Chart, Column, Relation, Report, Table, TableData, YearParameters
 from plugins.open_counselling.reports import (
     UNKNOWN,
     annual_national,

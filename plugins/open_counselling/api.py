@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.api.pagination import Blueprint, page_of
-from core.audit import record
-from core.db import db
-from core.identity.authz import signed_in
-from core.tenancy.web import get_or_404 as _get_or_404
+from core.programme import Blueprint, db, page_of, record, signed_in
+from core.programme import get_or_404 as _get_or_404
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import ContactSchema, FamilySchema

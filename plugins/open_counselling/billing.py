@@ -45,7 +45,7 @@ from typing import Any
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, fields, validate
 
-from core.plugins.types import InvoiceLine
+from core.programme import InvoiceLine
 
 CENTS = Decimal("0.01")
 

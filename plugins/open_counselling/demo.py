@@ -12,10 +12,7 @@ from datetime import time, timedelta
 
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.partnerships import organisations_of_programme
-from core.tenancy.models import Tenant
+from core.programme import Tenant, copenhagen_today, db, organisations_of_programme
 from plugins.open_counselling import services
 from plugins.open_counselling.governance import agreed_governance
 from plugins.open_counselling.models import (

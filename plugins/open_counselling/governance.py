@@ -35,13 +35,19 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today, parse_month_day
-from core.db import db
-from core.identity.authz import allowed_roles
-from core.identity.sessions import current_principal
-from core.partnerships import agreement_covering
-from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
-from core.web.forms import form_errors, form_fields, load_form
+from core.programme import (
+    GovernanceRhythm,
+    ReviewSchedule,
+    agreement_covering,
+    allowed_roles,
+    copenhagen_today,
+    current_principal,
+    db,
+    form_errors,
+    form_fields,
+    load_form,
+    parse_month_day,
+)
 from plugins.open_counselling.governance_schemas import (
     MEETING_KIND_LABELS,
     MeetingSchema,

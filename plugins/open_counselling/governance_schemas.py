@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from core.schemas import N_, Schema
+from core.programme import N_, Schema
 from plugins.open_counselling.models import MEETING_KINDS
 
 MEETING_KIND_LABELS = {"steering": N_("Steering group"), "follow": N_("Follow group")}

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
-from core.national.contributions import Measure, NationalFigures, Window
+from core.programme import Measure, NationalFigures, Window
 from plugins.open_counselling.models import Contact
 
 MEASURES = [Measure("contacts", _l("Contacts")), Measure("families", _l("Families"))]

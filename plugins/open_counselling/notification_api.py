@@ -21,10 +21,7 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
-from core.api.pagination import Blueprint, page_of
-from core.audit import record
-from core.db import db
-from core.tenancy.web import get_or_404
+from core.programme import Blueprint, db, get_or_404, page_of, record
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     NotificationApiSchema,

@@ -22,12 +22,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.audit import record
-from core.db import db
-from core.schemas import N_
-from core.tenancy.web import get_or_404
-from core.web.forms import form_errors, form_fields, load_form
-from core.web.pagination import paginate
+from core.programme import N_, db, form_errors, form_fields, get_or_404, load_form, paginate, record
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     CHANNEL_LABELS,
@@ -125,8 +120,7 @@ def _render_one(notification: Notification, errors: dict[str, Any] | None = None
 
 
 def _may_edit() -> bool:
-    from core.identity.authz import allowed_roles
-    from core.identity.sessions import current_principal
+    from core.programme import allowed_roles, current_principal
 
     principal = current_principal()
     allowed = allowed_roles(f"{_PREFIX}/notifications/", "POST") or frozenset()

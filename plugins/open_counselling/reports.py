@@ -52,12 +52,7 @@ from typing import Any, Literal, overload
 
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.plugins.host import plugin_host
-from core.plugins.types import AnnualFigure, ReportResult
-from core.tenancy.context import require_tenant_id
-from core.tenancy.models import Tenant, TenantProgramme
+from core.programme import AnnualFigure, ReportResult, Tenant, TenantProgramme, contributed_figures, copenhagen_today, db, require_tenant_id
 from plugins.open_counselling.models import (
     AGE_BANDS,
     EMPLOYMENT,
@@ -239,13 +234,7 @@ def annual_rows(year: int) -> list[tuple]:
 
 def other_programme_figures(year: int) -> list[AnnualFigure]:
     """Figures the tenant's other enabled programmes contribute (``samvirke_annual_figures``), without importing them."""
-    tenant = db.session.get_one(Tenant, require_tenant_id())
-    return plugin_host().collect(
-        "samvirke_annual_figures",
-        enabled=[k for k in tenant.enabled_programmes if k != KEY],
-        tenant=tenant,
-        year=year,
-    )
+    return contributed_figures(year, asking=KEY)
 
 
 def _other_programmes(year: int) -> list[tuple]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from core.calendar import COPENHAGEN, closed_days
+from core.programme import COPENHAGEN, closed_days
 
 LOCAL = COPENHAGEN
 

@@ -20,10 +20,7 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
-from core.api.pagination import Blueprint, page_of, page_of_list
-from core.db import db
-from core.schemas import N_
-from core.tenancy.web import get_or_404
+from core.programme import N_, Blueprint, db, get_or_404, page_of, page_of_list
 from plugins.open_counselling import schedule_views as page
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import next_closures

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.schemas import N_, Schema
+from core.programme import N_, Schema
 
 WEEKDAY_LABELS = dict(enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]))
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ]{7,}$", error=N_("Enter a phone number, for example 70 20 90 50."))

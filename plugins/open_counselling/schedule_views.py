@@ -28,15 +28,21 @@ from flask_babel import get_locale, gettext
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from core.calendar import copenhagen_now, copenhagen_today
-from core.db import db
-from core.identity import roles as R
-from core.identity.authz import PUBLIC, allowed_roles
-from core.identity.sessions import current_principal
-from core.partnerships import agreement_covering
-from core.schemas import N_
-from core.tenancy.web import get_or_404 as _get_or_404
-from core.web.forms import form_errors, form_fields, load_form
+from core.programme import (
+    N_,
+    PUBLIC,
+    agreement_covering,
+    allowed_roles,
+    copenhagen_now,
+    copenhagen_today,
+    current_principal,
+    db,
+    form_errors,
+    form_fields,
+    load_form,
+)
+from core.programme import get_or_404 as _get_or_404
+from core.programme import roles as R
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import (
     UpcomingClosure,

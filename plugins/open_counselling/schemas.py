@@ -9,8 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from core.calendar import copenhagen_today
-from core.schemas import N_, Schema
+from core.programme import N_, Schema, copenhagen_today
 from plugins.open_counselling.models import (
     AGE_BANDS,
     CHANNELS,

@@ -7,9 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.tenancy.models import utcnow
+from core.programme import copenhagen_today, db, utcnow
 from plugins.open_counselling.models import Contact, ContactReason, ContactReferral, Family, Notification
 
 FAMILY_FIELDS = (

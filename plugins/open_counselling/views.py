@@ -10,14 +10,20 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.audit import record
-from core.calendar import copenhagen_today
-from core.db import db
-from core.identity import roles as R
-from core.identity.authz import signed_in
-from core.tenancy.web import get_or_404
-from core.web.forms import form_errors, form_fields, load_form
-from core.web.pagination import contains, paginate, search_text
+from core.programme import (
+    contains,
+    copenhagen_today,
+    db,
+    form_errors,
+    form_fields,
+    get_or_404,
+    load_form,
+    paginate,
+    record,
+    search_text,
+    signed_in,
+)
+from core.programme import roles as R
 from plugins.open_counselling import services
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import LABELS, NEED_LEVEL_LABELS, ContactSchema, FamilySchema

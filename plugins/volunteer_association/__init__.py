@@ -10,9 +10,7 @@ from pathlib import Path
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from core.calendar import copenhagen_today
-from core.plugins import hookimpl
-from core.plugins.types import Migrations, Programme
+from core.programme import Migrations, Programme, copenhagen_today, hookimpl
 from plugins.volunteer_association import models
 
 KEY = "volunteer_association"
@@ -111,7 +109,7 @@ def samvirke_billing_rules():
 
 @hookimpl
 def samvirke_jobs():
-    from core.plugins.types import JobDefinition
+    from core.programme import JobDefinition
     from plugins.volunteer_association.jobs import grant_deadline_reminders, short_handed_shift_notices
 
     return [
@@ -132,7 +130,7 @@ def samvirke_jobs():
 
 @hookimpl
 def samvirke_permissions():
-    from core.plugins.types import Permission
+    from core.programme import Permission
 
     return [
         Permission("volunteer_association.shifts", "Sign up for shifts and record the takings of one's own shift", roles=("volunteer",)),
@@ -142,7 +140,7 @@ def samvirke_permissions():
 
 @hookimpl
 def samvirke_menu_entries(tenant):
-    from core.plugins.types import MenuEntry
+    from core.programme import MenuEntry
 
     return [
         MenuEntry(label=_l("Shop and shifts"), endpoint="volunteer_association.index", order=40),
@@ -156,8 +154,7 @@ def _short_handed_widget() -> str:
     from flask_babel import ngettext
     from markupsafe import Markup
 
-    from core.i18n import format_clock
-    from core.web.links import link_to
+    from core.programme import format_clock, link_to
     from plugins.volunteer_association.shifts import FLAG_DAYS, short_handed
 
     rows = short_handed(copenhagen_today())
@@ -192,7 +189,7 @@ def _short_handed_widget() -> str:
 
 @hookimpl
 def samvirke_dashboard_widgets(tenant):
-    from core.plugins.types import DashboardWidget
+    from core.programme import DashboardWidget
     from plugins.volunteer_association.widgets import reminders_widget
 
     return [
@@ -203,7 +200,7 @@ def samvirke_dashboard_widgets(tenant):
 
 @hookimpl
 def samvirke_personal_data():
-    from core.plugins.types import PersonalDataField
+    from core.programme import PersonalDataField
 
     return [
         PersonalDataField(

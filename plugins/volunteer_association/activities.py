@@ -29,12 +29,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.schemas import N_
-from core.volunteers.models import Volunteer
-from core.web.forms import form_errors, form_fields, load_form, parse_id
-from core.web.pagination import paginate
+from core.programme import N_, Volunteer, copenhagen_today, db, form_errors, form_fields, load_form, paginate, parse_id
 from plugins.volunteer_association.activity_schemas import (
     FUNDING_LABELS,
     GRANT_STATUS_LABELS,

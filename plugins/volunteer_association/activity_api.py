@@ -22,11 +22,7 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import func, select
 
-from core.api.pagination import Blueprint, page_of
-from core.calendar import copenhagen_today
-from core.db import db
-from core.tenancy.web import get_or_404
-from core.volunteers.models import Volunteer
+from core.programme import Blueprint, Volunteer, copenhagen_today, db, get_or_404, page_of
 from plugins.volunteer_association import activities as pages
 from plugins.volunteer_association.activity_schemas import (
     ActivityApiSchema,

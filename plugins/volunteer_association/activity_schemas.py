@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.schemas import N_, Schema
+from core.programme import N_, Schema
 from plugins.volunteer_association.models import (
     ACTIVITY_KINDS,
     FUNDING_SOURCES,

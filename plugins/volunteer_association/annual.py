@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.reports.definitions import Chart, Column, Report, RowsSum, Table
-from core.reports.params import YearParameters
-from core.schemas import N_
+from core.programme import N_, Chart, Column, Report, RowsSum, Table, YearParameters
 from plugins.volunteer_association.activity_schemas import KIND_LABELS
 from plugins.volunteer_association.reports import (
     MONTHS,

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Response, abort
 from sqlalchemy import select
 
-from core.api.pagination import Blueprint, page_of
-from core.db import db
-from core.volunteers import current_volunteer
+from core.programme import Blueprint, current_volunteer, db, page_of
 from plugins.volunteer_association import shifts as shift_views
 from plugins.volunteer_association.models import Shift, Takings
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema

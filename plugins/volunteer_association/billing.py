@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 from marshmallow import Schema
 
-from core.plugins.types import InvoiceLine
+from core.programme import InvoiceLine
 
 
 class NoBillingRule:

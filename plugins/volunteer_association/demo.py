@@ -15,13 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.demo import insert_rows
-from core.identity.dev_idp import volunteer_subject
-from core.partnerships import organisations_of_programme
-from core.tenancy.models import Tenant
-from core.volunteers.models import Volunteer
+from core.programme import Tenant, Volunteer, copenhagen_today, db, insert_rows, organisations_of_programme, volunteer_subject
 from plugins.volunteer_association.models import (
     Activity,
     ActivityVolunteer,

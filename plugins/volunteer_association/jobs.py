@@ -18,8 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from core.calendar import copenhagen_today
-from core.db import db
+from core.programme import copenhagen_today, db
 from plugins.volunteer_association.activities import OPEN_STATUSES
 from plugins.volunteer_association.models import GrantApplication
 
@@ -62,11 +61,8 @@ def short_handed_shift_notices(tenant_id: int, today: str | None = None) -> int:
     from flask_babel import format_date
     from flask_babel import gettext as _
 
-    from core.calendar import copenhagen_today
-    from core.identity import roles as R
-    from core.notices import Outgoing, queue_notices
-    from core.notices.people import people
-    from core.notices.producers import path_for, tenant_slug
+    from core.programme import Outgoing, copenhagen_today, path_for, people, queue_notices, tenant_slug
+    from core.programme import roles as R
     from plugins.volunteer_association.notices import SHORT_HANDED_SHIFT
     from plugins.volunteer_association.organisation import running_organisation_ids
     from plugins.volunteer_association.shifts import short_handed

@@ -12,9 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.model import Model
-from core.tenancy.models import TenantScoped, tenant_reference, utcnow
-from core.tenancy.scoped import tenant_many_to_one, tenant_one_to_many
+from core.programme import Model, TenantScoped, tenant_many_to_one, tenant_one_to_many, tenant_reference, utcnow
 
 P = "volunteer_association_"
 MONEY = Numeric(12, 2)

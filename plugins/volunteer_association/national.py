@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, union_all
 
-from core.national.contributions import Measure, NationalFigures, Window
+from core.programme import Measure, NationalFigures, Window
 from plugins.volunteer_association.models import Activity, ActivityVolunteer, Shift, ShiftSignup
 
 MEASURES = [Measure("volunteers", _l("Volunteers")), Measure("activities", _l("Activities held"), "number")]

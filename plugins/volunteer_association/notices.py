@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from core.identity import roles as R
-from core.plugins.types import NoticeKind
-from core.schemas import N_
+from core.programme import N_, NoticeKind
+from core.programme import roles as R
 
 SHORT_HANDED_SHIFT = "short_handed_shift"
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.partnerships import organisations_of_programme
-from core.volunteers.models import Volunteer
+from core.programme import Volunteer, organisations_of_programme
 
 KEY = "volunteer_association"
 

@@ -31,10 +31,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 from sqlalchemy import case, extract, func, select, true
 
-from core.calendar import copenhagen_today
-from core.db import db
-from core.plugins.types import AnnualFigure, ReportResult
-from core.tenancy.models import Tenant, TenantProgramme
+from core.programme import AnnualFigure, ReportResult, Tenant, TenantProgramme, copenhagen_today, db
 from plugins.volunteer_association.models import (
     ACTIVITY_KINDS,
     Activity,

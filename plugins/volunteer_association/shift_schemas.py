@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.schemas import N_, Schema
+from core.programme import N_, Schema
 
 
 class ShiftSchema(Schema):

@@ -25,16 +25,22 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
-from core.audit import record
-from core.calendar import copenhagen_today
-from core.db import db
-from core.identity import roles as R
-from core.identity.authz import signed_in
-from core.identity.sessions import current_principal
-from core.tenancy.web import get_or_404
-from core.volunteers import current_volunteer
-from core.volunteers.models import Volunteer
-from core.web.forms import field_errors, form_errors, form_fields, load_form, parse_id
+from core.programme import (
+    Volunteer,
+    copenhagen_today,
+    current_principal,
+    current_volunteer,
+    db,
+    field_errors,
+    form_errors,
+    form_fields,
+    get_or_404,
+    load_form,
+    parse_id,
+    record,
+    signed_in,
+)
+from core.programme import roles as R
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
 from plugins.volunteer_association.organisation import of_running_organisation
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema

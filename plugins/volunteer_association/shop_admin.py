@@ -18,12 +18,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from core.db import db
-from core.i18n import format_amount, format_day_long
-from core.identity import roles as R
-from core.schemas import N_
-from core.tenancy.web import get_or_404 as _get_or_404
-from core.web.forms import form_errors, form_fields, load_form
+from core.programme import N_, db, form_errors, form_fields, format_amount, format_day_long, load_form
+from core.programme import get_or_404 as _get_or_404
+from core.programme import roles as R
 from plugins.volunteer_association import shop_admin_schemas as schemas
 from plugins.volunteer_association.models import (
     DONATION_CATEGORIES,

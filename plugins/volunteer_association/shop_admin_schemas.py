@@ -14,8 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from core.calendar import copenhagen_today
-from core.schemas import N_, Schema
+from core.programme import N_, Schema, copenhagen_today
 from plugins.volunteer_association.models import DONATION_CATEGORIES, EXPENSE_CATEGORIES
 
 WEEKDAY_LABELS = dict(enumerate([N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]))

@@ -8,9 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from core.calendar import copenhagen_today
-from core.i18n import format_day_long
-from core.web.links import link_to
+from core.programme import copenhagen_today, format_day_long, link_to
 from plugins.volunteer_association.activities import DUE_SOON_DAYS, deadline_flags
 
 
