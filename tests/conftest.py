@@ -152,13 +152,20 @@ def create_app_for_tests(database: tuple[str, str], **overrides) -> Flask:
     return app
 
 
+def installed_programmes(app: Flask) -> list[str]:
+    """The programme keys of the app's plugins, from its plugin host: no test lists them by hand."""
+    from core.plugins.host import plugin_host
+
+    return sorted(plugin_host(app).programmes())
+
+
 def build_app(database: tuple[str, str], *, sync: bool = True, **overrides) -> Flask:
     """An app whose database is migrated and (unless ``sync=False``) whose test tenants are synced."""
     app = create_app_for_tests(database, **overrides)
     with app.app_context():
         upgrade_all()
         if sync:
-            sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling", "volunteer_association"])
+            sync_tenants(app.config["TENANTS_DIR"], installed_programmes(app))
         db.session.remove()
     return app
 
@@ -181,7 +188,7 @@ def _served(database_factory, tmp_path_factory):
     app.config["PLATFORM_IDENTITY_PROVIDER"] = {**app.config["PLATFORM_IDENTITY_PROVIDER"], "issuer": f"{base_url}/dev-idp/platform"}
     with app.app_context():
         upgrade_all()
-        sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling", "volunteer_association"])
+        sync_tenants(app.config["TENANTS_DIR"], installed_programmes(app))
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -281,13 +288,24 @@ def organisation_id(app: Flask, slug: str) -> int:
     return found
 
 
-def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str | None = None) -> int:
+def sign_in(
+    app: Flask,
+    client,
+    role: str,
+    slug: str | None,
+    organisation: str | None = None,
+    *,
+    issuer: str = "https://test-idp.invalid",
+    subject: str | None = None,
+) -> int:
     """Give ``client`` a server-side session as ``role`` (of tenant ``slug``).
 
     Partner staff, volunteers and national coordinators act for
     ``organisation`` (default: Testforeningen, party to the test tenants'
     agreements). A shortcut past the identity provider for tests that are not
     about log-in; tests/test_login.py goes through the real OpenID Connect flow.
+    With ``subject`` (and the provider's ``issuer``) the session is that user's,
+    as the log-in of that subject would give (users are keyed by issuer and subject).
     """
     from core.identity.roles import ORGANISATION_ROLES
 
@@ -297,9 +315,15 @@ def sign_in(app: Flask, client, role: str, slug: str | None, organisation: str |
     key = secrets.token_urlsafe(16)
     with app.app_context():
         tid = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) if slug else None
-        user = User(issuer="https://test-idp.invalid", subject=f"{slug}-{role}-{uuid.uuid4().hex[:6]}", display_name=f"Test {role}")
-        db.session.add(user)
-        db.session.flush()
+        user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject)) if subject else None
+        if user is None:
+            user = User(
+                issuer=issuer,
+                subject=subject or f"{slug}-{role}-{uuid.uuid4().hex[:6]}",
+                display_name=subject or f"Test {role}",
+            )
+            db.session.add(user)
+            db.session.flush()
         # PostgreSQL admits a tenant's session only for that tenant (a platform one outside any).
         from contextlib import nullcontext
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.partnerships.models import Agreement, AgreementNotice
 from core.tenancy.context import cross_tenant, tenant_context
-from tests.conftest import csrf_from, sign_in, tenant_id
+from tests.conftest import csrf_from, installed_programmes, sign_in, tenant_id
 
 TODAY = date(2026, 12, 1)
 ALPHA_TITLE = "Testaftale Alfa Kommune"
@@ -296,7 +296,7 @@ def test_a_sync_keeps_a_recorded_notice(app, alpha_agreement):
             db.session.get(Tenant, tenant_id(app, "alpha")).source_digest = "changed"
             db.session.get(Agreement, alpha_agreement).source_digest = "changed"
             db.session.commit()
-        report = sync_tenants(app.config["TENANTS_DIR"], ["example", "mother_groups", "open_counselling", "volunteer_association"])
+        report = sync_tenants(app.config["TENANTS_DIR"], installed_programmes(app))
         assert report.updated == ["alpha"]
         with cross_tenant("test"):
             agreement = db.session.get(Agreement, alpha_agreement)

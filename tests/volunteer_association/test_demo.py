@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from core.identity.digests import secret_digest
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
 from core.volunteers.models import Volunteer
-from tests.conftest import build_app, csrf_from
+from tests.conftest import build_app, csrf_from, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -38,28 +37,8 @@ def _tenant(app, slug: str) -> Tenant:
 
 
 def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation: str) -> None:
-    """The session the development provider's log-in of ``subject`` gives (users keyed by issuer and subject)."""
-    import secrets
-
-    from core.identity.models import User, UserSession
-    from core.partnerships.models import Organisation
-
-    key = secrets.token_urlsafe(16)
-    with app.app_context():
-        issuer = tenant.identity_provider["issuer"]
-        user = db.session.scalar(select(User).where(User.issuer == issuer, User.subject == subject))
-        if user is None:
-            user = User(issuer=issuer, subject=subject, display_name=subject)
-            db.session.add(user)
-            db.session.flush()
-        org_id = db.session.scalar(select(Organisation.id).where(Organisation.slug == organisation))
-        with tenant_context(tenant.id):  # a tenant's session is opened in its context
-            db.session.add(
-                UserSession(id=secret_digest(key, "session"), user_id=user.id, tenant_id=tenant.id, roles=[role], organisation_id=org_id)
-            )
-            db.session.commit()
-    with client.session_transaction() as session:
-        session["sid"] = key
+    """The session the development provider's log-in of ``subject`` gives."""
+    sign_in(app, client, role, tenant.slug, organisation, issuer=tenant.identity_provider["issuer"], subject=subject)
 
 
 def test_in_fredericia_each_organisations_demo_volunteer_is_one_log_in_linked_to_one_volunteer(real_app):
