@@ -60,7 +60,7 @@ def _app():
     from core.migrations import upgrade_all
     from core.tenancy.models import Tenant
     from core.tenancy.sync import sync_tenants
-    from tests.conftest import PostgresDatabases, create_app_for_tests
+    from core.testing.fixtures import PostgresDatabases, create_app_for_tests
 
     databases = PostgresDatabases(os.environ["TEST_DATABASE_URL"])
     app = create_app_for_tests(

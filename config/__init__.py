@@ -133,7 +133,7 @@ class DevelopmentConfig(BaseConfig):
 class TestConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret"
-    # Each test session points this at its own database (see tests/conftest.py).
+    # Each test session points this at its own database (see core/testing/fixtures.py).
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = ""
     DEV_IDP_ENABLED = True

@@ -53,6 +53,8 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
 
     init_notices(app, host)  # e-mail notices are core too: their tables, delivery job, pages and menu entry
     host.collect("samvirke_models")  # imports every plugin's models into the metadata
+    for package in host.packages():
+        package.modules()  # by convention: each module of a programme package (its models.py among them)
     init_migrations(app)
     init_i18n(app)
     init_tenant_routing(app)

@@ -31,7 +31,14 @@ migrate = Migrate()
 
 def lineages(app: Flask | None = None) -> list[Migrations]:
     """Core first, then each plugin branch by name."""
-    found = [m for _, m in plugin_host(app).call_each("samvirke_migrations")]
+    host = plugin_host(app)
+    found = [m for _, m in host.call_each("samvirke_migrations")]
+    # By convention: a programme package's migrations/ folder, unless its hook named it already.
+    named = {m.path.resolve() for m in found}
+    for package in host.packages():
+        conventional = package.migrations()
+        if conventional is not None and conventional.path.resolve() not in named:
+            found.append(conventional)
     return sorted(found, key=lambda m: (m.branch != CORE_BRANCH, m.branch))
 
 

@@ -16,7 +16,9 @@ Grouped by concern:
   the tenant's agreements and their parties.
 - **identity and authorization**: ``roles`` (imported as ``R`` by convention),
   the signed-in ``Principal``, ``allowed_roles``/``signed_in``/``PUBLIC``.
-- **web and API**: form loading and errors, UI pagination and search, API
+- **pages and API**: ``PageBlueprint`` and ``ApiBlueprint``, whose routes declare
+  who may use them (``@bp.get("/courses", roles=["programme_managers"])``; core
+  mounts them under the tenant and programme, found by convention), form loading and errors, UI pagination and search, API
   pagination (flask-smorest), links to list pages.
 - **audit, jobs, notices**: ``record`` (every read of person data), e-mail
   notices, demo data helpers.
@@ -38,7 +40,7 @@ from core.db import db
 from core.demo import insert_rows
 from core.i18n import format_amount, format_clock, format_day, format_day_long, format_number, genitive
 from core.identity import roles
-from core.identity.authz import PUBLIC, allowed_roles, signed_in
+from core.identity.authz import PUBLIC, allowed_roles, role_group, signed_in
 from core.identity.dev_idp import volunteer_subject
 from core.identity.sessions import Principal, current_principal
 from core.model import Model
@@ -50,6 +52,7 @@ from core.partnerships import agreement_covering, organisations_of_programme, ta
 from core.partnerships.models import Agreement, AgreementProgramme, Organisation
 from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
 from core.plugins import hookimpl
+from core.plugins.routes import ApiBlueprint, PageBlueprint
 from core.plugins.types import (
     AnnualFigure,
     DashboardWidget,
@@ -85,6 +88,7 @@ __all__ = [
     "Agreement",
     "AgreementProgramme",
     "AnnualFigure",
+    "ApiBlueprint",
     "Blueprint",
     "Cell",
     "Chart",
@@ -103,6 +107,7 @@ __all__ = [
     "NoticeKind",
     "Organisation",
     "Outgoing",
+    "PageBlueprint",
     "Permission",
     "PersonalDataField",
     "Principal",
@@ -160,6 +165,7 @@ __all__ = [
     "queue_notices",
     "record",
     "require_tenant_id",
+    "role_group",
     "roles",
     "safe_row",
     "search_text",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.db import db
 from core.identity.api_clients import ApiClient
 from core.tenancy.context import cross_tenant
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 
 def found(pattern: str, html: str) -> str:

@@ -36,7 +36,7 @@ from core.db import db
 from core.plugins.host import plugin_host
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
-from tests.conftest import build_app, csrf_from, sign_in
+from core.testing.fixtures import build_app, csrf_from, sign_in
 
 # The tenant, the organisation whose write client calls its API, and the paths left out there:
 # Fredericia's mother groups are DRC's (Mødrehjælpen's client gets 404 on each), tested in Ishøj.

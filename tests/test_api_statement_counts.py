@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from core.api.pagination import DEFAULT_PAGE_SIZE
 from core.db import db
 from core.tenancy.context import tenant_context
-from tests.conftest import organisation_id
+from core.testing.fixtures import organisation_id
 
 N = 3
 API = "/<tenant>/api/v1"

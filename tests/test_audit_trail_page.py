@@ -16,7 +16,7 @@ from core.audit.models import AUDIT_EVENTS, AuditEvent
 from core.db import db
 from core.identity.models import User, realm_of_tenant
 from core.tenancy.context import cross_tenant, tenant_context
-from tests.conftest import sign_in, tenant_id
+from core.testing.fixtures import sign_in, tenant_id
 
 
 @pytest.fixture(autouse=True)

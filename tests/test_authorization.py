@@ -17,7 +17,7 @@ from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.identity.digests import secret_digest
 from core.tenancy.context import tenant_context
-from tests.conftest import organisation_id, sign_in
+from core.testing.fixtures import organisation_id, sign_in
 
 OWN, FOREIGN = "alpha", "beta"
 # Routes whose views narrow rows by ownership for some roles: a row that is not
@@ -528,7 +528,7 @@ def test_api_clients_go_through_the_same_checks_as_people(app, objects, tenant_a
 
 
 def objects_tenant_id(app) -> int:
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     return tenant_id(app, OWN)
 
@@ -537,7 +537,7 @@ def test_break_the_glass_is_audited_with_its_reason(app, objects, client_for):
     from sqlalchemy import select
 
     from core.audit.models import AuditEvent
-    from tests.conftest import csrf_from
+    from core.testing.fixtures import csrf_from
 
     contact_url = f"/alpha/open_counselling/contacts/{objects[OWN]['contact_id']}"
     admin = client_for(None)

@@ -36,7 +36,7 @@ from core.db import db
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
 from core.tenancy.context import tenant_context
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 from tests.test_authorization import FOREIGN, OWN, SKIP_METHODS, _rules, _url, objects  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def row_counts(app) -> dict[str, int]:
 
 
 def _tenant(app, slug):
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     cache = app.extensions.setdefault("_bad_input_tenants", {})
     if slug not in cache:

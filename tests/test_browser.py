@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.chromium import chromium_browser
-from tests.conftest import organisation_id
+from core.testing.fixtures import organisation_id
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"

@@ -20,7 +20,7 @@ from core.reports.definitions import Column
 from core.reports.formatting import csv_value, display
 from core.schemas import AmbiguousNumber, Float, Schema, parse_number_text
 from core.schemas import Decimal as DecimalField
-from tests.conftest import build_app, csrf_from, sign_in
+from core.testing.fixtures import build_app, csrf_from, sign_in
 
 ISO_DATE = re.compile(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b")
 ENGLISH_AMOUNT_IN_DANISH = re.compile(r"\b\d+\.\d\d kr\.")  # 3584.75 kr.

@@ -74,7 +74,7 @@ def test_a_page_shows_danish_today(app, client, clock, tenant_a):
     from core.db import db
     from core.tenancy.context import tenant_context
     from plugins.open_counselling.models import Office
-    from tests.conftest import agreement_says
+    from core.testing.fixtures import agreement_says
 
     with app.app_context(), tenant_context(tenant_a):
         db.session.add(Office(name="Rådgivningen"))

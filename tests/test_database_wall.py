@@ -20,7 +20,7 @@ from core.identity.models import LoginFlow, User, UserSession
 from core.jobs.models import JobRun
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.rls import set_rls_context
-from tests.conftest import APP_ROLE, CROSS_ROLE
+from core.testing.fixtures import APP_ROLE, CROSS_ROLE
 
 pg_only = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL)")
 

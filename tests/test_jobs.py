@@ -30,7 +30,7 @@ def test_in_process_job_touches_only_its_tenant(app, tenant_a, tenant_b, lookali
 
 
 def test_job_for_a_disabled_programme_does_not_run(app, runner):
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     gamma = tenant_id(app, "gamma")
     with app.app_context():

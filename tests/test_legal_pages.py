@@ -7,7 +7,7 @@ import re
 import pytest
 
 from core.plugins.types import PersonalDataField
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 
 
 def test_core_calls_the_personal_data_hook_per_enabled_programme(app):

@@ -23,7 +23,7 @@ from core.identity.digests import secret_digest
 from core.identity.models import LoginFailure, User, UserSession
 from core.identity.oidc import claims_options
 from core.tenancy.context import cross_tenant
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 
 @pytest.fixture(autouse=True)
@@ -234,7 +234,7 @@ def test_claims_map_to_roles_and_a_tenant_provider_cannot_grant_platform_roles()
 def test_a_municipalitys_provider_may_name_only_organisations_party_to_its_agreements(app, tenant_a):
     from core.identity.oidc import LoginError, _organisation_of
     from core.tenancy.models import Tenant
-    from tests.conftest import organisation_id
+    from core.testing.fixtures import organisation_id
 
     with app.app_context():
         alpha = db.session.get(Tenant, tenant_a)

@@ -26,7 +26,7 @@ from core.identity.digests import secret_digest
 from core.identity.models import LoginFailure, User, UserSession
 from core.tenancy.context import cross_tenant
 from core.tenancy.models import Tenant, utcnow
-from tests.conftest import create_app_for_tests, csrf_from
+from core.testing.fixtures import create_app_for_tests, csrf_from
 from tests.fake_provider import running_provider, tenant_uses
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from core.db import db
 from core.migrations import MIGRATIONS_DIR, lineages, script_directory, upgrade_all
-from tests.conftest import build_app, create_app_for_tests
+from core.testing.fixtures import build_app, create_app_for_tests
 
 
 def test_upgraded_empty_database_matches_the_models(database_factory):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEvent
 from core.db import db
 from core.tenancy.context import tenant_context
-from tests.conftest import organisation_id
+from core.testing.fixtures import organisation_id
 
 PER_PAGE = 3
 

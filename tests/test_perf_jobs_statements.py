@@ -20,7 +20,7 @@ from core.db import db
 from core.jobs import runner
 from core.jobs.models import JobRun
 from core.tenancy.context import cross_tenant, tenant_context
-from tests.conftest import tenant_id
+from core.testing.fixtures import tenant_id
 from tests.example_plugin.models import Household
 
 

@@ -115,7 +115,7 @@ def test_a_notice_given_is_seen_by_the_next_request(app, tenant_a):
 
 
 def test_a_changed_agreement_is_seen_by_the_next_request(app, tenant_a):
-    from tests.conftest import agreement_says
+    from core.testing.fixtures import agreement_says
 
     with _get(app, "alpha"):
         assert agreement_covering("example") is not None  # cached

@@ -16,7 +16,7 @@ from core.identity.permissions import load_permissions
 from core.plugins import hookimpl
 from core.plugins.host import PluginHost
 from core.plugins.types import Permission, Programme
-from tests.conftest import create_app_for_tests
+from core.testing.fixtures import create_app_for_tests
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from core.csvsafe import safe_cell
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer
-from tests.conftest import build_app
+from core.testing.fixtures import build_app
 
 # Distinctive values: if one shows up in a log, a value leaked.
 PHONE = "+45 31 41 59 26"

@@ -20,7 +20,7 @@ from core.db import db
 from core.tenancy.context import tenant_context
 from core.tenancy.rls import POOLED, set_rls_context
 from core.tenancy.session import TenantSession, _scope_to_tenant
-from tests.conftest import CROSS_ROLE, build_app, sign_in
+from core.testing.fixtures import CROSS_ROLE, build_app, sign_in
 
 BOUNCER = os.environ.get("TEST_PGBOUNCER_URL", "")
 pytestmark = pytest.mark.skipif(not (BOUNCER and os.environ.get("TEST_DATABASE_URL")), reason="needs TEST_PGBOUNCER_URL")

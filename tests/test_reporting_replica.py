@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from core.db import db
 from core.tenancy.session import CROSS_TENANT_BIND, REPORTING_BIND
-from tests.conftest import CROSS_ROLE, build_app, sign_in
+from core.testing.fixtures import CROSS_ROLE, build_app, sign_in
 
 
 @pytest.fixture(scope="module")

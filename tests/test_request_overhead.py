@@ -20,7 +20,7 @@ from core.audit.models import AuditEvent
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import Tenant
-from tests.conftest import agreement_says
+from core.testing.fixtures import agreement_says
 
 DIRECTORY_TABLES = ("tenants", "tenant_programmes", "agreements", "agreement_parties", "agreement_programmes", "organisations")
 

@@ -11,7 +11,7 @@ from core.db import db
 from core.tenancy.context import tenant_context
 from core.tenancy.scoped import TenantScoped
 from core.tenancy.session import TenantSession, _scope_to_tenant
-from tests.conftest import build_app, sign_in
+from core.testing.fixtures import build_app, sign_in
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL)")
 
@@ -157,8 +157,8 @@ def test_thousand_requests_alternating_tenants_over_two_pooled_connections(datab
 def test_the_policies_bind_each_role_to_its_own_condition(app_ctx):
     """The app's role is in the scoped group (tenant policies), the cross-tenant role is not (it has its own)."""
     from core.tenancy.rls import CROSS_ROLE, SCOPED_ROLE
-    from tests.conftest import APP_ROLE
-    from tests.conftest import CROSS_ROLE as CROSS_LOGIN
+    from core.testing.fixtures import APP_ROLE
+    from core.testing.fixtures import CROSS_ROLE as CROSS_LOGIN
 
     member = "SELECT pg_has_role(:role, :group, 'USAGE')"
     assert db.session.scalar(text(member), {"role": APP_ROLE, "group": SCOPED_ROLE}) is True

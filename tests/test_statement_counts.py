@@ -33,7 +33,7 @@ from core.db import db
 from core.identity.models import User
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 
 SLUG = "alpha"
 FACTOR = 10

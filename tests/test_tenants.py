@@ -14,7 +14,7 @@ from core.db import db
 from core.tenancy.files import TenantFileError, read_tenant_files
 from core.tenancy.models import Tenant
 from core.tenancy.sync import sync_tenants
-from tests.conftest import TEST_TENANTS, build_app
+from core.testing.fixtures import TEST_TENANTS, build_app
 
 REAL_TENANTS = ROOT / "tenants"
 

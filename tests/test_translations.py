@@ -288,7 +288,7 @@ def demo(database_factory):
     """The real tenants and organisations with `samvirke demo load`'s data (agreement terms, billing rules)."""
     from core.db import db
     from core.demo import load_demo_data
-    from tests.conftest import build_app
+    from core.testing.fixtures import build_app
 
     app = build_app(database_factory(), TENANTS_DIR=str(ROOT / "tenants"), ORGANISATIONS_DIR=str(ROOT / "organisations"))
     with app.app_context():
@@ -298,7 +298,7 @@ def demo(database_factory):
 
 
 def _client_in(demo, tenant: str, role: str, organisation: str | None, lang: str):
-    from tests.conftest import csrf_from, sign_in
+    from core.testing.fixtures import csrf_from, sign_in
 
     client = demo.test_client()
     sign_in(demo, client, role, tenant, organisation)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.mother_groups.models import Course, Enrolment, Mother, Referral
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 from tests.test_browser import page  # noqa: F401  (the browser fixture: skipped without Chromium)
 
 REFERRALS = "/alpha/mother_groups/referrals/"

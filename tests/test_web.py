@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.tenancy.context import cross_tenant
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 from tests.example_plugin.models import Household
 
 

@@ -173,7 +173,9 @@ def init_api(app: Flask) -> None:
 
     csrf.exempt(volunteers_blp)
     api.register_blueprint(volunteers_blp, url_prefix=API_PREFIX)
-    for programme, blueprints in host.call_each("samvirke_api_blueprints"):
+    from core.plugins.routes import ApiBlueprint
+
+    for programme, blueprints in host.with_convention("samvirke_api_blueprints", ApiBlueprint):
         if programme is None:
             raise ValueError("An API blueprint must belong to a programme plugin")
         for blp in blueprints:

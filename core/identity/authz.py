@@ -9,6 +9,7 @@ tenant gets 404, exactly as if the tenant did not exist.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -89,7 +90,35 @@ def load_matrix(app: Flask) -> dict[str, dict[str, frozenset[str]]]:
             if rule in matrix:
                 raise MatrixError(f"{source}: rule {rule} is already in the matrix")
             matrix[rule] = methods
+    _merge_declared_routes(app, matrix, groups)
     return matrix
+
+
+def _merge_declared_routes(app: Flask, matrix: dict[str, dict[str, frozenset[str]]], groups: Mapping[str, Sequence[str]]) -> None:
+    """Add the roles that programme routes declared (``@bp.get(rule, roles=...)``) under their full rules.
+
+    A list applies to the route's own methods; a mapping must name each of them,
+    so no method of a route is left without a rule (fail closed).
+    """
+    from core.plugins.routes import declared_rules
+
+    for rule, methods, roles, blueprint in declared_rules(app):
+        where = f"{blueprint}: {rule}"
+        if isinstance(roles, Mapping):
+            named = set(roles)
+            if named - set(METHODS):
+                raise MatrixError(f"{where}: unknown methods {sorted(named - set(METHODS))}")
+            if named != methods:
+                raise MatrixError(f"{where}: roles are declared for {sorted(named)}, the route answers {sorted(methods)}")
+            declared = {method: _expand(value, groups, where) for method, value in roles.items()}
+        else:
+            expanded = _expand(roles, groups, where)
+            declared = {method: expanded for method in methods}
+        existing = matrix.setdefault(rule, {})
+        for method, allowed in declared.items():
+            if method in existing:
+                raise MatrixError(f"{where}: {method} is already in the matrix")
+            existing[method] = allowed
 
 
 def allowed_roles(rule: str, method: str, app: Flask | None = None) -> frozenset[str] | None:
@@ -168,3 +197,12 @@ def signed_in() -> Principal:
 def init_authz(app: Flask) -> None:
     app.extensions["samvirke_authz"] = load_matrix(app)
     app.before_request(authorize_request)
+
+
+@functools.cache
+def role_group(name: str) -> frozenset[str]:
+    """The roles a named group of ``config/authorization.toml`` stands for, for a view's own finer checks."""
+    groups = role_groups()
+    if name not in groups:
+        raise MatrixError(f"no role group {name!r} in {MATRIX_FILE.name}")
+    return frozenset(groups[name])

@@ -18,6 +18,7 @@ import pluggy
 from flask import Flask, current_app
 
 from core.plugins import hookspecs
+from core.plugins.conventions import ProgrammePackage, programme_packages
 from core.plugins.types import Programme
 
 ENTRY_POINT_GROUP = "samvirke.plugins"
@@ -42,6 +43,7 @@ class PluginHost:
         self.pm = pm
         self.hook = pm.hook
         self._programme_of: dict[str, Programme | None] = {}
+        self._packages: list[ProgrammePackage] | None = None
 
     @classmethod
     def load(cls, *, entry_points: bool, extra: Iterable[str], core_plugin: object) -> PluginHost:
@@ -96,6 +98,22 @@ class PluginHost:
             if self._programme_of.get(name) is not None and source and Path(source).name == "__init__.py":
                 folders.append(Path(source).parent)
         return sorted(folders)
+
+    def packages(self) -> list[ProgrammePackage]:
+        """The programme plugins that are packages: what core finds in them by convention (``core.plugins.conventions``)."""
+        if self._packages is None:
+            self._packages = programme_packages(self.pm.list_name_plugin(), self._programme_of.get)
+        return self._packages
+
+    def with_convention(self, hook_name: str, kind: type) -> list[tuple[Programme | None, list[Any]]]:
+        """A hook's results, then each programme package's module-level objects of ``kind``; each object once."""
+        given = [(programme, list(objects)) for programme, objects in self.call_each(hook_name)]
+        seen = {id(obj) for _, objects in given for obj in objects}
+        for package in self.packages():
+            found = [obj for obj in package.objects_of(kind) if id(obj) not in seen]
+            if found:
+                given.append((package.programme, found))
+        return given
 
     # --- calling ---------------------------------------------------------
 

@@ -66,7 +66,9 @@ class NavEntry:
 def _mount_plugin_blueprints(app: Flask) -> None:
     """Each programme's pages under /<tenant>/<programme key>/ (404 where disabled)."""
     programmes = app.extensions["samvirke_blueprint_programmes"]
-    for programme, blueprints in plugin_host(app).call_each("samvirke_blueprints"):
+    from core.plugins.routes import PageBlueprint
+
+    for programme, blueprints in plugin_host(app).with_convention("samvirke_blueprints", PageBlueprint):
         if programme is None:
             raise ValueError("A page blueprint must belong to a programme plugin")
         for bp in blueprints:

@@ -6,7 +6,7 @@ import pytest
 
 from config import ROOT
 from tests.billing.helpers import purge_billing
-from tests.conftest import build_app
+from core.testing.fixtures import build_app
 
 
 @pytest.fixture(scope="module")

@@ -145,7 +145,7 @@ def billing_samples(app: Flask, slug: str, request: Any, tmp_path: Any, organisa
     from core.billing.models import BillingRun
     from core.billing.periods import parse_period
     from core.billing.runs import run_billing
-    from tests.conftest import organisation_id
+    from core.testing.fixtures import organisation_id
 
     app.config["BILLING_OUTBOX_DIR"] = str(tmp_path / "outbox")
     request.addfinalizer(lambda: purge_billing(app))

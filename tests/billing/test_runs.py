@@ -55,7 +55,7 @@ def test_fredericia_gets_four_quarterly_invoices_of_40000_numbered_consecutively
 
 
 def _organisation(app, slug):
-    from tests.conftest import organisation_id
+    from core.testing.fixtures import organisation_id
 
     return organisation_id(app, slug)
 

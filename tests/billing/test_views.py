@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.billing.helpers import invoices, series, tenant_of
-from tests.conftest import csrf_from, sign_in
+from core.testing.fixtures import csrf_from, sign_in
 
 
 def client_as(app, slug, role, organisation=None):
@@ -82,7 +82,7 @@ def test_a_running_run_refreshes_its_page(real, drc_ishoj):
 
 
 def _org(app, slug):
-    from tests.conftest import organisation_id
+    from core.testing.fixtures import organisation_id
 
     return organisation_id(app, slug)
 

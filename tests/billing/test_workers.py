@@ -142,7 +142,7 @@ class Workers:
 @pytest.fixture(scope="module")
 def world(database_factory, tmp_path_factory):
     from bench.tenants import write_tenant_folder
-    from tests.conftest import build_app
+    from core.testing.fixtures import build_app
 
     folder = tmp_path_factory.mktemp("tenants")
     write_tenant_folder(folder, FAKE_TENANTS, years=2, today=date(2026, 6, 1))

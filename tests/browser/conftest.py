@@ -112,8 +112,8 @@ def axe(page, request) -> Iterator[Any]:
 
 
 def signed_in(page: Any, app: Any, role: str, slug: str | None, organisation: str | None = None) -> None:
-    """Give the browser a server-side session (tests/conftest.py sign_in), for tests not about logging in."""
-    from tests.conftest import sign_in
+    """Give the browser a server-side session (core.testing.fixtures.sign_in), for tests not about logging in."""
+    from core.testing.fixtures import sign_in
 
     client = app.test_client()
     sign_in(app, client, role, slug, organisation)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import agreement_says
+from core.testing.fixtures import agreement_says
 
 # What Ishøj's agreement (seeds/000) sets: 3 overlapping courses of 6-8 mothers, up to 24 mothers,
 # 2-3 volunteers a course, at least one visit by the health visitor per course.
@@ -28,7 +28,7 @@ def _ishoj_targets(request) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     app = request.getfixturevalue("app")
     with (

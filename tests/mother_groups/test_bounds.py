@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.mother_groups.models import Course, CourseSession
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 API = "/alpha/api/v1/mother_groups"
 MAX_COURSE_MONTHS = 24  # plugins.mother_groups.schemas.MAX_COURSE_MONTHS

@@ -15,7 +15,7 @@ from core.identity import roles as R
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.mother_groups import evaluation as E
 from plugins.mother_groups.models import Consent, Course, Enrolment, HousingArea, Mother
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 TODAY = date(2026, 6, 1)
 URL = "/alpha/mother_groups/evaluation"

@@ -12,7 +12,7 @@ from core.identity.digests import secret_digest
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer
 from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
-from tests.conftest import agreement_says, csrf_from, organisation_id
+from core.testing.fixtures import agreement_says, csrf_from, organisation_id
 
 API = "/alpha/api/v1/mother_groups"
 
@@ -133,7 +133,7 @@ def test_attendance_for_the_whole_group_in_one_form(app, client_for, course_id, 
 
 
 def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, course_id, tenant_a):
-    from tests.conftest import sign_in
+    from core.testing.fixtures import sign_in
 
     client = app.test_client()
     user_id = sign_in(app, client, "volunteer", "alpha")
@@ -419,7 +419,7 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
     import secrets
 
     from core.identity.models import User, UserSession
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     key = secrets.token_urlsafe(16)
     with app.app_context():

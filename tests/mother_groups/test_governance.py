@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.mother_groups.models import Evaluation, JointMeeting, Milestone
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 PAGE = "/alpha/mother_groups/governance/"
 MISSING_ID = 987654

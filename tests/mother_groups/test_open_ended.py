@@ -13,7 +13,7 @@ import pytest
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.mother_groups.billing import StaircaseRule
-from tests.conftest import sign_in, tenant_id
+from core.testing.fixtures import sign_in, tenant_id
 
 RULE = StaircaseRule()
 STEPS = {"2023": 14000, "2024": 28000, "2025": 42000}

@@ -17,7 +17,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.mother_groups import models as m
 from plugins.mother_groups.reports import report_definitions
-from tests.conftest import agreement_says
+from core.testing.fixtures import agreement_says
 from tests.reports.conftest import read_csv
 
 REPORTS = {r.key: r for r in report_definitions()}
@@ -253,7 +253,7 @@ def test_reports_need_a_tenant(app, data):
 
 
 def test_national_builds_one_row_of_counts_per_tenant(app, data, tenant_a, tenant_b):
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     gamma = tenant_id(app, "gamma")  # programme not enabled: no row
     expected = {

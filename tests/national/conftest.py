@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_TENANTS, build_app
+from core.testing.fixtures import TEST_TENANTS, build_app
 
 SIX = [f"seks{n}" for n in range(1, 7)]
 

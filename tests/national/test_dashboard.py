@@ -11,7 +11,7 @@ import pytest
 from core.db import db
 from core.identity import roles as R
 from core.tenancy.context import tenant_context
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 
 YEAR = 2025
 

@@ -27,7 +27,7 @@ from core.jobs.models import JobRun
 from core.reports.models import PlatformExport, ReportExport
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import utcnow
-from tests.conftest import csrf_from, sign_in
+from core.testing.fixtures import csrf_from, sign_in
 from tests.national.test_dashboard import YEAR, _course
 
 # Mothers enrolled in alpha: a figure no other data here has, so it shows where the export's content went.

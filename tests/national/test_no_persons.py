@@ -6,7 +6,7 @@ import re
 
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 
 PERSONS = ("Familien Hansen", "Amira", "Fortroligt notat", "Mor Alfa")
 

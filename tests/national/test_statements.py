@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bench.counting import count_statements
 from core.identity import roles as R
-from tests.conftest import sign_in
+from core.testing.fixtures import sign_in
 from tests.national.conftest import SIX, fill
 
 

@@ -18,7 +18,7 @@ from core.identity.models import User, realm_of_tenant
 from core.jobs.runner import enqueue
 from core.notices.models import Notice
 from core.tenancy.context import tenant_context
-from tests.conftest import csrf_from, sign_in, tenant_id
+from core.testing.fixtures import csrf_from, sign_in, tenant_id
 
 
 @dataclass

@@ -11,7 +11,7 @@ from core.notices.kinds import AGREEMENT_DEADLINE, VOLUNTEER_EXPIRY, collect_kin
 from core.plugins.host import plugin_host
 from core.plugins.types import NoticeKind, Programme
 from core.tenancy.context import tenant_context
-from tests.conftest import tenant_id
+from core.testing.fixtures import tenant_id
 from tests.notices.conftest import person
 
 CORE_NOTICES = Path(__file__).resolve().parents[2] / "core" / "notices"

@@ -13,7 +13,7 @@ from core.notices.delivery import MAX_ATTEMPTS
 from core.notices.models import Notice, NoticeRecipient
 from core.notices.people import people
 from core.tenancy.context import tenant_context
-from tests.conftest import csrf_from, organisation_id, tenant_id
+from core.testing.fixtures import csrf_from, organisation_id, tenant_id
 from tests.notices.conftest import notices, person, run
 
 TODAY = date(2026, 6, 1)

@@ -13,7 +13,7 @@ from core.identity.models import User, UserSession, realm_of_tenant
 from core.notices.models import NoticeRecipient
 from core.notices.people import people
 from core.tenancy.context import tenant_context
-from tests.conftest import organisation_id, tenant_id
+from core.testing.fixtures import organisation_id, tenant_id
 from tests.notices.conftest import notices, run
 from tests.test_login import log_in
 

@@ -299,7 +299,7 @@ def test_reports_need_a_tenant(app, data):
 
 
 def test_national_build_counts_per_tenant(app, data, tenant_a, tenant_b):
-    from tests.conftest import tenant_id
+    from core.testing.fixtures import tenant_id
 
     gamma = tenant_id(app, "gamma")  # programme not enabled: no row
     with app.app_context(), cross_tenant("test: national open_counselling.annual"):

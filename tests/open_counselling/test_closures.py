@@ -20,7 +20,7 @@ from core.tenancy.context import tenant_context
 from plugins.open_counselling import schedule, schedule_views
 from plugins.open_counselling.models import Office, OpeningHours
 from plugins.open_counselling.schedule import agreement_closures, is_open, next_closures
-from tests.conftest import agreement_says
+from core.testing.fixtures import agreement_says
 
 # What Fredericia's agreement with Mødrehjælpen declares (checked against the real file below).
 FREDERICIA_DAYS_OFF = ["05-01", "06-05", "day_after_ascension", "12-24", "between_christmas_and_new_year", "12-31"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.open_counselling.models import Contact, Family
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 API = "/alpha/api/v1/open_counselling"
 CONTACT = {

@@ -15,7 +15,7 @@ from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling.governance import agreed_governance, group_flag, months_before, review_status
 from plugins.open_counselling.models import GovernanceMeeting
-from tests.conftest import agreement_says, csrf_from
+from core.testing.fixtures import agreement_says, csrf_from
 
 PAGE = "/alpha/open_counselling/governance/"
 MEETINGS = f"{PAGE}meetings"

@@ -18,7 +18,7 @@ from core.audit.models import AuditEvent
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling.models import Family, Notification
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 from tests.test_authorization import _api_token
 
 API = "/alpha/api/v1/open_counselling/notifications"

@@ -13,7 +13,7 @@ from core.audit.models import AuditEvent
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling.models import Family, Notification
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 PAGE = "/alpha/open_counselling/notifications/"
 MISSING_ID = 987654

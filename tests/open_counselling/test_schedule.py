@@ -15,7 +15,7 @@ from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import is_open
-from tests.conftest import agreement_says, csrf_from
+from core.testing.fixtures import agreement_says, csrf_from
 from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF, feed_days
 from tests.test_browser import check_accessibility, log_in, page  # noqa: F401 (page: the Chromium fixture)
 

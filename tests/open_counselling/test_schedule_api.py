@@ -12,7 +12,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
-from tests.conftest import agreement_says
+from core.testing.fixtures import agreement_says
 from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF
 from tests.test_authorization import _api_token
 

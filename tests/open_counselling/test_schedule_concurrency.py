@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.open_counselling.models import Closure, Office, OpeningHours
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 BASE = "/alpha/open_counselling"
 

@@ -8,7 +8,7 @@ from config import ROOT
 from core.db import db
 from core.partnerships.models import AgreementNotice, AgreementReminder
 from core.tenancy.context import cross_tenant
-from tests.conftest import build_app
+from core.testing.fixtures import build_app
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.partnerships.models import Agreement, AgreementNotice
 from core.tenancy.context import cross_tenant, tenant_context
-from tests.conftest import csrf_from, installed_programmes, sign_in, tenant_id
+from core.testing.fixtures import csrf_from, installed_programmes, sign_in, tenant_id
 
 TODAY = date(2026, 12, 1)
 ALPHA_TITLE = "Testaftale Alfa Kommune"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from config import ROOT
-from tests.conftest import build_app
+from core.testing.fixtures import build_app
 
 
 @pytest.fixture(scope="module")

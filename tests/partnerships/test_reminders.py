@@ -17,7 +17,7 @@ from core.jobs.runner import enqueue
 from core.partnerships.models import Agreement, AgreementNotice, AgreementReminder
 from core.partnerships.reminders import record_agreement_reminders
 from core.tenancy.context import cross_tenant, tenant_context
-from tests.conftest import csrf_from, tenant_id
+from core.testing.fixtures import csrf_from, tenant_id
 from tests.partnerships.test_agreement_pages import agreement_id, audit_count, signed_in
 
 FREDERICIA_TITLE = "Samarbejdsaftale mellem Mødrehjælpen og Fredericia Kommune"

@@ -17,7 +17,7 @@ from core.tenancy.context import tenant_context
 from core.tenancy.files import TenantFileError
 from core.tenancy.models import Tenant
 from core.tenancy.sync import sync_tenants
-from tests.conftest import TEST_ORGANISATIONS, TEST_TENANTS, build_app, installed_programmes, sign_in
+from core.testing.fixtures import TEST_ORGANISATIONS, TEST_TENANTS, build_app, installed_programmes, sign_in
 
 
 @pytest.fixture

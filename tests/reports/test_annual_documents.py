@@ -22,7 +22,7 @@ from config import ROOT
 from core.db import db
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
-from tests.conftest import build_app, sign_in
+from core.testing.fixtures import build_app, sign_in
 from tests.reports.conftest import read_csv
 
 YEAR = 2025
@@ -419,7 +419,7 @@ def test_every_format_opens_with_the_period_and_the_rule(real):
 
 
 def test_a_background_export_of_the_document_is_under_disclosure_control(real):
-    from tests.conftest import csrf_from
+    from core.testing.fixtures import csrf_from
 
     staff = client(real, "fredericia", "partner_staff", "modrehjaelpen")  # sees the figures on the page, never in a file
     url = f"/fredericia/reports/{FREDERICIA_DOC}"

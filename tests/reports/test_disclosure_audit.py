@@ -239,7 +239,7 @@ def test_the_threshold_is_never_below_three():
 
 def test_an_app_with_a_threshold_below_three_refuses_to_start(database_factory):
     from config import ConfigurationError
-    from tests.conftest import create_app_for_tests
+    from core.testing.fixtures import create_app_for_tests
 
     with pytest.raises(ConfigurationError, match="DISCLOSURE_THRESHOLD"):
         create_app_for_tests(database_factory(), DISCLOSURE_THRESHOLD="2")

@@ -21,7 +21,7 @@ from core.jobs.models import JobRun
 from core.reports.models import ReportExport
 from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import utcnow
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 from tests.reports.conftest import read_csv
 
 REPORT = "/alpha/reports/sample.crafted"

@@ -20,7 +20,7 @@ from plugins.volunteer_association.models import (
     GrantApplication,
 )
 from plugins.volunteer_association.widgets import reminders_widget
-from tests.conftest import csrf_from, organisation_id
+from core.testing.fixtures import csrf_from, organisation_id
 
 ACTIVITIES = "/alpha/volunteer_association/activities/"
 GRANTS = "/alpha/volunteer_association/grants/"

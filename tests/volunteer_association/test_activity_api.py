@@ -18,7 +18,7 @@ from plugins.volunteer_association.models import (
     ActivityVolunteer,
     GrantApplication,
 )
-from tests.conftest import organisation_id
+from core.testing.fixtures import organisation_id
 from tests.test_authorization import _api_token
 
 API = "/alpha/api/v1/volunteer_association"

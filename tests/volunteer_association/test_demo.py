@@ -13,7 +13,7 @@ from core.db import db
 from core.tenancy.context import tenant_context
 from core.tenancy.models import Tenant
 from core.volunteers.models import Volunteer
-from tests.conftest import build_app, csrf_from, sign_in
+from core.testing.fixtures import build_app, csrf_from, sign_in
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.tenancy.context import tenant_context
 from plugins.volunteer_association.models import Shift, ShiftSignup
-from tests.conftest import csrf_from, sign_in
+from core.testing.fixtures import csrf_from, sign_in
 from tests.volunteer_association.test_shifts import _post, shift_id, volunteer_client  # noqa: F401 (fixture)
 
 API = "/alpha/api/v1/volunteer_association"

@@ -12,7 +12,7 @@ from core.db import db
 from core.tenancy.context import tenant_context
 from core.volunteers.models import Volunteer
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
-from tests.conftest import csrf_from, organisation_id, sign_in
+from core.testing.fixtures import csrf_from, organisation_id, sign_in
 
 
 @pytest.fixture

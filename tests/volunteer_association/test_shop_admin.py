@@ -16,7 +16,7 @@ from plugins.volunteer_association.shop_admin import (
     donations_by_category,
     monthly_expenses,
 )
-from tests.conftest import csrf_from
+from core.testing.fixtures import csrf_from
 
 BASE = "/alpha/volunteer_association/shop"
 TODAY = date(2026, 5, 20)

@@ -20,7 +20,7 @@ from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.volunteers.models import Volunteer, VolunteerReminder
 from core.volunteers.reminders import send_volunteer_reminders
-from tests.conftest import csrf_from, organisation_id
+from core.testing.fixtures import csrf_from, organisation_id
 
 TODAY = date(2025, 3, 1)
 MISSING_ID = 987654

@@ -39,7 +39,7 @@ from core.tenancy.context import cross_tenant, tenant_context
 from core.tenancy.models import Tenant
 from core.tenancy.sync import sync_tenants
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[2] / "tests"  # the platform's test tenants, organisations and example plugin
 TEST_TENANTS = HERE / "tenants"
 TEST_ORGANISATIONS = HERE / "organisations"
 EXAMPLE_PLUGIN = "tests.example_plugin"
