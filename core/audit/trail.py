@@ -1,22 +1,18 @@
-"""Audit rows of a request, written in the request's own transaction.
+"""Audit rows of a request, written in the request's own transaction, and that transaction's end.
 
-A request used to write its audit rows on a second pooled connection, in a
-transaction of their own: two connections held at once for every audited
-read, and a ``set_config`` more. Now ``record()`` inserts them into the
-session's transaction, and the request settles them:
+``record()`` inserts audit rows into the session's transaction, which is the
+request's one unit of work (views and services never commit):
 
-- after the view (``after_request``): if the transaction holds nothing but
-  audit rows, or changes the view committed with them, it is committed (a
-  read's transaction costs a COMMIT instead of the ROLLBACK it would get);
-  if it holds changes the view did not commit, it is rolled back, as it would
-  be anyway, and the rows are written again on their own. If the trail cannot
-  be written the response becomes a 500: no audit row, no data shown.
+- after the view (``after_request``): a response below 400 commits the view's
+  changes together with the audit rows; a 4xx or 5xx rolls the changes back and
+  writes the audit rows again on their own. If the commit or the trail cannot be
+  written the response becomes a 500: no audit row, no data shown.
 - a rollback during the request (a view catching an error) keeps the rows for
-  writing again; a request context without a dispatch (``test_request_context``)
+  writing again; an exception rolls everything back at teardown and writes
+  them; a request context without a dispatch (``test_request_context``)
   settles at teardown.
 
-The trail therefore still survives every rollback of the request's work, as
-it did in its own transaction.
+The trail therefore survives every rollback of the request's work.
 """
 
 from __future__ import annotations
@@ -97,10 +93,27 @@ def settle() -> None:
 
 
 def _after_request(response: Response) -> Response:
-    if not (g.get(_PENDING) or g.get(_LOST)):
-        return response
+    """The request's one unit of work: commit on success, roll back otherwise; the trail survives both.
+
+    Views and services never commit (as jobs, whose runner commits). A response
+    below 400, a redirect included, commits the view's changes with the audit
+    rows of what it read. A 4xx or 5xx rolls them back, and its audit rows are
+    written again on their own, so a refused request is still on the record. A
+    commit that fails turns the response into a 500: nothing of it is kept but the trail.
+    """
+    pending = bool(g.get(_PENDING)) or _has_other_writes()
     try:
-        settle()
+        if pending and response.status_code < 400:
+            try:
+                db.session.commit()
+            except Exception:
+                log.exception("the request's unit of work could not be committed")
+                db.session.rollback()
+                _write_lost()
+                return current_app.response_class("Internal Server Error", status=500, mimetype="text/plain")
+        elif pending:
+            db.session.rollback()
+        _write_lost()
     except Exception:
         log.exception("the audit trail of a request could not be written")
         db.session.rollback()
@@ -108,7 +121,17 @@ def _after_request(response: Response) -> Response:
     return response
 
 
+def _write_lost() -> None:
+    from core.audit import write_apart
+
+    lost = g.pop(_LOST, None)
+    if lost:
+        write_apart(lost)
+
+
 def _teardown(exc: BaseException | None) -> None:
+    if exc is not None:
+        db.session.rollback()  # the view raised: none of its work is kept
     if not (g.get(_PENDING) or g.get(_LOST)):
         return
     try:
