@@ -111,6 +111,16 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    # pysqlite sends BEGIN only before a write, and a SAVEPOINT outside a transaction opens one
+    # that its RELEASE commits: a request whose first write is in begin_nested() would be
+    # committed there, whatever its answer. BEGIN first (on the driver: no statement counted).
+    raw = connection.connection.dbapi_connection
+    if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 def insert_once(model: type[Any], rows: list[dict], unique: list[str], *, update: Sequence[str] = ()) -> int:
     """Insert ``rows`` skipping those a UNIQUE over ``unique`` already holds; returns how many were new.
 

@@ -4,14 +4,23 @@
 request's one unit of work (views and services never commit):
 
 - after the view (``after_request``): a response below 400 commits the view's
-  changes together with the audit rows; a 4xx or 5xx rolls the changes back and
-  writes the audit rows again on their own. If the commit or the trail cannot be
-  written the response becomes a 500: no audit row, no data shown.
+  changes together with the audit rows; a 4xx or 5xx (``abort()`` included)
+  rolls the changes back and writes the audit rows again on their own. If the
+  commit fails, the response becomes a 500 and the trail is written on its own;
+  if the trail cannot be written either, a 500 with no data shown.
+- a transaction that can no longer commit (a flush failed and the view went on)
+  turns a response below 400 into a 500: never a 200 or a redirect for a write
+  that is gone.
 - a rollback during the request (a view catching an error) keeps the rows for
-  writing again; an exception rolls everything back at teardown and writes
-  them; a request context without a dispatch (``test_request_context``)
-  settles at teardown.
+  writing again; a savepoint's rollback (``begin_nested``) only those inserted
+  inside it, and the writes before it stay to be committed. An exception rolls
+  everything back at teardown and writes the rows; a request context without a
+  dispatch (``test_request_context``) settles at teardown.
+- a streamed body runs after the commit: what it writes is rolled back at
+  teardown, and its audit rows are committed there (no core view streams).
 
+Writes are seen through the session (ORM flushes and ``session.execute``); SQL
+sent on a connection taken from it bypasses this and is not committed.
 The trail therefore survives every rollback of the request's work.
 """
 
@@ -35,6 +44,7 @@ log = logging.getLogger(__name__)
 _PENDING = "_samvirke_audit_pending"  # rows inserted into the session's open transaction
 _LOST = "_samvirke_audit_lost"  # rows whose transaction was rolled back: to write again
 _WROTE = "samvirke_wrote"  # session.info: the open transaction holds other writes than audit rows
+_SAVEPOINTS = "samvirke_savepoints"  # session.info: open savepoint -> how many audit rows were pending at its start
 
 
 def _insert(rows: list[dict]) -> bool:
@@ -101,8 +111,16 @@ def _after_request(response: Response) -> Response:
     written again on their own, so a refused request is still on the record. A
     commit that fails turns the response into a 500: nothing of it is kept but the trail.
     """
+    failed = _failed()
     pending = bool(g.get(_PENDING)) or _has_other_writes()
     try:
+        if failed and response.status_code < 400:
+            # A flush failed and the view answered as if it had not (a caught error, then a 200 or a
+            # redirect): its write is gone, so the answer must not say otherwise.
+            log.error("the request's transaction failed and the view still answered %s", response.status_code)
+            db.session.rollback()
+            _write_lost()
+            return _server_error()
         if pending and response.status_code < 400:
             try:
                 db.session.commit()
@@ -110,15 +128,26 @@ def _after_request(response: Response) -> Response:
                 log.exception("the request's unit of work could not be committed")
                 db.session.rollback()
                 _write_lost()
-                return current_app.response_class("Internal Server Error", status=500, mimetype="text/plain")
-        elif pending:
+                return _server_error()
+        elif pending or failed:
             db.session.rollback()
         _write_lost()
     except Exception:
         log.exception("the audit trail of a request could not be written")
         db.session.rollback()
-        return current_app.response_class("Internal Server Error", status=500, mimetype="text/plain")
+        return _server_error()
     return response
+
+
+def _failed() -> bool:
+    """The session's transaction can do nothing more (a flush failed in it) until it is rolled back."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    return transaction is not None and not transaction.is_active
+
+
+def _server_error() -> Response:
+    return current_app.response_class("Internal Server Error", status=500, mimetype="text/plain")
 
 
 def _write_lost() -> None:
@@ -166,13 +195,38 @@ def _executed(state: Any) -> None:
 
 @event.listens_for(TenantSession, "after_commit")
 def _committed(session: Any) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: its writes and the audit rows are still the outer transaction's, to commit
     session.info.pop(_WROTE, None)
     if has_request_context():
         g.pop(_PENDING, None)
 
 
+@event.listens_for(TenantSession, "after_transaction_create")
+def _savepoint_began(session: Any, transaction: Any) -> None:
+    if transaction.nested and has_request_context():
+        # How many of the request's audit rows were in before the savepoint: the ones after it go with it.
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = len(g.get(_PENDING, ()))
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _transaction_ended(session: Any, transaction: Any) -> None:
+    if transaction.nested:
+        session.info.get(_SAVEPOINTS, {}).pop(transaction, None)
+
+
 @event.listens_for(TenantSession, "after_rollback")
 def _rolled_back(session: Any) -> None:
+    savepoint = session.get_nested_transaction() if session.in_nested_transaction() else None
+    if savepoint is not None:
+        # A savepoint's rollback (``begin_nested`` catching an IntegrityError): the writes before it stay
+        # in the transaction, to be committed; only audit rows inserted since it began are to write again.
+        mark = session.info.get(_SAVEPOINTS, {}).get(savepoint, 0)
+        pending = g.get(_PENDING) if has_request_context() else None
+        if pending and len(pending) > mark:
+            g.setdefault(_LOST, []).extend(pending[mark:])
+            del pending[mark:]
+        return
     session.info.pop(_WROTE, None)
     if has_request_context():
         lost = g.pop(_PENDING, None)

@@ -286,7 +286,6 @@ def issue(invoice_id: int):
         issue_draft(invoice, today=copenhagen_today())
     except BillingRefused as refused:
         return _refused(invoice_id, refused)
-    db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="issued")
     flash(_("Invoice %(number)s is issued.", number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
@@ -316,7 +315,6 @@ def send(invoice_id: int):
         mark_sent(invoice, actor=_actor())
     except BillingRefused as refused:
         return _refused(invoice_id, refused)
-    db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="sent")
     flash(_("%(kind)s %(number)s is validated and sent.", kind=messages.kind_label(invoice.kind), number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
@@ -332,7 +330,6 @@ def paid(invoice_id: int):
         mark_paid(invoice, paid_on=data["paid_on"], amount=data["amount"], actor=_actor(), today=copenhagen_today())
     except BillingRefused as refused:
         return _refused(invoice_id, refused, paid=request.form)
-    db.session.commit()
     record("change", subject=f"invoice:{invoice.id}", criterion="paid")
     flash(_("The payment of invoice %(number)s is recorded.", number=invoice.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=invoice.id), 303)
@@ -348,7 +345,6 @@ def credit_invoice(invoice_id: int):
         note = credit(invoice, reason=data["reason"], amount=data.get("amount"), actor=_actor(), today=copenhagen_today())
     except BillingRefused as refused:
         return _refused(invoice_id, refused, credit=request.form)
-    db.session.commit()
     record("create", subject=f"invoice:{note.id}", criterion=f"credit note for invoice {invoice.id}")
     flash(_("Credit note %(number)s is issued.", number=note.display_number), "success")
     return redirect(url_for("billing.show_invoice", invoice_id=note.id), 303)

@@ -119,7 +119,6 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
             expires_at=utcnow() + timedelta(seconds=token["expires_in"]),
         )
     )
-    db.session.commit()
 
 
 def _aware(moment: datetime) -> datetime:
@@ -153,8 +152,7 @@ def bearer_principal() -> Principal | None:
     if client.revoked_at is not None or _aware(token.expires_at) <= now:
         _reject()
     if client.last_used_at is None or now - _aware(client.last_used_at) > LAST_USED_RESOLUTION:
-        client.last_used_at = now
-        db.session.commit()
+        client.last_used_at = now  # kept with the request's unit of work: a refused call is not a use
     from core.identity import roles as R
 
     role = R.PARTNER_STAFF if client.organisation_id is not None else R.MUNICIPAL_STAFF
@@ -226,7 +224,7 @@ def create():
         organisation_id=signed_in().organisation_id,
     )
     db.session.add(client)
-    db.session.commit()
+    db.session.flush()  # its id and creation time, for the page
     clients = [client, *clients]
     # The secret is shown this once; only its hash is kept.
     return render_template("identity/api_clients.html", clients=clients, fields=form_fields(schema), secret=secret, new_client=client), 201
@@ -239,7 +237,6 @@ def revoke(client_id: int):
         abort(404)  # another owner's client looks missing
     if client.revoked_at is None:
         client.revoked_at = utcnow()
-        db.session.commit()
     return redirect(url_for("api_clients.index"))
 
 

@@ -69,7 +69,6 @@ def start():
         ), 422
     row = _session_row()
     row.break_glass = {"tenant_id": g.tenant.id, "reason": data["reason"], "until": (utcnow() + DURATION).isoformat()}
-    db.session.commit()
     record("break_glass", criterion=f"started: {data['reason']}")
     flash(gettext("Break-the-glass is on for 30 minutes; every access is recorded with your reason."), "warning")
     return redirect(url_for("tenant.home"))
@@ -80,6 +79,5 @@ def end():
     row = _session_row()
     if row.break_glass:
         row.break_glass = None
-        db.session.commit()
         record("break_glass", criterion="ended")
     return redirect(url_for("tenant.home"))

@@ -263,6 +263,7 @@ def _fail(realm: str, reason: str, tenant_id: int | None) -> Any:
     """A failed log-in: recorded, audited, and counted by the limiter (status 401)."""
     log.warning("log-in failed for realm %s: %s", realm, reason)
     db.session.add(LoginFailure(source=_source(realm), reason=reason[:200]))
+    # Its own commit: a 401 rolls the request back, and the failure must stay on the record.
     db.session.commit()
     record("login_failed", criterion=reason[:200], actor="anonymous", tenant_id=tenant_id)
     return render_template("identity/login_failed.html"), 401
@@ -300,7 +301,8 @@ def _start(realm: str, client_factory, callback: str, tenant_id: int | None) -> 
             next_path=local_path(request.args.get("next")),
         )
     )
-    db.session.commit()
+    # No commit here: core commits the request (a redirect is below 400) before the answer leaves,
+    # so the provider cannot send the browser back before the flow is stored.
     session["login_states"] = [*session.get("login_states", [])[-(PENDING_STATES_KEPT - 1) :], state]
     return redirect(authorization["url"])
 
@@ -334,6 +336,8 @@ def _take_flow(state: str, realm: str) -> _Flow | None:
         CursorResult,
         db.session.execute(delete(LoginFlow).where(LoginFlow.id == _flow_id(state)), execution_options={"synchronize_session": False}),
     ).rowcount
+    # Its own commit: the flow is used up whatever the log-in comes to (a 401 rolls the rest back),
+    # and a concurrent callback waiting on the row's lock sees it gone now, not at the end of this one.
     db.session.commit()
     if taken != 1 or flow.realm != realm:
         return None  # a concurrent request took it first, or it was begun for another realm

@@ -120,7 +120,7 @@ def open_session(
         from core.notices.people import remember_log_in
 
         remember_log_in(tenant_id, user.id, roles, organisation_id)
-    db.session.commit()
+    db.session.flush()  # core commits with the redirect, before the cookie that names the session goes out
     session.clear()
     session["sid"] = key
     session.permanent = True
@@ -138,8 +138,7 @@ def end_session() -> UserSession | None:
         return None
     row = db.session.get(UserSession, _hash(key))
     if row is not None and row.ended_at is None:
-        row.ended_at = utcnow()
-        db.session.commit()
+        row.ended_at = utcnow()  # committed with the request's answer (core.audit.trail)
     return row
 
 
@@ -231,11 +230,10 @@ def _session_row(session_id: str) -> Any:
 
 
 def _stamp(session_id: str, **values: Any) -> None:
-    """Write ``values`` on the session's row (its ending, its last-seen time) and commit."""
+    """Write ``values`` on the session's row (its ending, its last-seen time), in the request's unit of work."""
     db.session.execute(
         update(UserSession).where(UserSession.id == session_id).values(**values), execution_options={"synchronize_session": False}
     )
-    db.session.commit()
 
 
 def _session_principal() -> Principal | None:

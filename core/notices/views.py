@@ -122,7 +122,6 @@ def save_preferences():
         execution_options={"synchronize_session": False},
     )
     db.session.add_all(NoticePreference(user_id=user_id, kind=k.key, enabled=k.key in chosen) for k in kinds)
-    db.session.commit()
     flash(_("Your choice of notices is saved."), "success")
     return redirect(url_for("notices.preferences"), 303)
 

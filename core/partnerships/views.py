@@ -420,19 +420,18 @@ def give_notice(agreement_id: int):
                 errors = {"given_on": [_date_error(exc)]}
     if data is None or errors or end is None:
         return _render_show(agreement, values=request.form, errors=errors, general_errors=form_errors(errors)), 422
-    db.session.add(
-        AgreementNotice(
-            agreement_id=agreement.id,
-            given_on=data["given_on"],
-            given_by=data["given_by"],
-            earliest_end=end,
-            recorded_by=principal.audit_label,
-        )
-    )
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a savepoint: the clash is caught here, and core rolls back the 422
+            db.session.add(
+                AgreementNotice(
+                    agreement_id=agreement.id,
+                    given_on=data["given_on"],
+                    given_by=data["given_by"],
+                    earliest_end=end,
+                    recorded_by=principal.audit_label,
+                )
+            )
     except IntegrityError:  # another request recorded one first (UNIQUE(agreement_id))
-        db.session.rollback()
         return _render_show(_load(agreement_id), general_errors=[_("A notice was recorded at the same time; reload the page.")]), 422
     record("change", subject=f"agreement:{agreement.id}", criterion="notice given")
     flash(_("The notice is recorded. The agreement ends on %(day)s at the earliest.", day=format_day(end)), "success")
@@ -448,7 +447,6 @@ def acknowledge(reminder_id: int):
     if reminder.acknowledged_at is None:  # acknowledging twice changes nothing
         reminder.acknowledged_at = utcnow()
         reminder.acknowledged_by = principal.audit_label
-        db.session.commit()
         record("change", subject=f"agreement:{reminder.agreement_id}", criterion="reminder acknowledged")
         flash(_("The reminder is acknowledged."), "success")
     if request.form.get("back") == "agreement":

@@ -51,7 +51,7 @@ def create_volunteer(data):
     """Register a volunteer (of the caller's own organisation, or, for the municipality, of the organisation named)."""
     volunteer = Volunteer(**data)
     db.session.add(volunteer)
-    db.session.commit()
+    db.session.flush()  # its id; core commits the request
     record("create", subject=f"volunteer:{volunteer.id}")
     return volunteer
 
@@ -79,6 +79,6 @@ def replace_volunteer(data, volunteer_id: int):
         abort(404)
     for name, value in data.items():
         setattr(volunteer, name, value)
-    db.session.commit()
+    db.session.flush()  # the answer shows the row as written
     record("change", subject=f"volunteer:{volunteer.id}")
     return volunteer

@@ -166,7 +166,7 @@ def create():
         return _render_index(request.form, errors), 422
     volunteer = Volunteer(**data)
     db.session.add(volunteer)
-    db.session.commit()
+    db.session.flush()  # its id, for the redirect; core commits the request
     record("create", subject=f"volunteer:{volunteer.id}")
     return redirect(url_for("volunteers.show", volunteer_id=volunteer.id), 303)
 
@@ -187,6 +187,5 @@ def update(volunteer_id: int):
         return _render_show(volunteer, request.form, errors), 422
     for name, value in data.items():
         setattr(volunteer, name, value)
-    db.session.commit()
     record("change", subject=f"volunteer:{volunteer.id}")
     return redirect(url_for("volunteers.show", volunteer_id=volunteer.id), 303)
