@@ -31,7 +31,7 @@ Grouped by concern:
 
 from __future__ import annotations
 
-from core.api.pagination import Blueprint, page_of, page_of_list
+from core.api.pagination import page_of, page_of_list
 from core.audit import record
 from core.calendar import COPENHAGEN, closed_days, copenhagen_now, copenhagen_today, optional_days_off, parse_month_day
 from core.crypto import EncryptedString, mask_cpr
@@ -65,6 +65,7 @@ from core.plugins.types import (
     PersonalDataField,
     Programme,
     ReportResult,
+    SampleRows,
 )
 from core.reports.annual import contributed_figures
 from core.reports.definitions import Chart, Column, ColumnsSum, Report, RowsSum, Table, TableData
@@ -89,7 +90,6 @@ __all__ = [
     "AgreementProgramme",
     "AnnualFigure",
     "ApiBlueprint",
-    "Blueprint",
     "Cell",
     "Chart",
     "Column",
@@ -117,6 +117,7 @@ __all__ = [
     "Report",
     "ReportResult",
     "ReviewSchedule",
+    "SampleRows",
     "RowsSum",
     "Schema",
     "Table",

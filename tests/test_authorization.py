@@ -8,30 +8,43 @@ id gets exactly the answer a missing id gets, with none of its data.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pytest
+from werkzeug.routing import Rule
 
 from core.db import db
 from core.identity import roles as R
 from core.identity.authz import PUBLIC, allowed_roles
-from core.identity.digests import secret_digest
+from core.plugins.types import SampleRows
 from core.tenancy.context import tenant_context
-from core.testing.fixtures import organisation_id, sign_in
+from core.testing.fixtures import api_token as _api_token
+from core.testing.fixtures import installed_programmes, organisation_id, sign_in
+from core.testing.kit_checks import sample_rows
+from core.testing.kit_walk import (
+    FOREIGN,
+    OTHER,
+    OWN,
+    PERSONA_IDS,
+    PERSONAS,
+    RUNNING,
+    SKIP_METHODS,
+    answered_as_expected,
+    call,
+    csrf_off,
+    expected_answer,
+    fill,
+    programme_of,
+    relative_rule,
+    signed_in,
+    walk,
+)
 
-OWN, FOREIGN = "alpha", "beta"
-# Routes whose views narrow rows by ownership for some roles: a row that is not
-# one's own (a volunteer's other courses, another health visitor's referral)
-# answers 404 exactly like a missing one. The sample rows here are nobody's own.
+# Core's routes whose views narrow rows by ownership for some roles: a row that
+# is not one's own answers 404 exactly like a missing one. The sample rows here
+# are nobody's own. (A programme names its own in its sample rows' ``narrowed``.)
 NARROWED = {
-    "/<tenant>/api/v1/mother_groups/referrals/<int:referral_id>": {"municipal_staff"},
-    "/<tenant>/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
-    "/<tenant>/api/v1/mother_groups/sessions/<int:session_id>/attendance": {"volunteer"},
-    # A volunteer records the takings only of a shift she is on.
-    "/<tenant>/volunteer_association/shifts/<int:shift_id>/takings": {"volunteer"},
-    "/<tenant>/api/v1/volunteer_association/shifts/<int:shift_id>/takings": {"volunteer"},
-    # Offering a slot needs one's own sign-up on that shift.
-    "/<tenant>/volunteer_association/shifts/<int:shift_id>/offer": {"volunteer", "partner_staff", "tenant_admin", "platform_admin"},
     # An API client is revoked only by its owner: the sample client is the municipality's.
     "/<tenant>/admin/api-clients/<int:client_id>/revoke": {"partner_staff"},
     # Another organisation's volunteer looks missing (the sample one is Testforeningen's).
@@ -54,9 +67,6 @@ NARROWED = {
     },
     # The same for the national view's exports (the sample one is nobody's here, its file a secret).
     **{f"/national/exports/<int:export_id>{tail}": {"national_coordinator", "platform_admin"} for tail in ("", "/status", "/download")},
-    # The API's twins of the opening-hours page's delete routes: the walk has deleted the sample row through the page.
-    "/<tenant>/api/v1/open_counselling/hours/<int:hours_id>": {"partner_staff", "tenant_admin", "platform_admin"},
-    "/<tenant>/api/v1/open_counselling/closures/<int:closure_id>": {"partner_staff", "tenant_admin", "platform_admin"},
 }
 # Billing: an invoice or run another organisation issued looks missing (the samples are Testforeningen's).
 NARROWED.update(
@@ -74,7 +84,8 @@ NARROWED.update(
         )
     }
 )
-SKIP_METHODS = {"HEAD", "OPTIONS"}
+# Parameters that are not a row's id.
+NAMED = {"filename": "samvirke.css", "key": "example.households"}
 
 
 def _rules(app):
@@ -84,95 +95,79 @@ def _rules(app):
 def test_every_route_is_in_the_matrix(app):
     matrix = app.extensions["samvirke_authz"]
     missing = sorted({r.rule for r in _rules(app)} - set(matrix))
-    assert missing == [], f"add these rules to config/authorization.toml or the plugin's samvirke_authorization: {missing}"
+    assert missing == [], f"add these rules to config/authorization.toml or declare roles= on the programme's route: {missing}"
     stale = sorted(set(matrix) - {r.rule for r in _rules(app)})
     assert stale == [], f"the matrix lists rules that do not exist: {stale}"
 
 
+@dataclass
+class Objects:
+    """Ids of real rows per tenant: core's own, and each programme's from its ``samvirke_sample_rows`` (namespaced per programme)."""
+
+    core: dict[str, dict[str, int | str]]
+    rows: dict[str, dict[str, SampleRows]]
+
+    def ids(self, rule: str, slug: str) -> Mapping[str, int | str]:
+        """A rule of programme X takes its ids from X's rows; core's rules from core's."""
+        key = programme_of(rule, self.rows[slug])
+        ids = {**self.core[slug], **(self.rows[slug][key].ids if key else {})}
+        if rule.startswith("/national/"):
+            ids["export_id"] = self.core[OWN]["platform_export_id"]  # the platform's, not the tenant's
+        return ids
+
+    def narrowed(self, rule: str) -> set[str]:
+        key = programme_of(rule, self.rows[OWN])
+        return set(NARROWED.get(rule, ())) | (set(self.rows[OWN][key].narrowed.get(relative_rule(rule), ())) if key else set())
+
+    def secrets(self, slug: str) -> tuple[str, ...]:
+        """The texts of the authority-free room and partner-only fields in one tenant's sample rows."""
+        return tuple(text for rows in self.rows[slug].values() for text in rows.confidential)
+
+    def items(self) -> list[tuple[str, dict[str, int | str]]]:
+        return [(slug, self[slug]) for slug in self.core]
+
+    def __getitem__(self, slug: str) -> dict[str, int | str]:
+        """Every id of the tenant's rows, for tests that name a row (``objects[OWN]["contact_id"]``)."""
+        return {**self.core[slug], **{k: v for rows in self.rows[slug].values() for k, v in rows.ids.items()}}
+
+
+def test_every_programme_gives_sample_rows(app, objects):
+    """The walk covers each programme the plugin host knows, with rows of its own (no list of programmes here)."""
+    assert set(objects.rows[OWN]) == set(installed_programmes(app)) == set(objects.rows[FOREIGN])
+    assert objects.secrets(OWN) and all(OWN in text for text in objects.secrets(OWN))
+
+
 @pytest.fixture
-def objects(app, lookalike_data, tenant_a, tenant_b, request, tmp_path):
-    """Ids of real objects per tenant for each kind of URL parameter."""
-    from datetime import date, time
+def objects(app, tenant_a, tenant_b, request, tmp_path) -> Objects:
+    """Core's sample rows per tenant, and every programme's (``samvirke_sample_rows``, marked with the tenant's slug)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
 
     from core.identity.api_clients import ApiClient
+    from core.identity.models import User, realm_of_tenant
+    from core.partnerships.models import Agreement, AgreementReminder
+    from core.reports.models import ReportExport
+    from core.tenancy.context import current_tenant_id
+    from core.tenancy.models import utcnow
     from core.volunteers.models import Volunteer
-    from plugins.mother_groups import models as mg
-    from plugins.mother_groups.services import create_mother, enrol
 
-    ids = {}
+    core: dict[str, dict[str, int | str]] = {}
     with app.app_context():
         for slug, tid in ((OWN, tenant_a), (FOREIGN, tenant_b)):
             with tenant_context(tid):
                 client = ApiClient(name=f"klient {slug}", client_id=f"test-{slug}", secret_hash="x" * 64, scope="read", created_by="test")
-                course = mg.Course(name=f"Forløb {slug}", start_date=date(2026, 1, 6), end_date=date(2026, 10, 20), status="running")
                 volunteer = Volunteer(name=f"Frivillig {slug}", organisation_id=organisation_id(app, "testforeningen"))
-                milestone = mg.Milestone(title="Politisk proces", due_on=date(2025, 6, 30))
-                db.session.add_all([client, course, volunteer, milestone])
-                db.session.flush()
-                meeting = mg.CourseSession(course_id=course.id, date=date(2026, 1, 6), start_time=__import__("datetime").time(10, 0))
-                mother = create_mother({"name": f"Mor {slug}"}, "test")
-                enrolment = enrol(course, mother, date(2026, 1, 6))
-                referral = mg.Referral(mother_id=mother.id, referred_by="test", referred_on=date(2026, 1, 1))
-                db.session.add_all([meeting, referral])
-                from plugins.open_counselling import models as oc
-                from plugins.open_counselling.services import register_contact
-
-                contact = register_contact(
-                    {
-                        "family_number": f"T-{slug}",
-                        "day": date(2026, 1, 5),
-                        "channel": "phone",
-                        "duration_minutes": 30,
-                        "reasons": ["parenthood"],
-                        "need_level": 1,
-                        "description": f"Fortroligt {slug}",
-                    },
-                    "test",
-                )
-                office = oc.Office(name=f"Kontor {slug}")
-                db.session.add(office)
-                db.session.flush()
-                hours = oc.OpeningHours(office_id=office.id, weekday=1, opens=time(10, 0), closes=time(14, 0))
-                closure = oc.Closure(office_id=office.id, day=date(2026, 12, 1), reason="Syg")
-                notification = oc.Notification(
-                    day=date(2026, 1, 6),
-                    ground=f"Bekymringsgrund {slug}",
-                    author="R",
-                    recipient_unit="Familieafdelingen",
-                    channel="digital",
-                )
-                db.session.add_all([hours, closure, notification])
-                from plugins.volunteer_association import models as va
-
-                shift = va.Shift(day=date(2026, 1, 7), starts=time(10, 0), ends=time(14, 0))
-                expense = va.Expense(day=date(2026, 1, 7), category="rent", amount=100)
-                grant = va.GrantApplication(funder="Fonden", amount_applied=1000)
-                shop_hours = va.ShopHours(weekday=2, opens=time(10, 0), closes=time(16, 0))
-                activity = va.Activity(kind="help", title="Tøjbytte", day=date(2026, 1, 7))
-                donation = va.Donation(day=date(2026, 1, 7), category="toys", count=3)
-                db.session.add_all([shift, expense, grant, shop_hours, activity, donation])
-                from sqlalchemy import select
-
-                from core.partnerships.models import Agreement, AgreementReminder
-
                 agreement = db.session.scalars(select(Agreement)).one()
                 reminder = AgreementReminder(agreement_id=agreement.id, kind="review", due_on=date(2026, 6, 30))
-                db.session.add(reminder)
                 # A report export is its owner's alone: this sample one is nobody's in the walk.
-                from datetime import timedelta
-
-                from core.identity.models import User, realm_of_tenant
-                from core.reports.models import ReportExport
-                from core.tenancy.context import current_tenant_id
-                from core.tenancy.models import utcnow
-
                 owner = User(
                     realm=realm_of_tenant(current_tenant_id()),  # a user of this tenant: written in its scope
                     issuer="https://test-idp.invalid",
                     subject=f"export-owner-{slug}",
                     display_name="Eksportør",
                 )
-                db.session.add(owner)
+                db.session.add_all([client, volunteer, reminder, owner])
                 db.session.flush()
                 export = ReportExport(
                     owner_user_id=owner.id,
@@ -190,29 +185,10 @@ def objects(app, lookalike_data, tenant_a, tenant_b, request, tmp_path):
                 )
                 db.session.add(export)
                 db.session.commit()
-                ids[slug] = {
-                    "household_id": lookalike_data[slug]["household"],
+                core[slug] = {
+                    **NAMED,
                     "client_id": client.id,
-                    "course_id": course.id,
-                    "session_id": meeting.id,
-                    "mother_id": mother.id,
-                    "enrolment_id": enrolment.id,
-                    "referral_id": referral.id,
                     "volunteer_id": volunteer.id,
-                    "milestone_id": milestone.id,
-                    "consent_id": mother.consents[0].id,
-                    "contact_id": contact.id,
-                    "family_id": contact.family_id,
-                    "office_id": office.id,
-                    "hours_id": hours.id,
-                    "closure_id": closure.id,
-                    "notification_id": notification.id,
-                    "shift_id": shift.id,
-                    "expense_id": expense.id,
-                    "grant_id": grant.id,
-                    "activity_id": activity.id,
-                    "donation_id": donation.id,
-                    "shop_hours_id": shop_hours.id,
                     "agreement_id": agreement.id,
                     "reminder_id": reminder.id,
                     "export_id": export.id,
@@ -221,12 +197,13 @@ def objects(app, lookalike_data, tenant_a, tenant_b, request, tmp_path):
     from tests.billing.helpers import billing_samples
 
     for slug in (OWN, FOREIGN):  # an issued invoice of Testforeningen and its run
-        ids[slug].update(billing_samples(app, slug, request, tmp_path))
-    ids[OWN]["platform_export_id"] = _platform_export(app)
-    return ids
+        core[slug].update(billing_samples(app, slug, request, tmp_path))
+    objects = Objects(core, {slug: sample_rows(app, slug, slug) for slug in (OWN, FOREIGN)})
+    core[OWN]["platform_export_id"] = _platform_export(app, objects.secrets(OWN)[0])
+    return objects
 
 
-def _platform_export(app) -> int:
+def _platform_export(app, secret: str) -> int:
     """A national export that is nobody's in the walk; its file holds a secret, so no route may show it."""
     from datetime import timedelta
 
@@ -249,7 +226,7 @@ def _platform_export(app) -> int:
             progress=100,
             filename="national-2025.csv",
             mimetype="text/csv",
-            content=secrets_of(OWN)[0].encode(),
+            content=secret.encode(),
             expires_at=utcnow() + timedelta(days=1),
         )
         db.session.add(export)
@@ -257,91 +234,18 @@ def _platform_export(app) -> int:
         return export.id
 
 
-def _url(rule, tenant: str, ids: dict[str, int]) -> str:
-    def value(match: re.Match) -> str:
-        converter, name = match.group(1), match.group(2)
-        if name == "tenant":
-            return tenant
-        if name == "realm":
-            return tenant
-        if name == "export_id" and rule.rule.startswith("/national/"):
-            return str(ids["platform_export_id"])  # the platform's, not the tenant's
-        if name == "filename":
-            return "samvirke.css"
-        if name == "key":
-            return "example.households"
-        if converter == "int":
-            return str(ids[name])
-        raise AssertionError(f"no sample value for <{name}> in {rule.rule}")
-
-    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
+def _url(rule: Rule, tenant: str, objects: Objects | Mapping[str, int | str], ids_of: str | None = None) -> str:
+    """The rule filled for ``tenant``: with ``Objects``, the ids of tenant ``ids_of`` (default: the same), each
+    programme's from its own rows; with a plain mapping (tests/test_bad_input.py), those ids."""
+    if isinstance(objects, Objects):
+        return fill(rule.rule, tenant, objects.ids(rule.rule, ids_of or tenant))
+    national = (
+        {"export_id": objects["platform_export_id"]} if rule.rule.startswith("/national/") and "platform_export_id" in objects else {}
+    )
+    return fill(rule.rule, tenant, {**objects, **NAMED, **national})
 
 
-def _call(client, method: str, url: str):
-    return client.open(url, method=method, data={} if method != "GET" else None)
-
-
-def _signed_in(app, role: str, organisation: str | None = None):
-    client = app.test_client()
-    tenant = OWN if role in R.TENANT_ROLES else None
-    sign_in(app, client, role, tenant, organisation)
-    return client
-
-
-# Who acts: a role, and for the organisation roles the organisation acted for.
-# Testforeningen is party to alpha's (and beta's) agreement covering every
-# programme; Anden Forening is party to none of them.
-RUNNING, OTHER = "testforeningen", "andenforening"
-PERSONAS = [
-    (R.TENANT_ADMIN, None),
-    (R.MUNICIPAL_STAFF, None),
-    (R.FINANCE, None),
-    (R.PLATFORM_ADMIN, None),
-    (R.PARTNER_STAFF, RUNNING),
-    (R.PARTNER_STAFF, OTHER),
-    (R.VOLUNTEER, RUNNING),
-    (R.VOLUNTEER, OTHER),
-    (R.NATIONAL_COORDINATOR, RUNNING),
-    (R.PARTNER_FINANCE, RUNNING),
-    (R.PARTNER_FINANCE, OTHER),
-]
-PROGRAMMES = ("example", "mother_groups", "open_counselling", "volunteer_association")
-
-
-def programme_of(rule: str) -> str | None:
-    """The programme a URL rule belongs to, read from the URL itself (not from the app's bookkeeping)."""
-    parts = rule.split("/")
-    for candidate in (parts[2:3], parts[4:5]) if rule.startswith("/<tenant>/api/v1/") else (parts[2:3],):
-        if candidate and candidate[0] in PROGRAMMES:
-            return candidate[0]
-    return None
-
-
-def expected_answer(rule: str, method: str, role: str, organisation: str | None, tenant: str | None, app) -> object:
-    """What the person should get: {404}, {403} or "allowed" (the rules of issue 9, written out)."""
-    allowed = allowed_roles(rule, method, app)
-    assert allowed is not None, f"{rule} is missing from the authorization matrix"
-    if "<tenant>" in rule and not (role == R.PLATFORM_ADMIN or (role in R.TENANT_ROLES and tenant == OWN)):
-        return {404}  # a foreign tenant does not exist for you
-    if programme_of(rule) and organisation == OTHER:
-        return {404}  # your organisation is not party to the agreement covering it here
-    if role in allowed and rule.startswith("/<tenant>/reports/<key>") and organisation == OTHER:
-        return {404}  # the sample report (example.households) is a programme's report
-    if role in allowed:
-        return "allowed"
-    return {403}  # includes the authority-free room for municipal roles and platform admins without break-the-glass
-
-
-def secrets_of(slug: str) -> tuple[str, ...]:
-    """Values of the authority-free room and partner-only fields in one tenant's sample data."""
-    return (f"Fortroligt {slug}", f"Bekymringsgrund {slug}", f"Fortroligt notat {slug}", f"T-{slug}")
-
-
-def may_read_secrets(role: str, organisation: str | None, tenant: str | None) -> bool:
-    return role == R.PARTNER_STAFF and organisation == RUNNING and tenant == OWN
-
-
-@pytest.mark.parametrize(("role", "organisation"), PERSONAS, ids=[f"{r}-{o or 'municipality'}" for r, o in PERSONAS])
+@pytest.mark.parametrize(("role", "organisation"), PERSONAS, ids=PERSONA_IDS)
 def test_every_route_answers_each_person_as_the_agreements_say(app, objects, role, organisation):
     """Every URL rule x method x person (role, organisation) x own/foreign tenant.
 
@@ -350,41 +254,19 @@ def test_every_route_answers_each_person_as_the_agreements_say(app, objects, rol
     ground of a notification of concern, partner-only notes) to anyone but the
     running organisation's staff in their own tenant.
     """
-    app.config["WTF_CSRF_ENABLED"] = False  # this test is about authorization, not CSRF
-    try:
-        client = _signed_in(app, role, organisation)
-        failures, secrets_seen = [], 0
-        for rule in _rules(app):
-            for method in sorted(rule.methods - SKIP_METHODS):
-                if PUBLIC in allowed_roles(rule.rule, method, app):
-                    continue
-                tenant_route = "<tenant>" in rule.rule
-                for tenant in (OWN, FOREIGN) if tenant_route else (None,):
-                    url = _url(rule, tenant or OWN, objects[tenant or OWN])
-                    response = _call(client, method, url)
-                    status, body = response.status_code, response.get_data().decode("utf-8", "replace")  # PDF, XLSX: bytes
-                    expected = expected_answer(rule.rule, method, role, organisation, tenant, app)
-                    narrowed = NARROWED.get(rule.rule, ())
-                    if expected == "allowed" and (role in narrowed or f"{role}/{organisation}" in narrowed):
-                        ok = status not in (401, 403)
-                    elif expected == "allowed":
-                        ok = status not in (401, 403, 404)
-                    else:
-                        ok = status in expected
-                    if not ok:
-                        failures.append(f"{method} {url} as {role}/{organisation}: {status}, expected {expected}")
-                    for slug in (OWN, FOREIGN):
-                        for secret in secrets_of(slug):
-                            if secret in body:
-                                if may_read_secrets(role, organisation, slug) and tenant == slug:
-                                    secrets_seen += 1
-                                else:
-                                    failures.append(f"{method} {url} as {role}/{organisation} shows {secret!r}")
-        assert failures == []
-        if may_read_secrets(role, organisation, OWN):
-            assert secrets_seen > 0  # the check can see a secret: the running organisation reads its own records
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
+    walked = walk(
+        app,
+        signed_in(app, role, organisation),
+        _rules(app),
+        role,
+        organisation,
+        ids_for=lambda rule, slug: objects.ids(rule.rule, slug),
+        secrets={slug: objects.secrets(slug) for slug in (OWN, FOREIGN)},
+        narrowed=objects.narrowed,
+    )
+    assert walked.failures == []
+    if role == R.PARTNER_STAFF and organisation == RUNNING:
+        assert walked.secrets_seen > 0  # the check can see a secret: the running organisation reads its own records
 
 
 def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
@@ -392,7 +274,7 @@ def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
     for rule in _rules(app):
         if PUBLIC in allowed_roles(rule.rule, "GET", app) or "GET" not in rule.methods:
             continue
-        url = _url(rule, OWN, objects[OWN])
+        url = _url(rule, OWN, objects)
         response = client.get(url)
         if "/api/" in rule.rule:
             assert response.status_code == 401, url
@@ -401,7 +283,7 @@ def test_anonymous_is_sent_to_sign_in_or_gets_401(app, objects):
 
 
 def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects):
-    clients = {role: _signed_in(app, role) for role in (R.TENANT_ADMIN, R.PARTNER_STAFF, R.PARTNER_FINANCE)}
+    clients = {role: signed_in(app, role) for role in (R.TENANT_ADMIN, R.PARTNER_STAFF, R.PARTNER_FINANCE)}
     checked = 0
     for rule in _rules(app):
         if "<tenant>" not in rule.rule or "<int:" not in rule.rule:
@@ -412,12 +294,9 @@ def test_foreign_object_id_gets_exactly_the_answer_of_a_missing_id(app, objects)
                 continue
             # As someone the route admits, so the id is really looked up.
             client = clients[next((r for r in (R.TENANT_ADMIN, R.PARTNER_FINANCE) if r in allowed), R.PARTNER_STAFF)]
-            app.config["WTF_CSRF_ENABLED"] = False
-            try:
-                foreign = _call(client, method, _url(rule, OWN, objects[FOREIGN]))
-                missing = _call(client, method, _url(rule, OWN, {k: 987654 for k in objects[OWN]}))
-            finally:
-                app.config["WTF_CSRF_ENABLED"] = True
+            with csrf_off(app):
+                foreign = call(client, method, _url(rule, OWN, objects, ids_of=FOREIGN))
+                missing = call(client, method, fill(rule.rule, OWN, {k: 987654 for k in objects.ids(rule.rule, OWN)}))
             # 404, or 422 where the body is refused before the id is looked at: the same either way.
             assert foreign.status_code == missing.status_code and foreign.status_code in (404, 422), rule.rule
             assert foreign.get_data() == missing.get_data(), rule.rule
@@ -453,39 +332,6 @@ def test_national_coordinator_sees_only_aggregates_of_own_organisation(app, look
     assert client.get("/alpha/").status_code == 404  # no way into a tenant's own pages
 
 
-def _api_token(app, tenant_id: int, owner: str | None) -> str:
-    """A bearer token of a write client of ``owner`` (an organisation slug; None: the municipality)."""
-    import secrets
-    from datetime import timedelta
-
-    from core.identity.api_clients import ApiClient, ApiToken
-    from core.tenancy.models import utcnow
-
-    token = secrets.token_urlsafe(24)
-    org = organisation_id(app, owner) if owner else None
-    with app.app_context(), tenant_context(tenant_id):
-        client = ApiClient(
-            name=f"klient {owner}",
-            client_id=f"matrix-{owner}-{secrets.token_hex(4)}",
-            secret_hash="x" * 64,
-            scope="write",
-            created_by="test",
-            organisation_id=org,
-        )
-        db.session.add(client)
-        db.session.flush()
-        db.session.add(
-            ApiToken(
-                api_client_id=client.id,
-                token_hash=secret_digest(token, "api-token"),
-                scope="write",
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
-        db.session.commit()
-    return token
-
-
 @pytest.mark.parametrize("owner", [None, RUNNING, OTHER], ids=["municipality", RUNNING, OTHER])
 def test_api_clients_go_through_the_same_checks_as_people(app, objects, tenant_a, owner):
     """A machine client acts as its owner: municipal staff, or its organisation's partner staff."""
@@ -500,23 +346,17 @@ def test_api_clients_go_through_the_same_checks_as_people(app, objects, tenant_a
             if PUBLIC in allowed_roles(rule.rule, method, app):
                 continue
             for tenant in (OWN, FOREIGN):
-                url = _url(rule, tenant, objects[tenant])
+                url = _url(rule, tenant, objects)
                 response = client.open(url, method=method, json={} if method != "GET" else None, headers=headers)
                 body = response.get_data(as_text=True)
                 if tenant == FOREIGN:
                     expected = {401}  # the token means nothing in another tenant
                 else:
                     expected = expected_answer(rule.rule, method, role, owner, OWN, app)
-                narrowed = role in NARROWED.get(rule.rule, ()) or f"{role}/{owner}" in NARROWED.get(rule.rule, ())
-                ok = (
-                    (response.status_code not in (401, 403) + (() if narrowed else (404,)))
-                    if expected == "allowed"
-                    else response.status_code in expected
-                )
-                if not ok:
+                if not answered_as_expected(response.status_code, expected, role, owner, objects.narrowed(rule.rule)):
                     failures.append(f"{method} {url} as API client of {owner}: {response.status_code}, expected {expected}")
                 for slug in (OWN, FOREIGN):
-                    for secret in secrets_of(slug):
+                    for secret in objects.secrets(slug):
                         if secret in body:
                             if owner == RUNNING and tenant == slug == OWN:
                                 secrets_seen += 1

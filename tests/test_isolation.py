@@ -159,3 +159,27 @@ def test_database_refuses_cross_tenant_foreign_key_even_without_the_orm(data, te
             {"t": tenant_a, "h": data["beta"]["household"]},
         )
     db.session.rollback()
+
+
+def test_every_programmes_sample_rows_stay_in_their_tenant(app, tenant_a, tenant_b):
+    """Each programme of the plugin host (no list here) makes its sample rows in alpha; no tenant-scoped model shows one in beta."""
+    from core.model import Model
+    from core.tenancy.models import TenantScoped
+    from core.testing.fixtures import installed_programmes
+    from core.testing.kit_checks import sample_rows
+
+    scoped = [mapper.class_ for mapper in Model.registry.mappers if issubclass(mapper.class_, TenantScoped)]
+
+    def counts(tid: int) -> dict[str, int | None]:
+        with app.app_context(), tenant_context(tid):
+            found = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in scoped}
+            db.session.remove()
+        return found
+
+    beta_before = counts(tenant_b)
+    made = sample_rows(app, "alpha", "Kisolation")
+    assert set(made) == set(installed_programmes(app))
+    grown = {table for table, n in counts(tenant_a).items() if n}
+    for key in made:
+        assert any(table.startswith(f"{key}_") for table in grown), f"{key}: its sample rows are in none of its tables"
+    assert counts(tenant_b) == beta_before  # nothing of alpha's in beta's view of any table

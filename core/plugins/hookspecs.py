@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Permission,
         PersonalDataField,
         Programme,
+        SampleRows,
     )
     from core.reports.definitions import Report
     from core.tenancy.models import Tenant
@@ -326,6 +327,33 @@ def samvirke_demo_data(tenant: Tenant) -> None:
     ``tenant``: the tenant to fill.
 
     Returns nothing; write through ``db.session`` (core commits).
+    """
+
+
+# --- The test kit ----------------------------------------------------------
+
+
+@hookspec
+def samvirke_sample_rows(marker: str) -> SampleRows | None:
+    """Make a few rows of every kind the programme's URLs name, for the test kit.
+
+    Called by the test kit (``core.testing.kit``) inside a tenant's context,
+    once per test tenant, and again (with another marker) when it measures a
+    page with ten times the rows; only the programme under test is asked.
+    Core's authorization and isolation suites call it for every programme.
+    Flush to get ids; the caller commits.
+
+    ``marker``: a text unique to this call: put it in every text the rows hold
+    (names, notes, free text), so a page showing another tenant's or another
+    organisation's rows is recognised; rows made with different markers must
+    not clash (unique names, numbers).
+
+    Returns ``SampleRows``: ``ids`` maps each URL parameter of the
+    programme's rules (``"course_id"``) to a row just made; ``confidential``
+    lists the texts only the running organisation's staff may see;
+    ``narrowed`` the rules (relative to the programme) whose views show these
+    rows to fewer roles than the matrix admits. None for a plugin without
+    a programme.
     """
 
 

@@ -155,3 +155,23 @@ class PersonalDataField:
     erasure: Text  # how it is erased or anonymised
     # dataclasses.field: the attribute ``field`` above shadows the bare name in this class body.
     tags: Sequence[str] = dataclasses.field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SampleRows:
+    """Rows a programme made for the test kit in the tenant in context (``samvirke_sample_rows``).
+
+    ``ids``: each URL parameter of the programme's rules (as Flask spells it,
+    ``"course_id"``) -> the id of a row just made, so every rule can be filled.
+    ``confidential``: texts in those rows that only the running organisation's
+    staff may see (the authority-free room, partner-only notes). Every text the
+    rows hold contains the marker they were made with, so a leak is recognisable.
+    ``narrowed``: rules relative to the programme's mount point (``"/sessions/<int:session_id>/attendance"``,
+    page and API alike) -> roles for whom these rows look missing (404) although
+    the matrix admits them, because the view narrows rows by ownership and
+    the sample rows are nobody's own.
+    """
+
+    ids: dict[str, int] = dataclasses.field(default_factory=dict)
+    confidential: tuple[str, ...] = ()
+    narrowed: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)

@@ -431,3 +431,45 @@ def held_back(monkeypatch):
     queue = HeldQueue(runner.execute)
     monkeypatch.setattr(runner, "execute", queue.hold)
     return queue
+
+
+def api_token(app, tenant_id: int, owner: str | None) -> str:
+    """A bearer token of a write client of ``owner`` (an organisation slug; None: the municipality)."""
+    import secrets
+    from datetime import timedelta
+
+    from core.identity.api_clients import ApiClient, ApiToken
+    from core.tenancy.models import utcnow
+
+    token = secrets.token_urlsafe(24)
+    org = organisation_id(app, owner) if owner else None
+    with app.app_context(), tenant_context(tenant_id):
+        client = ApiClient(
+            name=f"klient {owner}",
+            client_id=f"matrix-{owner}-{secrets.token_hex(4)}",
+            secret_hash="x" * 64,
+            scope="write",
+            created_by="test",
+            organisation_id=org,
+        )
+        db.session.add(client)
+        db.session.flush()
+        db.session.add(
+            ApiToken(
+                api_client_id=client.id,
+                token_hash=secret_digest(token, "api-token"),
+                scope="write",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+    return token
+
+
+def read_csv(content: bytes) -> list[list[str]]:
+    """A CSV as Danish Excel reads it: UTF-8 with a BOM, ``;`` between cells."""
+    import csv
+    import io
+
+    assert content.startswith(b"\xef\xbb\xbf"), "no BOM: Excel would read the file as ANSI"
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))

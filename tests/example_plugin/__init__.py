@@ -32,6 +32,7 @@ from core.plugins.types import (
     PersonalDataField,
     Programme,
     ReportResult,
+    SampleRows,
 )
 from tests.example_plugin import api, jobs, models, schemas, views
 
@@ -274,3 +275,13 @@ def samvirke_demo_data(tenant):
     household = models.Household(name=f"Demo-husstand {tenant.slug}")
     household.members = [models.Member(name="Demo Person")]
     db.session.add(household)
+
+
+@hookimpl
+def samvirke_sample_rows(marker):
+    household = models.Household(name=f"Familien {marker}", note=f"Fortroligt notat {marker}")
+    household.members = [models.Member(name=f"Amira {marker}"), models.Member(name=f"Sara {marker}")]
+    db.session.add(household)
+    db.session.flush()
+    # The note is the partner's own: municipal staff never see it.
+    return SampleRows(ids={"household_id": household.id}, confidential=(f"Fortroligt notat {marker}",))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 import pytest
 
 from core.plugins.host import plugin_host
+from core.testing.fixtures import read_csv  # noqa: F401 (the reports tests import it from here)
 from tests.reports import sample_plugin
 
 
@@ -24,9 +23,3 @@ def sample_reports(app) -> Iterator[object]:
         pm.unregister(sample_plugin)
         sample_plugin.CRAFTED.clear()
         sample_plugin.CRAFTED.update(saved)
-
-
-def read_csv(content: bytes) -> list[list[str]]:
-    """A CSV as Danish Excel reads it: UTF-8 with a BOM, ``;`` between cells."""
-    assert content.startswith(b"\xef\xbb\xbf"), "no BOM: Excel would read the file as ANSI"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))

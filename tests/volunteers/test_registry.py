@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select
 from core.audit import events_for_subject
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
+from core.testing.fixtures import csrf_from, organisation_id
 from core.volunteers.models import Volunteer, VolunteerReminder
 from core.volunteers.reminders import send_volunteer_reminders
-from core.testing.fixtures import csrf_from, organisation_id
 
 TODAY = date(2025, 3, 1)
 MISSING_ID = 987654
