@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.chromium import chromium_browser
 from core.testing.fixtures import organisation_id
+from tests.chromium import chromium_browser
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
@@ -130,6 +130,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
         db.session.flush()
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer.id))
         generate_sessions(course)
+        db.session.commit()  # the test is the unit of work here: services never commit
 
     def sign_out():
         page.goto("/alpha/")

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.tenancy.context import tenant_context
-from plugins.mother_groups.models import Course, Enrolment, Mother, Referral
 from core.testing.fixtures import csrf_from
+from plugins.mother_groups.models import Course, Enrolment, Mother, Referral
 from tests.test_browser import page  # noqa: F401  (the browser fixture: skipped without Chromium)
 
 REFERRALS = "/alpha/mother_groups/referrals/"
@@ -102,6 +102,7 @@ def test_the_duplicate_check_stays_in_the_tenant(app, client_for, tenant_b):
 
     with app.app_context(), tenant_context(tenant_b):
         refer({"name": "Betas Mor"}, "test")
+        db.session.commit()  # the test is the unit of work here: services never commit
     assert _refer(client_for("alpha", "municipal_staff"), name="Betas Mor").status_code == 302
 
 

@@ -2,12 +2,11 @@
 with babies aged 0-1, run by a partner organisation with the municipality (who
 runs it in a tenant, and its targets, is the covering agreement's business).
 
-Thin hook implementations; the work is in the modules beside this one.
+Thin hook implementations of what is not found by convention (models, migrations,
+pages and API are: core/plugins/conventions.py); the work is in the modules beside this one.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -18,7 +17,6 @@ from core.programme import (
     DashboardWidget,
     JobDefinition,
     MenuEntry,
-    Migrations,
     Permission,
     PersonalDataField,
     Programme,
@@ -42,32 +40,6 @@ def samvirke_programme() -> Programme:
 
 
 @hookimpl
-def samvirke_models():
-    return models.ALL_MODELS
-
-
-@hookimpl
-def samvirke_migrations() -> Migrations:
-    return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def samvirke_blueprints():
-    from plugins.mother_groups.evaluation import bp as evaluation_bp
-    from plugins.mother_groups.governance import bp as governance_bp
-    from plugins.mother_groups.views import bp
-
-    return [bp, governance_bp, evaluation_bp]
-
-
-@hookimpl
-def samvirke_api_blueprints():
-    from plugins.mother_groups.api import blp
-
-    return [blp]
-
-
-@hookimpl
 def samvirke_schemas():
     from plugins.mother_groups import duplicates, schemas
 
@@ -83,13 +55,6 @@ def samvirke_schemas():
         "MotherGroupsReferralStatus": schemas.ReferralStatusSchema,
         "MotherGroupsReferralDecision": schemas.ReferralDecisionSchema,
     }
-
-
-@hookimpl
-def samvirke_authorization():
-    from plugins.mother_groups import api, evaluation, governance, views
-
-    return {**views.AUTHORIZATION, **api.AUTHORIZATION, **governance.AUTHORIZATION, **evaluation.AUTHORIZATION}
 
 
 @hookimpl
@@ -283,3 +248,10 @@ def samvirke_demo_data(tenant):
     from plugins.mother_groups.demo import load
 
     load(tenant)
+
+
+@hookimpl
+def samvirke_sample_rows(marker):
+    from plugins.mother_groups.samples import sample_rows
+
+    return sample_rows(marker)

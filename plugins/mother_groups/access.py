@@ -10,14 +10,27 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import select
 
-from core.programme import Principal, current_principal, current_volunteer, db, get_or_404
+from core.programme import Principal, current_principal, current_volunteer, db, get_or_404, role_group
 from core.programme import roles as R
 from plugins.mother_groups.models import CourseVolunteer
 
-PARTNER_ROLES = frozenset({R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN})
-# The roles that manage the programme, as the authorization matrix spells them.
-MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
-__all__ = ["MANAGERS", "get_or_404", "manages", "principal", "require_course_access", "volunteer_course_ids"]
+# Who may use the routes (``roles=`` of the pages and the API), by the groups of config/authorization.toml.
+MANAGERS = "programme_managers"
+ATTENDANCE = [MANAGERS, "volunteer"]  # and the course's volunteers, narrowed to their own courses below
+REFERRERS = [MANAGERS, "municipal_staff"]  # and the health visitors, who see only their own referrals
+# Those who manage the whole programme in the tenant, for the finer checks below.
+PROGRAMME_MANAGERS = role_group(MANAGERS)
+__all__ = [
+    "ATTENDANCE",
+    "MANAGERS",
+    "PROGRAMME_MANAGERS",
+    "REFERRERS",
+    "get_or_404",
+    "manages",
+    "principal",
+    "require_course_access",
+    "volunteer_course_ids",
+]
 
 
 def principal() -> Principal:
@@ -29,7 +42,7 @@ def principal() -> Principal:
 
 def manages(p: Principal) -> bool:
     """Partner staff and administrators manage the whole programme in the tenant."""
-    return bool(PARTNER_ROLES.intersection(p.roles)) or p.api_client_id is not None
+    return bool(PROGRAMME_MANAGERS.intersection(p.roles)) or p.api_client_id is not None
 
 
 def volunteer_course_ids(p: Principal) -> set[int]:

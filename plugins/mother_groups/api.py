@@ -15,8 +15,9 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.programme import Blueprint, db, page_of, record
+from core.programme import ApiBlueprint, db, page_of, record
 from plugins.mother_groups import access, duplicates, services
+from plugins.mother_groups.access import ATTENDANCE, MANAGERS, REFERRERS
 from plugins.mother_groups.models import Attendance, Course, CourseSession, Enrolment, Mother, Referral
 from plugins.mother_groups.schemas import (
     AttendanceEntrySchema,
@@ -28,19 +29,7 @@ from plugins.mother_groups.schemas import (
     SessionSchema,
 )
 
-blp = Blueprint("mother_groups_api", __name__, description="Mother groups (Ny mor i Danmark)")
-PREFIX = "/<tenant>/api/v1/mother_groups"
-MANAGERS = access.MANAGERS
-AUTHORIZATION = {
-    f"{PREFIX}/courses": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>/enrolments": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>/sessions": MANAGERS,
-    f"{PREFIX}/sessions/<int:session_id>": MANAGERS,
-    f"{PREFIX}/sessions/<int:session_id>/attendance": [*MANAGERS, "volunteer"],
-    f"{PREFIX}/referrals": {"GET": ["municipal_staff", *MANAGERS], "POST": ["municipal_staff", *MANAGERS]},
-    f"{PREFIX}/referrals/<int:referral_id>": {"GET": ["municipal_staff", *MANAGERS], "POST": MANAGERS},
-}
+blp = ApiBlueprint("mother_groups_api", __name__, description="Mother groups (Ny mor i Danmark)")
 
 
 _get_or_404 = access.get_or_404
@@ -49,12 +38,12 @@ _get_or_404 = access.get_or_404
 def _unprocessable(exc: ValidationError) -> NoReturn:
     from flask_smorest import abort as smorest_abort
 
-    db.session.rollback()
+    # Nothing to undo here: core rolls back a request answered with 4xx.
     smorest_abort(422, errors={"json": exc.messages})
     raise AssertionError("abort raises")  # for the type checker: abort never returns
 
 
-@blp.route("/courses")
+@blp.route("/courses", roles=MANAGERS)
 @blp.response(200, CourseSchema(many=True))
 @blp.paginate()
 def list_courses(pagination_parameters):
@@ -62,7 +51,7 @@ def list_courses(pagination_parameters):
     return page_of(select(Course).order_by(Course.start_date, Course.id), pagination_parameters)
 
 
-@blp.route("/courses", methods=["POST"])
+@blp.route("/courses", methods=["POST"], roles=MANAGERS)
 @blp.arguments(CourseSchema)
 @blp.response(201, CourseSchema)
 def create_course(data):
@@ -72,13 +61,13 @@ def create_course(data):
         _unprocessable(exc)
 
 
-@blp.route("/courses/<int:course_id>")
+@blp.route("/courses/<int:course_id>", roles=MANAGERS)
 @blp.response(200, CourseSchema)
 def get_course(course_id: int):
     return _get_or_404(Course, course_id)
 
 
-@blp.route("/courses/<int:course_id>/enrolments")
+@blp.route("/courses/<int:course_id>/enrolments", roles=MANAGERS)
 @blp.response(200, EnrolmentSchema(many=True))
 @blp.paginate()
 def list_enrolments(pagination_parameters, course_id: int):
@@ -89,7 +78,7 @@ def list_enrolments(pagination_parameters, course_id: int):
     return enrolments
 
 
-@blp.route("/courses/<int:course_id>/enrolments", methods=["POST"])
+@blp.route("/courses/<int:course_id>/enrolments", methods=["POST"], roles=MANAGERS)
 @blp.arguments(EnrolmentSchema)
 @blp.response(201, EnrolmentSchema)
 def create_enrolment(data, course_id: int):
@@ -99,7 +88,6 @@ def create_enrolment(data, course_id: int):
         if mother is None:
             raise ValidationError({"mother_id": [gettext("The mother does not exist.")]})
         enrolment = services.enrol(course, mother, data.get("joined_on"))
-        db.session.commit()
     except ValidationError as exc:
         _unprocessable(exc)
     record("change", subject=f"mother_groups.mother:{mother.id}", criterion=f"enrolment {enrolment.status}")
@@ -116,7 +104,7 @@ def _sessions_of(course_id: int):
     )
 
 
-@blp.route("/courses/<int:course_id>/sessions")
+@blp.route("/courses/<int:course_id>/sessions", roles=MANAGERS)
 @blp.response(200, SessionSchema(many=True))
 @blp.paginate()
 def list_sessions(pagination_parameters, course_id: int):
@@ -138,7 +126,7 @@ def _session_out(s: CourseSession) -> dict:
     }
 
 
-@blp.route("/courses/<int:course_id>/sessions", methods=["POST"])
+@blp.route("/courses/<int:course_id>/sessions", methods=["POST"], roles=MANAGERS)
 @blp.response(201, SessionSchema(many=True))
 def generate_sessions(course_id: int):
     """Create the weekly sessions not yet there, skipping Danish public holidays."""
@@ -148,7 +136,7 @@ def generate_sessions(course_id: int):
     return [_session_out(s) for s in db.session.scalars(_sessions_of(course.id))]
 
 
-@blp.route("/sessions/<int:session_id>", methods=["PUT"])
+@blp.route("/sessions/<int:session_id>", methods=["PUT"], roles=MANAGERS)
 @blp.arguments(SessionSchema)
 @blp.response(200, SessionSchema)
 def update_session(data, session_id: int):
@@ -166,7 +154,7 @@ def _attendance(meeting: CourseSession) -> list[Attendance]:
     return list(rows)
 
 
-@blp.route("/sessions/<int:session_id>/attendance")
+@blp.route("/sessions/<int:session_id>/attendance", roles=ATTENDANCE)
 @blp.response(200, AttendanceEntrySchema(many=True))
 def get_attendance(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
@@ -174,7 +162,7 @@ def get_attendance(session_id: int):
     return _attendance(meeting)
 
 
-@blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"])
+@blp.route("/sessions/<int:session_id>/attendance", methods=["PUT"], roles=ATTENDANCE)
 @blp.arguments(AttendanceSchema)
 @blp.response(200, AttendanceEntrySchema(many=True))
 def put_attendance(data, session_id: int):
@@ -189,7 +177,7 @@ def put_attendance(data, session_id: int):
     return _attendance(meeting)
 
 
-@blp.route("/referrals")
+@blp.route("/referrals", roles=REFERRERS)
 @blp.response(200, ReferralStatusSchema(many=True))
 @blp.paginate()
 def list_referrals(pagination_parameters):
@@ -207,7 +195,7 @@ def list_referrals(pagination_parameters):
     return rows
 
 
-@blp.route("/referrals", methods=["POST"])
+@blp.route("/referrals", methods=["POST"], roles=REFERRERS)
 @blp.arguments(duplicates.ConfirmedReferralSchema)
 @blp.response(201, ReferralStatusSchema)
 @blp.alt_response(409, description="She may already be referred or taking part: send again with confirm_duplicate true.")
@@ -222,10 +210,12 @@ def create_referral(data):
         message = gettext("She may already be referred or taking part. Check, and confirm to send anyway.")
         smorest_abort(409, message=message, errors={"json": {duplicates.CONFIRM_FIELD: [message]}})
     data.pop(duplicates.CONFIRM_FIELD, None)
-    return services.refer(data, access.principal().audit_label)
+    referral = services.refer(data, access.principal().audit_label)
+    record("create", subject=f"mother_groups.mother:{referral.mother_id}", purpose="henvisning")
+    return referral
 
 
-@blp.route("/referrals/<int:referral_id>")
+@blp.route("/referrals/<int:referral_id>", roles=REFERRERS)
 @blp.response(200, ReferralStatusSchema)
 def get_referral(referral_id: int):
     referral = _get_or_404(Referral, referral_id)
@@ -236,7 +226,7 @@ def get_referral(referral_id: int):
     return referral
 
 
-@blp.route("/referrals/<int:referral_id>", methods=["POST"])
+@blp.route("/referrals/<int:referral_id>", methods=["POST"], roles=MANAGERS)
 @blp.arguments(ReferralDecisionSchema)
 @blp.response(200, ReferralStatusSchema)
 def decide_referral(data, referral_id: int):

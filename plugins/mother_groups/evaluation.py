@@ -46,11 +46,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext
 from sqlalchemy import and_, case, exists, func, select
 
-from core.programme import N_, db, record, safe_row
+from core.programme import N_, PageBlueprint, db, record, safe_row
 from core.programme import roles as R
 from plugins.mother_groups.models import (
     Attendance,
@@ -71,12 +71,10 @@ log = logging.getLogger(__name__)
 EVALUATION_SCOPE = EVALUATION_CONSENT_SCOPE
 K = 5
 MAX_SUPPRESSED = 0.05  # at most this share of rows left out before the next, coarser level is tried
-WHO = [R.PARTNER_STAFF]
-PREFIX = "/<tenant>/mother_groups"
-AUTHORIZATION = {f"{PREFIX}/evaluation": {"GET": WHO, "POST": WHO}}
+WHO = [R.PARTNER_STAFF]  # see the module's docstring: the running organisation's staff only
 FORMATS = ("csv", "xlsx")
 
-bp = Blueprint("mother_groups_evaluation", __name__, template_folder="templates")
+bp = PageBlueprint("mother_groups_evaluation", __name__)
 
 UNKNOWN = "ukendt"
 ALL = "alle"
@@ -457,7 +455,7 @@ def _eligible(today: date) -> int:
     )
 
 
-@bp.route("/evaluation", methods=["GET", "POST"])
+@bp.route("/evaluation", methods=["GET", "POST"], roles=WHO)
 def page():
     from core.programme import copenhagen_today
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.programme import allowed_roles, copenhagen_today, current_principal, db, form_errors, form_fields, load_form
+from core.programme import PageBlueprint, copenhagen_today, current_principal, db, form_errors, form_fields, load_form, role_group
 from plugins.mother_groups.governance_schemas import (
     EVALUATION_KIND_LABELS,
     MILESTONE_STATUS_LABELS,
@@ -26,18 +26,10 @@ from plugins.mother_groups.governance_schemas import (
 )
 from plugins.mother_groups.models import Evaluation, JointMeeting, Milestone
 
-bp = Blueprint("mother_groups_governance", __name__, template_folder="templates")
-
-_PREFIX = "/<tenant>/mother_groups"
-_READERS = ["tenant_admin", "municipal_staff", "partner_staff", "platform_admin"]
-_WRITERS = ["tenant_admin", "partner_staff", "platform_admin"]
-AUTHORIZATION: dict[str, dict[str, list[str]]] = {
-    f"{_PREFIX}/governance/": {"GET": _READERS},
-    f"{_PREFIX}/governance/meetings": {"POST": _WRITERS},
-    f"{_PREFIX}/governance/milestones": {"POST": _WRITERS},
-    f"{_PREFIX}/governance/evaluations": {"POST": _WRITERS},
-    f"{_PREFIX}/governance/milestones/<int:milestone_id>": {"POST": _WRITERS},
-}
+bp = PageBlueprint("mother_groups_governance", __name__)
+# The agreement's parties read the governance page; those who run the programme write on it.
+READERS = "agreement_parties"
+WRITERS = "programme_managers"
 
 _FORMS = {"meeting": JointMeetingSchema, "milestone": MilestoneSchema, "evaluation": EvaluationSchema}
 _EMPTY_FORM_VALUES = {"milestone": {"status": "open"}}  # a new milestone starts open
@@ -46,8 +38,7 @@ _EMPTY_FORM_VALUES = {"milestone": {"status": "open"}}  # a new milestone starts
 def _may_edit() -> bool:
     """Whether the signed-in person may post the forms (read-only roles see the lists only)."""
     principal = current_principal()
-    allowed = allowed_roles(f"{_PREFIX}/governance/meetings", "POST") or frozenset()
-    return principal is not None and bool(allowed.intersection(principal.roles))
+    return principal is not None and bool(role_group(WRITERS).intersection(principal.roles))
 
 
 def is_overdue(milestone: Milestone, today: date) -> bool:
@@ -97,7 +88,6 @@ def _create(form: str, build: Callable[[dict[str, Any]], Any]):
     if data is None:
         return _render(form, errors), 422
     db.session.add(build(data))
-    db.session.commit()
     return redirect(url_for("mother_groups_governance.index"), 303)
 
 
@@ -108,27 +98,27 @@ def _with_done_date(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "done_on": None}
 
 
-@bp.get("/governance/")
+@bp.get("/governance/", roles=READERS)
 def index():
     return _render()
 
 
-@bp.post("/governance/meetings")
+@bp.post("/governance/meetings", roles=WRITERS)
 def create_meeting():
     return _create("meeting", lambda d: JointMeeting(**d))
 
 
-@bp.post("/governance/milestones")
+@bp.post("/governance/milestones", roles=WRITERS)
 def create_milestone():
     return _create("milestone", lambda d: Milestone(**_with_done_date(d)))
 
 
-@bp.post("/governance/evaluations")
+@bp.post("/governance/evaluations", roles=WRITERS)
 def create_evaluation():
     return _create("evaluation", lambda d: Evaluation(**d))
 
 
-@bp.post("/governance/milestones/<int:milestone_id>")
+@bp.post("/governance/milestones/<int:milestone_id>", roles=WRITERS)
 def update_milestone(milestone_id: int):
     # Look up before validating: another tenant's id answers 404 like a missing one.
     milestone = db.session.get(Milestone, milestone_id)
@@ -139,5 +129,4 @@ def update_milestone(milestone_id: int):
         return _render(errors=errors, failed_milestone=milestone.id), 422
     data = _with_done_date(data)
     milestone.status, milestone.done_on = data["status"], data["done_on"]
-    db.session.commit()
     return redirect(url_for("mother_groups_governance.index", _anchor=f"milestone-{milestone.id}"), 303)

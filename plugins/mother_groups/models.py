@@ -243,21 +243,3 @@ class Evaluation(TenantScoped, Model):
     held_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
-
-
-ALL_MODELS = [
-    HousingArea,
-    Course,
-    Mother,
-    Baby,
-    Consent,
-    Enrolment,
-    CourseSession,
-    SessionActivity,
-    Attendance,
-    CourseVolunteer,
-    Referral,
-    JointMeeting,
-    Milestone,
-    Evaluation,
-]

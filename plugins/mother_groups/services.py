@@ -1,8 +1,12 @@
-"""What the pages and the API do, in one place: one transaction per operation.
+"""What the pages and the API do, in one place.
 
 Functions raise ``marshmallow.ValidationError`` with field messages when a
 rule refuses; callers turn that into a form error or a 422. Nothing is
-written before every check has passed.
+written before every check has passed. None of them commits: the caller's
+unit of work does (core commits a request below 400 and rolls back the rest;
+the job runner commits a job). The views and the API record the audit rows, in
+the request's transaction (outside a request ``record`` writes apart, which
+SQLite refuses while this session holds uncommitted writes).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from marshmallow import ValidationError
 from sqlalchemy import and_, case, func, select
 from stdnum.dk import cpr as stdnum_cpr
 
-from core.programme import Volunteer, copenhagen_today, db, record, utcnow
+from core.programme import Volunteer, copenhagen_today, db, utcnow
 from plugins.mother_groups import rules
 from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import (
@@ -73,7 +77,7 @@ def create_course(data: dict[str, Any]) -> Course:
             )
     course = Course(**{k: v for k, v in data.items() if v is not None or k in ("housing_area_id", "location")})
     db.session.add(course)
-    db.session.commit()
+    db.session.flush()  # its id, for the redirect and the API's answer
     return course
 
 
@@ -185,7 +189,6 @@ def generate_sessions(course: Course) -> tuple[int, list[date]]:
         if day not in existing:
             db.session.add(CourseSession(course_id=course.id, date=day, start_time=course.start_time))
             created += 1
-    db.session.commit()
     return created, skipped
 
 
@@ -201,7 +204,6 @@ def update_session(session: CourseSession, data: dict[str, Any]) -> None:
     session.activities = [a for a in session.activities if a.activity in wanted] + [
         SessionActivity(activity=a) for a in sorted(wanted - {a.activity for a in session.activities})
     ]
-    db.session.commit()
 
 
 def assign_volunteer(course: Course, volunteer_id: int) -> None:
@@ -214,7 +216,6 @@ def assign_volunteer(course: Course, volunteer_id: int) -> None:
     )
     if exists is None:
         db.session.add(CourseVolunteer(course_id=course.id, volunteer_id=volunteer_id))
-    db.session.commit()
 
 
 # --- mothers, enrolment, wait-list ---------------------------------------------------
@@ -263,7 +264,6 @@ def enrol(course: Course, mother: Mother, joined_on: date | None) -> Enrolment:
 
 def leave(enrolment: Enrolment, left_on: date, reason: str) -> None:
     enrolment.status, enrolment.left_on, enrolment.leave_reason = "left", left_on, reason
-    db.session.commit()
 
 
 # --- referral ----------------------------------------------------------------------
@@ -275,8 +275,7 @@ def refer(data: dict[str, Any], referred_by: str) -> Referral:
         mother_id=mother.id, source=data.get("source", "health_visitor"), referred_by=referred_by, referred_on=copenhagen_today()
     )
     db.session.add(referral)
-    db.session.commit()
-    record("create", subject=f"mother_groups.mother:{mother.id}", purpose="henvisning")
+    db.session.flush()  # its id, for the API's answer
     return referral
 
 
@@ -294,7 +293,6 @@ def decide(referral: Referral, data: dict[str, Any]) -> Referral:
             enrolment.status, enrolment.joined_on, enrolment.waitlisted_on = "waitlisted", None, copenhagen_today()
         referral.status, referral.course_id = enrolment.status, course.id
     referral.decided_on = copenhagen_today()
-    db.session.commit()
     return referral
 
 
@@ -302,7 +300,7 @@ def decide(referral: Referral, data: dict[str, Any]) -> Referral:
 
 
 def record_attendance(session: CourseSession, entries: list[dict[str, Any]], recorded_by: str) -> int:
-    """The whole group's attendance in one transaction; all entries or none."""
+    """The whole group's attendance, all entries or none (every entry is checked before one is written)."""
     valid = set(
         db.session.scalars(select(Enrolment.id).where(Enrolment.course_id == session.course_id, Enrolment.status.in_(("enrolled", "left"))))
     )
@@ -318,7 +316,6 @@ def record_attendance(session: CourseSession, entries: list[dict[str, Any]], rec
         row.status, row.baby_present, row.recorded_by = entry["status"], entry.get("baby_present", False), recorded_by
     if session.status == "planned" and session.date <= copenhagen_today():
         session.status = "held"
-    db.session.commit()
     return len(entries)
 
 

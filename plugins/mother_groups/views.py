@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.programme import (
+    PageBlueprint,
     Volunteer,
     contains,
     copenhagen_today,
@@ -28,6 +29,7 @@ from core.programme import (
     search_text,
 )
 from plugins.mother_groups import access, duplicates, rules, services
+from plugins.mother_groups.access import ATTENDANCE, MANAGERS, REFERRERS
 from plugins.mother_groups.agreement import programme_organisation_ids, targets
 from plugins.mother_groups.models import Baby, Consent, Course, CourseSession, Enrolment, HousingArea, Mother, Referral
 from plugins.mother_groups.schemas import (
@@ -45,30 +47,9 @@ from plugins.mother_groups.schemas import (
     label,
 )
 
-bp = Blueprint("mother_groups", __name__, template_folder="templates")
+bp = PageBlueprint("mother_groups", __name__)
 bp.add_app_template_filter(mask_cpr, "mask_cpr")
 bp.add_app_template_filter(label, "mg_label")
-PREFIX = "/<tenant>/mother_groups"
-MANAGERS = access.MANAGERS
-AUTHORIZATION = {
-    f"{PREFIX}/": MANAGERS,
-    f"{PREFIX}/courses": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>/sessions": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>/enrolments": MANAGERS,
-    f"{PREFIX}/courses/<int:course_id>/volunteers": MANAGERS,
-    f"{PREFIX}/enrolments/<int:enrolment_id>/leave": MANAGERS,
-    f"{PREFIX}/sessions/<int:session_id>": MANAGERS,
-    f"{PREFIX}/sessions/<int:session_id>/attendance": [*MANAGERS, "volunteer"],
-    f"{PREFIX}/my-sessions": ["volunteer", *MANAGERS],
-    f"{PREFIX}/mothers/": MANAGERS,
-    f"{PREFIX}/mothers/<int:mother_id>": MANAGERS,
-    f"{PREFIX}/mothers/<int:mother_id>/erase": MANAGERS,
-    f"{PREFIX}/consents/<int:consent_id>/withdraw": MANAGERS,
-    f"{PREFIX}/referrals/": {"GET": ["municipal_staff", *MANAGERS], "POST": ["municipal_staff", *MANAGERS]},
-    f"{PREFIX}/referrals/<int:referral_id>/decision": MANAGERS,
-    f"{PREFIX}/housing-areas/": MANAGERS,
-}
 
 
 _get_or_404 = access.get_or_404
@@ -103,7 +84,7 @@ def _volunteer_choices():
     return _choices(Volunteer, where=Volunteer.organisation_id.in_(programme_organisation_ids() or {-1}))
 
 
-@bp.get("/")
+@bp.get("/", roles=MANAGERS)
 def index(values=None, errors=None, status=200):
     # Newest first, a page at a time: the statuses are computed for the page's courses only.
     paged = paginate(select(Course).order_by(Course.start_date.desc(), Course.id.desc()))
@@ -122,7 +103,7 @@ def index(values=None, errors=None, status=200):
     ), status
 
 
-@bp.post("/courses")
+@bp.post("/courses", roles=MANAGERS)
 def create_course():
     data, errors = load_form(CourseSchema(), request.form)
     if data is not None:
@@ -134,7 +115,7 @@ def create_course():
     return index(request.form, errors, 422)
 
 
-@bp.get("/courses/<int:course_id>")
+@bp.get("/courses/<int:course_id>", roles=MANAGERS)
 def course(course_id: int, forms_errors=None, status=200):
     course = _get_or_404(Course, course_id)
     state = services.course_statuses([course], copenhagen_today())[0]
@@ -198,7 +179,7 @@ def course(course_id: int, forms_errors=None, status=200):
     ), status
 
 
-@bp.post("/courses/<int:course_id>/sessions")
+@bp.post("/courses/<int:course_id>/sessions", roles=MANAGERS)
 def generate_sessions(course_id: int):
     course = _get_or_404(Course, course_id)
     created, skipped = services.generate_sessions(course)
@@ -211,7 +192,7 @@ def generate_sessions(course_id: int):
     return redirect(url_for("mother_groups.course", course_id=course.id))
 
 
-@bp.post("/courses/<int:course_id>/enrolments")
+@bp.post("/courses/<int:course_id>/enrolments", roles=MANAGERS)
 def enrol(course_id: int):
     course = _get_or_404(Course, course_id)
     data, errors = load_form(EnrolmentSchema(), request.form)
@@ -221,11 +202,9 @@ def enrol(course_id: int):
             if mother is None:
                 raise ValidationError({"mother_id": [gettext("The mother does not exist.")]})
             enrolment = services.enrol(course, mother, data.get("joined_on"))
-            db.session.commit()
             record("change", subject=f"mother_groups.mother:{mother.id}", criterion=f"enrolment {enrolment.status}")
             return redirect(url_for("mother_groups.course", course_id=course.id))
         except ValidationError as exc:
-            db.session.rollback()
             errors = field_errors(exc)
     return course_view_with_errors(course_id, {"enrol": errors})
 
@@ -234,7 +213,7 @@ def course_view_with_errors(course_id: int, errors: dict):
     return course(course_id, errors, 422)
 
 
-@bp.post("/courses/<int:course_id>/volunteers")
+@bp.post("/courses/<int:course_id>/volunteers", roles=MANAGERS)
 def assign_volunteer(course_id: int):
     course = _get_or_404(Course, course_id)
     data, errors = load_form(CourseVolunteerSchema(), request.form)
@@ -247,7 +226,7 @@ def assign_volunteer(course_id: int):
     return course_view_with_errors(course_id, {"volunteer": errors})
 
 
-@bp.post("/enrolments/<int:enrolment_id>/leave")
+@bp.post("/enrolments/<int:enrolment_id>/leave", roles=MANAGERS)
 def leave(enrolment_id: int):
     enrolment = _get_or_404(Enrolment, enrolment_id)
     data, errors = load_form(LeaveSchema(), request.form)
@@ -262,7 +241,7 @@ def leave(enrolment_id: int):
 # --- sessions and attendance -------------------------------------------------------------
 
 
-@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"], roles=MANAGERS)
 def session(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
     values: Mapping[str, Any] | None = None
@@ -289,7 +268,7 @@ def session(session_id: int):
     ), (422 if errors else 200)
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"], roles=ATTENDANCE)
 def attendance(session_id: int):
     meeting = _get_or_404(CourseSession, session_id)
     access.require_course_access(meeting.course_id)
@@ -327,7 +306,7 @@ def attendance(session_id: int):
     ), (422 if error else 200)
 
 
-@bp.get("/my-sessions")
+@bp.get("/my-sessions", roles=ATTENDANCE)
 def my_sessions():
     """The sessions to record attendance for: per running course today's (or else its latest) session first, then the coming ones.
 
@@ -361,7 +340,7 @@ def my_sessions():
 # --- mothers --------------------------------------------------------------------------
 
 
-@bp.route("/mothers/", methods=["GET", "POST"])
+@bp.route("/mothers/", methods=["GET", "POST"], roles=MANAGERS)
 def mothers():
     values: Mapping[str, Any] | None = None
     errors: dict[str, Any] = {}
@@ -369,7 +348,6 @@ def mothers():
         data, errors = load_form(MotherSchema(), request.form)
         if data is not None:
             mother = services.create_mother(data, access.principal().audit_label)
-            db.session.commit()
             record("create", subject=f"mother_groups.mother:{mother.id}")
             return redirect(url_for("mother_groups.mother", mother_id=mother.id))
         values = request.form
@@ -394,7 +372,7 @@ def mothers():
     ), (422 if errors else 200)
 
 
-@bp.get("/mothers/<int:mother_id>")
+@bp.get("/mothers/<int:mother_id>", roles=MANAGERS)
 def mother(mother_id: int):
     mother = _get_or_404(Mother, mother_id)
     record("view", subject=f"mother_groups.mother:{mother.id}", purpose=request.args.get("purpose"))
@@ -404,22 +382,20 @@ def mother(mother_id: int):
     return render_template("mother_groups/mother.html", mother=mother, enrolments=enrolments, today=copenhagen_today())
 
 
-@bp.post("/consents/<int:consent_id>/withdraw")
+@bp.post("/consents/<int:consent_id>/withdraw", roles=MANAGERS)
 def withdraw_consent(consent_id: int):
     """She withdraws her consent: recorded with the date; erasure is a separate decision."""
     consent = _get_or_404(Consent, consent_id)
     if consent.withdrawn_on is None:
         consent.withdrawn_on = copenhagen_today()
-        db.session.commit()
         record("change", subject=f"mother_groups.mother:{consent.mother_id}", criterion="consent withdrawn")
     return redirect(url_for("mother_groups.mother", mother_id=consent.mother_id))
 
 
-@bp.post("/mothers/<int:mother_id>/erase")
+@bp.post("/mothers/<int:mother_id>/erase", roles=MANAGERS)
 def erase_mother(mother_id: int):
     mother = _get_or_404(Mother, mother_id)
     services.anonymise_mother(mother)
-    db.session.commit()
     record("delete", subject=f"mother_groups.mother:{mother.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
     flash(gettext("The data has been erased; the statistics are kept."), "success")
     return redirect(url_for("mother_groups.mothers"))
@@ -428,7 +404,7 @@ def erase_mother(mother_id: int):
 # --- referrals ---------------------------------------------------------------------------
 
 
-@bp.route("/referrals/", methods=["GET", "POST"])
+@bp.route("/referrals/", methods=["GET", "POST"], roles=REFERRERS)
 def referrals():
     p = access.principal()
     values = None
@@ -445,7 +421,8 @@ def referrals():
                 }
                 return _referrals_page(request.form, errors, 409, found)
             data.pop(duplicates.CONFIRM_FIELD, None)
-            services.refer(data, p.audit_label)
+            referral = services.refer(data, p.audit_label)
+            record("create", subject=f"mother_groups.mother:{referral.mother_id}", purpose="henvisning")
             flash(gettext("The referral has been sent to the project coordinator."), "success")
             return redirect(url_for("mother_groups.referrals"))
         values = request.form
@@ -483,7 +460,7 @@ def _referrals_page(values=None, errors=None, status=200, found=()):
     ), status
 
 
-@bp.post("/referrals/<int:referral_id>/decision")
+@bp.post("/referrals/<int:referral_id>/decision", roles=MANAGERS)
 def decide(referral_id: int):
     referral = _get_or_404(Referral, referral_id)
     data, errors = load_form(ReferralDecisionSchema(), request.form)
@@ -493,7 +470,6 @@ def decide(referral_id: int):
             record("change", subject=f"mother_groups.mother:{referral.mother_id}", criterion=f"referral {referral.status}")
             return redirect(url_for("mother_groups.referrals"))
         except ValidationError as exc:
-            db.session.rollback()
             errors = field_errors(exc)
     flash(
         gettext("The decision could not be saved: %(errors)s", errors="; ".join(error_messages(ReferralDecisionSchema(), errors))), "error"
@@ -504,7 +480,7 @@ def decide(referral_id: int):
 # --- housing areas ------------------------------------------------------------------------
 
 
-@bp.route("/housing-areas/", methods=["GET", "POST"])
+@bp.route("/housing-areas/", methods=["GET", "POST"], roles=MANAGERS)
 def housing_areas():
     values: Mapping[str, Any] | None = None
     errors: dict[str, Any] = {}
@@ -514,7 +490,6 @@ def housing_areas():
             data, errors = None, {"name": [gettext("The housing area already exists.")]}
         if data is not None:
             db.session.add(HousingArea(**data))
-            db.session.commit()
             return redirect(url_for("mother_groups.housing_areas"))
         values = request.form
     areas = db.session.scalars(select(HousingArea).order_by(HousingArea.name)).all()

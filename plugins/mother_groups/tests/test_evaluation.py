@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.identity import roles as R
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import db
+from core.programme import roles as R
+from core.testing import cross_tenant, tenant_context
+from core.testing.fixtures import csrf_from
 from plugins.mother_groups import evaluation as E
 from plugins.mother_groups.models import Consent, Course, Enrolment, HousingArea, Mother
-from core.testing.fixtures import csrf_from
 
 TODAY = date(2026, 6, 1)
 URL = "/alpha/mother_groups/evaluation"
@@ -150,7 +150,7 @@ def test_the_export_step_refuses_rows_that_are_not_k_anonymous(app, tenant_a, co
 
 
 def test_every_export_is_audited_without_personal_data(app, tenant_a, client_for, cohort):
-    from core.audit.models import AuditEvent
+    from core.testing import AuditEvent
 
     client = client_for("alpha", R.PARTNER_STAFF)
     token = csrf_from(client.get(URL).get_data(as_text=True))

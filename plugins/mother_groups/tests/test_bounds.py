@@ -12,10 +12,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from plugins.mother_groups.models import Course, CourseSession
+from core.programme import db
+from core.testing import tenant_context
 from core.testing.fixtures import csrf_from
+from plugins.mother_groups.models import Course, CourseSession
 
 API = "/alpha/api/v1/mother_groups"
 MAX_COURSE_MONTHS = 24  # plugins.mother_groups.schemas.MAX_COURSE_MONTHS

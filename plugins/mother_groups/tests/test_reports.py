@@ -12,13 +12,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.audit.models import AuditEvent
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import db
+from core.testing import AuditEvent, cross_tenant, tenant_context
+from core.testing.fixtures import agreement_says, read_csv
 from plugins.mother_groups import models as m
 from plugins.mother_groups.reports import report_definitions
-from core.testing.fixtures import agreement_says
-from tests.reports.conftest import read_csv
 
 REPORTS = {r.key: r for r in report_definitions()}
 # Children first: the composite foreign keys refuse the other order.
@@ -126,7 +124,7 @@ def build(app, tid, key, params=None):
     """The report's tables as its computation gives them (exact figures, before disclosure control)."""
     from flask_babel import force_locale
 
-    from core.reports.params import load_parameters
+    from core.testing import load_parameters
 
     with app.test_request_context("/"), tenant_context(tid), force_locale("da"):
         report = REPORTS[key]
@@ -173,7 +171,7 @@ def test_course_report_for_one_course(app, data, tenant_a):
     assert [r["course"] for r in rows[:-1]] == ["Forløb 2"]
     # Another tenant's course id finds nothing, not that tenant's course.
     assert build(app, tenant_a, "mother_groups.course", {"course_id": str(data["beta"]["one"])})["courses"] == []
-    from core.reports.params import BadParameters
+    from core.testing import BadParameters
 
     with pytest.raises(BadParameters):
         build(app, tenant_a, "mother_groups.course", {"course_id": "1 OR 1=1"})
@@ -243,7 +241,7 @@ def test_the_page_shows_a_dash_for_a_missing_target_with_danish_labels(app, clie
 
 
 def test_reports_need_a_tenant(app, data):
-    from core.tenancy.context import TenantContextMissing
+    from core.testing import TenantContextMissing
 
     with app.test_request_context("/"), pytest.raises(TenantContextMissing):
         REPORTS["mother_groups.agreement"].compute({"year": 2023})

@@ -7,12 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from core.db import db
-from core.identity.digests import secret_digest
-from core.tenancy.context import cross_tenant, tenant_context
-from core.volunteers.models import Volunteer
-from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
+from core.programme import Volunteer, copenhagen_today, db
+from core.testing import cross_tenant, secret_digest, tenant_context
 from core.testing.fixtures import agreement_says, csrf_from, organisation_id
+from plugins.mother_groups.models import Attendance, Course, CourseSession, CourseVolunteer, Enrolment, Mother, Referral
 
 API = "/alpha/api/v1/mother_groups"
 
@@ -138,7 +136,7 @@ def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, co
     client = app.test_client()
     user_id = sign_in(app, client, "volunteer", "alpha")
     with app.app_context(), tenant_context(tenant_a):
-        from core.identity.models import User
+        from core.testing import User
         from plugins.mother_groups.models import CourseVolunteer
 
         user = db.session.get(User, user_id)
@@ -153,6 +151,7 @@ def test_volunteer_records_attendance_only_on_her_own_course(app, client_for, co
 
         generate_sessions(db.session.get(Course, course_id))
         generate_sessions(other)
+        db.session.commit()  # the test is the unit of work here: services never commit
         own = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == course_id))
         foreign = db.session.scalar(select(CourseSession.id).where(CourseSession.course_id == other.id))
     assert client.get(f"/alpha/mother_groups/sessions/{own}/attendance").status_code == 200
@@ -205,7 +204,7 @@ def test_decline_needs_a_reason(client_for, course_id, app, tenant_a):
 
 
 def test_course_page_warns_about_volunteers_and_flags_a_missing_visit(app, client_for, tenant_a):
-    today = date.today()
+    today = copenhagen_today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(name="Slutter snart", start_date=today - timedelta(days=270), end_date=today + timedelta(days=10), status="running")
         expired = Volunteer(
@@ -242,7 +241,7 @@ def test_erasure_keeps_the_statistics(app, client_for, course_id, tenant_a):
 
 
 def test_retention_job_anonymises_after_the_course(app, tenant_a):
-    from core.jobs.runner import enqueue
+    from core.testing import enqueue
     from plugins.mother_groups.services import create_mother, enrol
 
     with app.app_context():
@@ -305,7 +304,7 @@ def test_consent_withdrawal_is_recorded_with_its_date(app, client_for, tenant_a)
         consent_id = db.session.scalar(select(Consent.id).where(Consent.mother_id == mother_id))
     assert client.post(f"/alpha/mother_groups/consents/{consent_id}/withdraw", data={"csrf_token": csrf_from(page)}).status_code == 302
     with app.app_context(), tenant_context(tenant_a):
-        assert db.session.get(Consent, consent_id).withdrawn_on == date.today()
+        assert db.session.get(Consent, consent_id).withdrawn_on == copenhagen_today()
 
 
 # --- the agreement's numbers --------------------------------------------------------------
@@ -341,7 +340,7 @@ def test_the_number_of_overlapping_courses_is_the_agreements(app, client_for, te
 
 
 def _ending_course_with_an_expired_volunteer(app, tenant_a) -> int:
-    today = date.today()
+    today = copenhagen_today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(
             name="Slutter snart",
@@ -418,7 +417,7 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
     """A session as the development provider's user ``subject`` would get after log-in."""
     import secrets
 
-    from core.identity.models import User, UserSession
+    from core.testing import User, UserSession
     from core.testing.fixtures import tenant_id
 
     key = secrets.token_urlsafe(16)
@@ -445,11 +444,10 @@ def _sign_in_as(app, client, issuer: str, subject: str, role: str, slug: str, or
 
 
 def test_the_demo_volunteer_records_todays_attendance(app, runner, tenant_a):
-    from core.identity.dev_idp import volunteer_subject
-    from core.tenancy.models import Tenant
+    from core.programme import Tenant, volunteer_subject
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    today = date.today()
+    today = copenhagen_today()
     with app.app_context():
         issuer = db.session.get(Tenant, tenant_a).identity_provider["issuer"]
         subject = volunteer_subject("alpha", "testforeningen")

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from plugins.mother_groups.billing import StaircaseRule
+from core.programme import db
+from core.testing import tenant_context
 from core.testing.fixtures import sign_in, tenant_id
+from plugins.mother_groups.billing import StaircaseRule
 
 RULE = StaircaseRule()
 STEPS = {"2023": 14000, "2024": 28000, "2025": 42000}
@@ -48,7 +48,7 @@ def test_an_open_ended_agreement_starting_mid_year_bills_its_whole_months():
 @contextmanager
 def staircase_agreement(app, slug: str, parameters: dict) -> Iterator[None]:
     """The test tenant's (open-ended) agreement billed on the staircase model for the block's duration."""
-    from core.partnerships import agreement_covering
+    from core.programme import agreement_covering
 
     with app.app_context(), tenant_context(tenant_id(app, slug)):
         agreement = agreement_covering("mother_groups")
@@ -60,7 +60,7 @@ def staircase_agreement(app, slug: str, parameters: dict) -> Iterator[None]:
     try:
         yield
     finally:
-        from core.partnerships.models import Agreement
+        from core.programme import Agreement
 
         with app.app_context(), tenant_context(tenant_id(app, slug)):
             agreement = db.session.get_one(Agreement, agreement_id)
@@ -70,9 +70,7 @@ def staircase_agreement(app, slug: str, parameters: dict) -> Iterator[None]:
 
 
 def test_the_statement_of_an_open_ended_staircase_agreement_answers_with_its_amounts(app, monkeypatch):
-    import core.billing.views
-
-    monkeypatch.setattr(core.billing.views, "copenhagen_today", lambda: date(2026, 6, 1))
+    monkeypatch.setattr("core.billing.views.copenhagen_today", lambda: date(2026, 6, 1))
     client = app.test_client()
     sign_in(app, client, "finance", "alpha")
     with staircase_agreement(app, "alpha", {"amounts": STEPS}):

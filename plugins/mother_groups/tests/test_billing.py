@@ -116,7 +116,7 @@ def test_an_inverted_period_is_refused():
 def test_ishoj_tenant_file_agreement_bills_the_seed_figures():
     """The real tenant file, read the new way: the agreement's billing rule and its parameters."""
     from config import ROOT
-    from core.tenancy.files import read_tenant_files
+    from core.testing import read_tenant_files
 
     ishoj = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "ishoj")
     (agreement,) = [a for a in ishoj["agreements"] if a["billing"]["rule"] == RULE.key]

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from plugins.mother_groups.models import Evaluation, JointMeeting, Milestone
+from core.programme import copenhagen_today, db
+from core.testing import cross_tenant, tenant_context
 from core.testing.fixtures import csrf_from
+from plugins.mother_groups.models import Evaluation, JointMeeting, Milestone
 
 PAGE = "/alpha/mother_groups/governance/"
 MISSING_ID = 987654
@@ -99,11 +99,11 @@ def test_create_and_list_meetings_milestones_and_evaluations(app, client_for, te
 
 
 def test_milestone_done_gets_a_done_date_and_reopening_clears_it(app, client_for, tenant_a):
-    milestone_id = add(app, tenant_a, Milestone, title="Inspirationsmanual", due_on=date.today() + timedelta(days=10))
+    milestone_id = add(app, tenant_a, Milestone, title="Inspirationsmanual", due_on=copenhagen_today() + timedelta(days=10))
     staff = client_for("alpha", "tenant_admin")
     assert post(staff, f"{PAGE}milestones/{milestone_id}", {"status": "done"}).status_code == 303
     stored = get(app, tenant_a, Milestone, milestone_id)
-    assert (stored.status, stored.done_on) == ("done", date.today())
+    assert (stored.status, stored.done_on) == ("done", copenhagen_today())
     assert post(staff, f"{PAGE}milestones/{milestone_id}", {"status": "done", "done_on": "2025-05-02"}).status_code == 303
     assert get(app, tenant_a, Milestone, milestone_id).done_on == date(2025, 5, 2)
     assert post(staff, f"{PAGE}milestones/{milestone_id}", {"status": "open"}).status_code == 303
@@ -136,7 +136,7 @@ def test_invalid_status_change_changes_nothing(app, client_for, tenant_a):
 
 
 def test_overdue_milestones_are_flagged(app, client_for, tenant_a):
-    today = date.today()
+    today = copenhagen_today()
     political = add(app, tenant_a, Milestone, title=POLITICAL_PROCESS, due_on=date(2025, 6, 30), status="open")
     started = add(app, tenant_a, Milestone, title="Nyhedsartikel", due_on=today - timedelta(days=1), status="in_progress")
     done_late = add(app, tenant_a, Milestone, title="Forankringsmodel", due_on=today - timedelta(days=30), status="done", done_on=today)
