@@ -2,17 +2,15 @@
 socio-economic registration, notifications of concern, opening hours and closures,
 governance, an annual report that counts families, and a fixed annual fee billed quarterly.
 
-Thin hook implementations; the work is in the modules beside this one.
+Thin hook implementations; the work is in the modules beside this one. Its
+models, pages, API and migrations core finds by convention (core.programme).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import lazy_gettext as _l
 
-from core.programme import Migrations, Programme, copenhagen_today, hookimpl
-from plugins.open_counselling import models
+from core.programme import Programme, copenhagen_today, hookimpl
 
 KEY = "open_counselling"
 DEFAULT_RETENTION_DAYS = 365  # after the family's last contact; tenant setting retention_days
@@ -21,30 +19,6 @@ DEFAULT_RETENTION_DAYS = 365  # after the family's last contact; tenant setting 
 @hookimpl
 def samvirke_programme() -> Programme:
     return Programme(key=KEY, name=_l("Open counselling"))
-
-
-@hookimpl
-def samvirke_models():
-    return models.ALL_MODELS
-
-
-@hookimpl
-def samvirke_migrations() -> Migrations:
-    return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def samvirke_blueprints():
-    from plugins.open_counselling import governance, notifications, schedule_views, views
-
-    return [views.bp, schedule_views.bp, notifications.bp, governance.bp]
-
-
-@hookimpl
-def samvirke_api_blueprints():
-    from plugins.open_counselling import api, notification_api, schedule_api
-
-    return [api.blp, notification_api.blp, schedule_api.blp]
 
 
 @hookimpl
@@ -62,21 +36,6 @@ def samvirke_schemas():
         "OpenCounsellingOffice": schedule.OfficeApiSchema,
         "OpenCounsellingClosure": schedule.ClosureApiSchema,
         "OpenCounsellingUpcomingClosure": schedule.UpcomingClosureSchema,
-    }
-
-
-@hookimpl
-def samvirke_authorization():
-    from plugins.open_counselling import api, governance, notification_api, notifications, schedule_api, schedule_views, views
-
-    return {
-        **views.AUTHORIZATION,
-        **api.AUTHORIZATION,
-        **schedule_views.AUTHORIZATION,
-        **notifications.AUTHORIZATION,
-        **governance.AUTHORIZATION,
-        **notification_api.AUTHORIZATION,
-        **schedule_api.AUTHORIZATION,
     }
 
 
@@ -213,3 +172,10 @@ def samvirke_demo_data(tenant):
     from plugins.open_counselling.demo import load
 
     load(tenant)
+
+
+@hookimpl
+def samvirke_sample_rows(marker):
+    from plugins.open_counselling.samples import sample_rows
+
+    return sample_rows(marker)

@@ -5,23 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.programme import Blueprint, db, page_of, record, signed_in
+from core.programme import ApiBlueprint, page_of, record, signed_in
 from core.programme import get_or_404 as _get_or_404
 from plugins.open_counselling import services
+from plugins.open_counselling.access import COUNSELLORS
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import ContactSchema, FamilySchema
-from plugins.open_counselling.views import COUNSELLORS
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "open_counselling_api", __name__, description="Open counselling (the authority-free room: the running organisation's counsellors only)"
 )
-PREFIX = "/<tenant>/api/v1/open_counselling"
-AUTHORIZATION = {
-    f"{PREFIX}/contacts": COUNSELLORS,
-    f"{PREFIX}/contacts/<int:contact_id>": COUNSELLORS,
-    f"{PREFIX}/families": COUNSELLORS,
-    f"{PREFIX}/families/<int:family_id>": COUNSELLORS,
-}
 
 
 def _contact_out(c: Contact) -> dict:
@@ -39,7 +32,7 @@ def _contact_out(c: Contact) -> dict:
     }
 
 
-@blp.route("/contacts")
+@blp.route("/contacts", roles=COUNSELLORS)
 @blp.response(200, ContactSchema(many=True))
 @blp.paginate()
 def list_contacts(pagination_parameters):
@@ -55,7 +48,7 @@ def list_contacts(pagination_parameters):
     return [_contact_out(c) for c in contacts]
 
 
-@blp.route("/contacts", methods=["POST"])
+@blp.route("/contacts", methods=["POST"], roles=COUNSELLORS)
 @blp.arguments(ContactSchema)
 @blp.response(201, ContactSchema)
 def create_contact(data):
@@ -64,7 +57,7 @@ def create_contact(data):
     return _contact_out(contact)
 
 
-@blp.route("/contacts/<int:contact_id>")
+@blp.route("/contacts/<int:contact_id>", roles=COUNSELLORS)
 @blp.response(200, ContactSchema)
 def get_contact(contact_id: int):
     contact = _get_or_404(Contact, contact_id)
@@ -72,7 +65,7 @@ def get_contact(contact_id: int):
     return _contact_out(contact)
 
 
-@blp.route("/families")
+@blp.route("/families", roles=COUNSELLORS)
 @blp.response(200, FamilySchema(many=True))
 @blp.paginate()
 def list_families(pagination_parameters):
@@ -83,7 +76,7 @@ def list_families(pagination_parameters):
     return families
 
 
-@blp.route("/families/<int:family_id>")
+@blp.route("/families/<int:family_id>", roles=COUNSELLORS)
 @blp.response(200, FamilySchema)
 def get_family(family_id: int):
     family = _get_or_404(Family, family_id)
@@ -91,12 +84,11 @@ def get_family(family_id: int):
     return family
 
 
-@blp.route("/families/<int:family_id>", methods=["PUT"])
+@blp.route("/families/<int:family_id>", methods=["PUT"], roles=COUNSELLORS)
 @blp.arguments(FamilySchema)
 @blp.response(200, FamilySchema)
 def update_family(data, family_id: int):
     family = _get_or_404(Family, family_id)
     services.save_family(data, signed_in().audit_label, family)
-    db.session.commit()
     record("change", subject=f"open_counselling.family:{family.id}")
     return family

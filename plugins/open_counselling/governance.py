@@ -32,38 +32,32 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from core.programme import (
     GovernanceRhythm,
+    PageBlueprint,
     ReviewSchedule,
     agreement_covering,
-    allowed_roles,
     copenhagen_today,
-    current_principal,
     db,
     form_errors,
     form_fields,
     load_form,
     parse_month_day,
 )
+from plugins.open_counselling.access import manages
 from plugins.open_counselling.governance_schemas import (
     MEETING_KIND_LABELS,
     MeetingSchema,
 )
 from plugins.open_counselling.models import MEETING_KINDS, GovernanceMeeting
 
-bp = Blueprint("open_counselling_governance", __name__, template_folder="templates")
+# Followed by the agreement's parties, recorded by those who run the programme.
+bp = PageBlueprint("open_counselling_governance", __name__)
 
 KEY = "open_counselling"
-_PREFIX = "/<tenant>/open_counselling"
-_READERS = ["tenant_admin", "municipal_staff", "partner_staff", "platform_admin"]
-_WRITERS = ["tenant_admin", "partner_staff", "platform_admin"]
-AUTHORIZATION: dict[str, dict[str, list[str]]] = {
-    f"{_PREFIX}/governance/": {"GET": _READERS},
-    f"{_PREFIX}/governance/meetings": {"POST": _WRITERS},
-}
 
 # The agreement's governance bodies (core.partnerships.terms) as this page's meeting kinds.
 KIND_OF_BODY = {"steering_group": "steering", "follow_group": "follow"}
@@ -144,9 +138,7 @@ def group_flag(kind: str, rhythm: GovernanceRhythm, last_held: date | None, toda
 
 def _may_edit() -> bool:
     """Whether the signed-in person may record meetings (municipal staff read only)."""
-    principal = current_principal()
-    allowed = allowed_roles(f"{_PREFIX}/governance/meetings", "POST") or frozenset()
-    return principal is not None and bool(allowed.intersection(principal.roles))
+    return manages()
 
 
 def _render(errors: dict[str, Any] | None = None):
@@ -186,16 +178,15 @@ def _render(errors: dict[str, Any] | None = None):
     )
 
 
-@bp.get("/governance/")
+@bp.get("/governance/", roles=["agreement_parties"])
 def index():
     return _render()
 
 
-@bp.post("/governance/meetings")
+@bp.post("/governance/meetings", roles=["programme_managers"])
 def create_meeting():
     data, errors = load_form(MeetingSchema(), request.form)
     if data is None:
         return _render(errors), 422
     db.session.add(GovernanceMeeting(**data))
-    db.session.commit()
     return redirect(url_for("open_counselling_governance.index"), 303)

@@ -175,6 +175,3 @@ class GovernanceMeeting(TenantScoped, Model):
     held_on: Mapped[date] = mapped_column(Date)
     members: Mapped[str] = mapped_column(String(400))
     minutes: Mapped[str | None] = mapped_column(Text)
-
-
-ALL_MODELS = [Office, OpeningHours, Closure, Family, Contact, ContactReason, ContactReferral, Notification, GovernanceMeeting]

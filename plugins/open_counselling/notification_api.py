@@ -21,27 +21,20 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
-from core.programme import Blueprint, db, get_or_404, page_of, record
+from core.programme import ApiBlueprint, db, get_or_404, page_of, record
+from plugins.open_counselling.access import COUNSELLORS, NOTIFICATION_WRITERS
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     NotificationApiSchema,
     NotificationSummarySchema,
 )
-from plugins.open_counselling.notifications import AUTHORIZATION as PAGE_AUTHORIZATION
 from plugins.open_counselling.notifications import UNKNOWN_FAMILY
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "open_counselling_notifications_api",
     __name__,
     description="Notifications of concern (the authority-free room: the running organisation's staff only)",
 )
-PREFIX = "/<tenant>/api/v1/open_counselling"
-_PAGE_RULES = PAGE_AUTHORIZATION["/<tenant>/open_counselling/notifications/"]
-_READERS, _WRITERS = _PAGE_RULES["GET"], _PAGE_RULES["POST"]
-AUTHORIZATION = {
-    f"{PREFIX}/notifications": {"GET": _READERS, "POST": _WRITERS},
-    f"{PREFIX}/notifications/<int:notification_id>": {"GET": _READERS, "PUT": _WRITERS},
-}
 LIST_CRITERION = "notification list"
 
 
@@ -88,7 +81,7 @@ def _checked(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@blp.route("/notifications")
+@blp.route("/notifications", roles=COUNSELLORS)
 @blp.response(200, NotificationSummarySchema(many=True))
 @blp.paginate()
 def list_notifications(pagination_parameters):
@@ -100,19 +93,19 @@ def list_notifications(pagination_parameters):
     return [_out(r, numbers) for r in rows]
 
 
-@blp.route("/notifications", methods=["POST"])
+@blp.route("/notifications", methods=["POST"], roles=NOTIFICATION_WRITERS)
 @blp.arguments(NotificationApiSchema)
 @blp.response(201, NotificationApiSchema)
 def create_notification(data):
     """Record a notification of concern."""
     notification = Notification(**_checked(data))
     db.session.add(notification)
-    db.session.commit()
+    db.session.flush()  # its id, for the audit trail and the answer
     record("create", subject=_subject(notification))
     return _out(notification, _family_numbers(_family_of(notification)))
 
 
-@blp.route("/notifications/<int:notification_id>")
+@blp.route("/notifications/<int:notification_id>", roles=COUNSELLORS)
 @blp.response(200, NotificationApiSchema)
 @blp.alt_response(404, description="No such notification in this tenant")
 def get_notification(notification_id: int):
@@ -122,7 +115,7 @@ def get_notification(notification_id: int):
     return _out(notification, _family_numbers(_family_of(notification)))
 
 
-@blp.route("/notifications/<int:notification_id>", methods=["PUT"])
+@blp.route("/notifications/<int:notification_id>", methods=["PUT"], roles=NOTIFICATION_WRITERS)
 @blp.arguments(NotificationApiSchema)
 @blp.response(200, NotificationApiSchema)
 @blp.alt_response(404, description="No such notification in this tenant")
@@ -131,6 +124,5 @@ def replace_notification(data, notification_id: int):
     notification = get_or_404(Notification, notification_id)
     for name, value in _checked(data).items():
         setattr(notification, name, value)
-    db.session.commit()
     record("change", subject=_subject(notification))
     return _out(notification, _family_numbers(_family_of(notification)))

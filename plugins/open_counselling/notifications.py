@@ -19,27 +19,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.programme import N_, db, form_errors, form_fields, get_or_404, load_form, paginate, record
+from core.programme import N_, PageBlueprint, db, form_errors, form_fields, get_or_404, load_form, paginate, record
+from plugins.open_counselling.access import COUNSELLORS, NOTIFICATION_WRITERS, holds_any
 from plugins.open_counselling.models import Family, Notification
 from plugins.open_counselling.notification_schemas import (
     CHANNEL_LABELS,
     NotificationSchema,
 )
 
-bp = Blueprint("open_counselling_notifications", __name__, template_folder="templates")
-
-_PREFIX = "/<tenant>/open_counselling"
-# The ground is partner-only, so only those who may see it may record one;
+# Read by the counsellors (access.COUNSELLORS), recorded by the running organisation's staff only;
 # the municipality sees that and when a notification was made (a report).
-_READERS = ["partner_staff", "break_glass"]
-_WRITERS = ["partner_staff"]
-AUTHORIZATION: dict[str, dict[str, list[str]]] = {
-    f"{_PREFIX}/notifications/": {"GET": _READERS, "POST": _WRITERS},
-    f"{_PREFIX}/notifications/<int:notification_id>": {"GET": _READERS, "POST": _WRITERS},
-}
+bp = PageBlueprint("open_counselling_notifications", __name__)
 
 UNKNOWN_FAMILY = N_("Choose one of the options.")
 
@@ -120,43 +113,39 @@ def _render_one(notification: Notification, errors: dict[str, Any] | None = None
 
 
 def _may_edit() -> bool:
-    from core.programme import allowed_roles, current_principal
-
-    principal = current_principal()
-    allowed = allowed_roles(f"{_PREFIX}/notifications/", "POST") or frozenset()
-    return principal is not None and bool(allowed.intersection(principal.roles))
+    return holds_any(NOTIFICATION_WRITERS)
 
 
 def _get_or_404(notification_id: int) -> Notification:
     return get_or_404(Notification, notification_id)
 
 
-@bp.get("/notifications/")
+@bp.get("/notifications/", roles=COUNSELLORS)
 def notifications():
     record("search", criterion="notification list")
     return _render_list()
 
 
-@bp.post("/notifications/")
+@bp.post("/notifications/", roles=NOTIFICATION_WRITERS)
 def create_notification():
     data, errors = _load(request.form)
     if data is None:
         return _render_list(errors), 422
     notification = Notification(**data)
     db.session.add(notification)
-    db.session.commit()
+    db.session.flush()  # its id, for the audit trail and the redirect
     record("create", subject=_subject(notification))
     return redirect(url_for("open_counselling_notifications.notification", notification_id=notification.id), 303)
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<int:notification_id>", roles=COUNSELLORS)
 def notification(notification_id: int):
     found = _get_or_404(notification_id)
     record("view", subject=_subject(found))
     return _render_one(found)
 
 
-@bp.post("/notifications/<int:notification_id>")
+@bp.post("/notifications/<int:notification_id>", roles=NOTIFICATION_WRITERS)
 def update_notification(notification_id: int):
     # Look up before validating: another tenant's id answers 404 like a missing one, never 422.
     found = _get_or_404(notification_id)
@@ -165,6 +154,5 @@ def update_notification(notification_id: int):
         return _render_one(found, errors), 422
     for name, value in data.items():
         setattr(found, name, value)
-    db.session.commit()
     record("change", subject=_subject(found))
     return redirect(url_for("open_counselling_notifications.notification", notification_id=found.id), 303)

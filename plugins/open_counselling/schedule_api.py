@@ -20,7 +20,7 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import select
 
-from core.programme import N_, Blueprint, db, get_or_404, page_of, page_of_list
+from core.programme import N_, ApiBlueprint, db, get_or_404, page_of, page_of_list
 from plugins.open_counselling import schedule_views as page
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import next_closures
@@ -31,17 +31,7 @@ from plugins.open_counselling.schedule_schemas import (
     UpcomingClosureSchema,
 )
 
-blp = Blueprint("open_counselling_schedule_api", __name__, description="Opening hours and closures of the open counselling")
-PREFIX = "/<tenant>/api/v1/open_counselling"
-READERS, MANAGERS = page.READERS, page.MANAGERS
-AUTHORIZATION = {
-    f"{PREFIX}/offices": {"GET": READERS, "POST": MANAGERS},
-    f"{PREFIX}/offices/<int:office_id>": {"GET": READERS},
-    f"{PREFIX}/hours": {"GET": READERS, "POST": MANAGERS},
-    f"{PREFIX}/hours/<int:hours_id>": {"DELETE": MANAGERS},
-    f"{PREFIX}/closures": {"GET": READERS, "POST": MANAGERS},
-    f"{PREFIX}/closures/<int:closure_id>": {"DELETE": MANAGERS},
-}
+blp = ApiBlueprint("open_counselling_schedule_api", __name__, description="Opening hours and closures of the open counselling")
 OVERLAPPING_HOURS = N_("These hours overlap hours already recorded for that day.")
 ALREADY_CLOSED = N_("The office is already closed that day.")
 _ITEMS = {"office_id": Office, "hours_id": OpeningHours, "closure_id": Closure}
@@ -87,7 +77,7 @@ def _hours_of(office_ids: list[int]) -> dict[int, list[OpeningHours]]:
 # --- offices -----------------------------------------------------------------------------------
 
 
-@blp.route("/offices")
+@blp.route("/offices", roles=["agreement_parties"])
 @blp.response(200, OfficeApiSchema(many=True))
 @blp.paginate()
 def list_offices(pagination_parameters):
@@ -97,17 +87,17 @@ def list_offices(pagination_parameters):
     return [_office_out(o, hours.get(o.id, [])) for o in offices]
 
 
-@blp.route("/offices", methods=["POST"])
+@blp.route("/offices", methods=["POST"], roles=["programme_managers"])
 @blp.arguments(OfficeApiSchema)
 @blp.response(201, OfficeApiSchema)
 def create_office(data):
     office = Office(**data)
     db.session.add(office)
-    db.session.commit()
+    db.session.flush()  # its id, for the answer
     return _office_out(office, [])
 
 
-@blp.route("/offices/<int:office_id>")
+@blp.route("/offices/<int:office_id>", roles=["agreement_parties"])
 @blp.response(200, OfficeApiSchema)
 @blp.alt_response(404, description="No such office in this tenant")
 def get_office(office_id: int):
@@ -118,7 +108,7 @@ def get_office(office_id: int):
 # --- weekly hours --------------------------------------------------------------------------------
 
 
-@blp.route("/hours")
+@blp.route("/hours", roles=["agreement_parties"])
 @blp.response(200, OpeningHoursApiSchema(many=True))
 @blp.paginate()
 def list_hours(pagination_parameters):
@@ -127,7 +117,7 @@ def list_hours(pagination_parameters):
     return page_of(query, pagination_parameters)
 
 
-@blp.route("/hours", methods=["POST"])
+@blp.route("/hours", methods=["POST"], roles=["programme_managers"])
 @blp.arguments(OpeningHoursApiSchema)
 @blp.response(201, OpeningHoursApiSchema)
 def add_hours(data):
@@ -137,22 +127,21 @@ def add_hours(data):
         _refuse("opens", OVERLAPPING_HOURS)
     hours = OpeningHours(**data)
     db.session.add(hours)
-    db.session.commit()
+    db.session.flush()
     return hours
 
 
-@blp.route("/hours/<int:hours_id>", methods=["DELETE"])
+@blp.route("/hours/<int:hours_id>", methods=["DELETE"], roles=["programme_managers"])
 @blp.response(204)
 @blp.alt_response(404, description="No such opening hours in this tenant")
 def delete_hours(hours_id: int):
     db.session.delete(get_or_404(OpeningHours, hours_id))
-    db.session.commit()
 
 
 # --- closures ------------------------------------------------------------------------------------
 
 
-@blp.route("/closures")
+@blp.route("/closures", roles=["agreement_parties"])
 @blp.response(200, UpcomingClosureSchema(many=True))
 @blp.paginate()
 def list_closures(pagination_parameters):
@@ -165,7 +154,7 @@ def list_closures(pagination_parameters):
     ]
 
 
-@blp.route("/closures", methods=["POST"])
+@blp.route("/closures", methods=["POST"], roles=["programme_managers"])
 @blp.arguments(ClosureApiSchema)
 @blp.response(201, ClosureApiSchema)
 def add_closure(data):
@@ -175,13 +164,12 @@ def add_closure(data):
         _refuse("day", ALREADY_CLOSED)
     closure = Closure(**data)
     db.session.add(closure)
-    db.session.commit()
+    db.session.flush()  # its id; a concurrent duplicate is refused here, as a 409
     return closure
 
 
-@blp.route("/closures/<int:closure_id>", methods=["DELETE"])
+@blp.route("/closures/<int:closure_id>", methods=["DELETE"], roles=["programme_managers"])
 @blp.response(204)
 @blp.alt_response(404, description="No such closure in this tenant")
 def delete_closure(closure_id: int):
     db.session.delete(get_or_404(Closure, closure_id))
-    db.session.commit()

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from babel.dates import format_date, format_time
 from dateutil.relativedelta import relativedelta
 from flask import (
-    Blueprint,
     Response,
     flash,
     g,
@@ -31,18 +30,17 @@ from sqlalchemy import select
 from core.programme import (
     N_,
     PUBLIC,
+    PageBlueprint,
     agreement_covering,
-    allowed_roles,
     copenhagen_now,
     copenhagen_today,
-    current_principal,
     db,
     form_errors,
     form_fields,
     load_form,
 )
 from core.programme import get_or_404 as _get_or_404
-from core.programme import roles as R
+from plugins.open_counselling.access import manages
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import (
     UpcomingClosure,
@@ -57,20 +55,8 @@ from plugins.open_counselling.schedule_schemas import (
     OpeningHoursSchema,
 )
 
-bp = Blueprint("open_counselling_schedule", __name__, template_folder="templates")
-PREFIX = "/<tenant>/open_counselling"
-MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
-READERS = [R.MUNICIPAL_STAFF, *MANAGERS]
-AUTHORIZATION = {
-    f"{PREFIX}/schedule/": {"GET": READERS},
-    f"{PREFIX}/schedule/offices": {"POST": MANAGERS},
-    f"{PREFIX}/schedule/hours": {"POST": MANAGERS},
-    f"{PREFIX}/schedule/hours/<int:hours_id>/delete": {"POST": MANAGERS},
-    f"{PREFIX}/schedule/closures": {"POST": MANAGERS},
-    f"{PREFIX}/schedule/closures/<int:closure_id>/delete": {"POST": MANAGERS},
-    f"{PREFIX}/public": PUBLIC,
-    f"{PREFIX}/closures.ics": PUBLIC,
-}
+# Read by the agreement's parties (the municipality too: no personal data here), written by those who run the programme.
+bp = PageBlueprint("open_counselling_schedule", __name__)
 PUBLIC_LIMIT = 10  # fixed closures shown per office on the public page; ad-hoc ones are always shown
 HORIZON = relativedelta(years=1)  # the staff page and the calendar feed: the next 12 months
 NOT_AN_OFFICE = N_("Choose one of the options.")
@@ -107,9 +93,7 @@ def _format_weekday(weekday: int) -> str:
 
 
 def _may_edit() -> bool:
-    principal = current_principal()
-    allowed = allowed_roles(f"{PREFIX}/schedule/offices", "POST") or frozenset()
-    return principal is not None and bool(allowed.intersection(principal.roles))
+    return manages()
 
 
 def _offices() -> list[Office]:
@@ -145,7 +129,7 @@ def _adhoc_from(today: date) -> list[Closure]:
 # --- the staff page --------------------------------------------------------------------
 
 
-@bp.get("/schedule/")
+@bp.get("/schedule/", roles=["agreement_parties"])
 def schedule(errors: dict | None = None, failing: str | None = None, status: int = 200):
     """Offices, weekly hours and the next 12 months' closures; forms for those who may edit.
 
@@ -176,13 +160,12 @@ def schedule(errors: dict | None = None, failing: str | None = None, status: int
     ), status
 
 
-@bp.post("/schedule/offices")
+@bp.post("/schedule/offices", roles=["programme_managers"])
 def create_office():
     data, errors = load_form(OfficeSchema(), request.form)
     if data is None:
         return schedule(errors, "office", 422)
     db.session.add(Office(**data))
-    db.session.commit()
     flash(gettext("The office is saved."), "success")
     return redirect(url_for(".schedule"))
 
@@ -190,7 +173,7 @@ def create_office():
 def _overlaps(office_id: int, weekday: int, opens, closes) -> bool:
     """Whether the hours overlap the office's hours that day, holding the office's row lock.
 
-    The lock (PostgreSQL; SQLite writes one at a time anyway) lasts until the caller commits, so a
+    The lock (PostgreSQL; SQLite writes one at a time anyway) lasts until the request commits, so a
     concurrent submission for the same office waits and then sees these hours: check and insert
     cannot interleave, which no UNIQUE key could guarantee for overlapping ranges.
     """
@@ -210,7 +193,7 @@ def _overlaps(office_id: int, weekday: int, opens, closes) -> bool:
     )
 
 
-@bp.post("/schedule/hours")
+@bp.post("/schedule/hours", roles=["programme_managers"])
 def add_hours():
     data, errors = load_form(OpeningHoursSchema(), request.form)
     if data is not None and db.session.get(Office, data["office_id"]) is None:
@@ -220,25 +203,23 @@ def add_hours():
     if data is None:
         return schedule(errors, "hours", 422)
     db.session.add(OpeningHours(**data))
-    db.session.commit()
     flash(gettext("The opening hours are saved."), "success")
     return redirect(url_for(".schedule"))
 
 
-@bp.post("/schedule/hours/<int:hours_id>/delete")
+@bp.post("/schedule/hours/<int:hours_id>/delete", roles=["programme_managers"])
 def delete_hours(hours_id: int):
     db.session.delete(_get_or_404(OpeningHours, hours_id))
-    db.session.commit()
     flash(gettext("The opening hours are removed."), "success")
     return redirect(url_for(".schedule"))
 
 
 def _already_closed(office_id: int, day) -> bool:
-    """A friendly early answer; the UNIQUE key decides when two submissions race (then a 409)."""
+    """A friendly early answer; the UNIQUE key decides when two submissions race (then a 409: the insert is flushed in the view)."""
     return db.session.scalar(select(Closure.id).where(Closure.office_id == office_id, Closure.day == day).limit(1)) is not None
 
 
-@bp.post("/schedule/closures")
+@bp.post("/schedule/closures", roles=["programme_managers"])
 def add_closure():
     data, errors = load_form(ClosureSchema(), request.form)
     if data is not None and db.session.get(Office, data["office_id"]) is None:
@@ -248,15 +229,14 @@ def add_closure():
     if data is None:
         return schedule(errors, "closure", 422)
     db.session.add(Closure(**data))
-    db.session.commit()
+    db.session.flush()  # a concurrent duplicate is refused here, as a 409, not when the request commits
     flash(gettext("The closure is saved and shown on the public page."), "success")
     return redirect(url_for(".schedule"))
 
 
-@bp.post("/schedule/closures/<int:closure_id>/delete")
+@bp.post("/schedule/closures/<int:closure_id>/delete", roles=["programme_managers"])
 def delete_closure(closure_id: int):
     db.session.delete(_get_or_404(Closure, closure_id))
-    db.session.commit()
     flash(gettext("The closure is removed."), "success")
     return redirect(url_for(".schedule"))
 
@@ -271,7 +251,7 @@ def _public_closures(fixed: list[tuple[date, str]], adhoc: list[Closure], today:
     return sorted(soon + later, key=lambda c: (c.day, not c.fixed))
 
 
-@bp.get("/public")
+@bp.get("/public", roles=PUBLIC)
 def public():
     today, now = _today(), _now()
     offices = _offices()
@@ -303,7 +283,7 @@ def _ics_description(items: list[UpcomingClosure], office: Office) -> str:
     return "\n".join(dict.fromkeys(lines))  # each line once, in order
 
 
-@bp.get("/closures.ics")
+@bp.get("/closures.ics", roles=PUBLIC)
 def closures_ics():
     """The next 12 months' closures: one all-day event per closed day and office, stable UIDs."""
     today = _today()

@@ -1,4 +1,9 @@
-"""Registering contacts and families, erasure and retention: one transaction each."""
+"""Registering contacts and families, erasure and retention.
+
+Each flushes (ids for the audit trail, and a duplicate family number refused
+where it happens) and never commits: the request, or the retention job, is
+the unit of work.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +63,7 @@ def register_contact(data: dict[str, Any], counsellor: str) -> Contact:
     contact.reasons = [ContactReason(reason=r) for r in sorted(set(data["reasons"]))]
     contact.referrals = [ContactReferral(referral=r) for r in sorted(set(data.get("referrals") or []))]
     db.session.add(contact)
-    db.session.commit()
+    db.session.flush()
     return contact
 
 

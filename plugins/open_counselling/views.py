@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.programme import (
+    PageBlueprint,
     contains,
     copenhagen_today,
-    db,
     form_errors,
     form_fields,
     get_or_404,
@@ -23,33 +23,21 @@ from core.programme import (
     search_text,
     signed_in,
 )
-from core.programme import roles as R
 from plugins.open_counselling import services
+from plugins.open_counselling.access import COUNSELLORS
 from plugins.open_counselling.models import Contact, Family
 from plugins.open_counselling.schemas import LABELS, NEED_LEVEL_LABELS, ContactSchema, FamilySchema
 
-bp = Blueprint("open_counselling", __name__, template_folder="templates")
+# The authority-free room (access.COUNSELLORS): every page here.
+bp = PageBlueprint("open_counselling", __name__)
 bp.add_app_template_filter(lambda code: str(LABELS.get(code, code or "")), "oc_label")
-PREFIX = "/<tenant>/open_counselling"
-# The authority-free room: the running organisation's counsellors only; never
-# the municipality (its tenant administrator included); a platform
-# administrator only through an audited break-the-glass.
-COUNSELLORS = [R.PARTNER_STAFF, R.BREAK_GLASS]
-AUTHORIZATION = {
-    f"{PREFIX}/": COUNSELLORS,
-    f"{PREFIX}/contacts": COUNSELLORS,
-    f"{PREFIX}/contacts/<int:contact_id>": COUNSELLORS,
-    f"{PREFIX}/families/": COUNSELLORS,
-    f"{PREFIX}/families/<int:family_id>": COUNSELLORS,
-    f"{PREFIX}/families/<int:family_id>/erase": COUNSELLORS,
-}
 
 
 def _actor() -> str:
     return signed_in().audit_label
 
 
-@bp.get("/")
+@bp.get("/", roles=COUNSELLORS)
 def index(values=None, errors=None, status=200):
     # Each row shows the contact's reasons: loaded with the contacts in one more query, not one per contact.
     paged = paginate(
@@ -71,7 +59,7 @@ def index(values=None, errors=None, status=200):
     ), status
 
 
-@bp.post("/contacts")
+@bp.post("/contacts", roles=COUNSELLORS)
 def create_contact():
     data, errors = load_form(ContactSchema(), request.form)
     if data is None:
@@ -82,14 +70,14 @@ def create_contact():
     return redirect(url_for("open_counselling.index"))
 
 
-@bp.get("/contacts/<int:contact_id>")
+@bp.get("/contacts/<int:contact_id>", roles=COUNSELLORS)
 def contact(contact_id: int):
     row = get_or_404(Contact, contact_id)
     record("view", subject=f"open_counselling.family:{row.family_id}", purpose=request.args.get("purpose"))
     return render_template("open_counselling/contact.html", contact=row, need_labels=NEED_LEVEL_LABELS)
 
 
-@bp.get("/families/")
+@bp.get("/families/", roles=COUNSELLORS)
 def families():
     query = select(Family).where(Family.anonymised_at.is_(None)).order_by(Family.family_number, Family.id)
     wanted = search_text()
@@ -104,7 +92,7 @@ def families():
     return render_template("open_counselling/families.html", families=paged.items, paged=paged, wanted=wanted)
 
 
-@bp.route("/families/<int:family_id>", methods=["GET", "POST"])
+@bp.route("/families/<int:family_id>", methods=["GET", "POST"], roles=COUNSELLORS)
 def family(family_id: int):
     row = get_or_404(Family, family_id)
     values: Mapping[str, Any] | None = None
@@ -116,7 +104,6 @@ def family(family_id: int):
         if data is not None:
             row.family_number = data["family_number"]
             services.save_family(data, _actor(), row)
-            db.session.commit()
             record("change", subject=f"open_counselling.family:{row.id}")
             return redirect(url_for("open_counselling.family", family_id=row.id))
         values = request.form
@@ -134,11 +121,10 @@ def family(family_id: int):
     ), (422 if errors else 200)
 
 
-@bp.post("/families/<int:family_id>/erase")
+@bp.post("/families/<int:family_id>/erase", roles=COUNSELLORS)
 def erase_family(family_id: int):
     row = get_or_404(Family, family_id)
     services.anonymise_family(row)
-    db.session.commit()
     record("delete", subject=f"open_counselling.family:{row.id}", purpose=request.form.get("purpose") or "anmodning om sletning")
     flash(gettext("Identity and free text have been erased; the statistics are kept."), "success")
     return redirect(url_for("open_counselling.families"))

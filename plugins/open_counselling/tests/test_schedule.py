@@ -9,14 +9,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from core.audit.models import AuditEvent
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import db
+from core.testing import AuditEvent, cross_tenant, tenant_context
+from core.testing.fixtures import agreement_says, csrf_from
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
 from plugins.open_counselling.schedule import is_open
-from core.testing.fixtures import agreement_says, csrf_from
-from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF, feed_days
+from plugins.open_counselling.tests.test_closures import FREDERICIA_DAYS_OFF, feed_days
 from tests.test_browser import check_accessibility, log_in, page  # noqa: F401 (page: the Chromium fixture)
 
 BASE = "/alpha/open_counselling"

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from plugins.open_counselling.models import Contact, Family
+from core.programme import copenhagen_today, db
+from core.testing import tenant_context
 from core.testing.fixtures import csrf_from
+from plugins.open_counselling.models import Contact, Family
 
 API = "/alpha/api/v1/open_counselling"
 CONTACT = {
@@ -50,6 +50,20 @@ def test_repeated_contacts_of_one_family_attach_to_it(app, client_for, tenant_a)
     with app.app_context(), tenant_context(tenant_a):
         assert db.session.scalar(select(func.count()).select_from(Family)) == 2
         assert db.session.scalar(select(func.count()).select_from(Contact)) == 3
+
+
+def test_a_contact_the_database_refuses_leaves_no_new_family_behind(app, client_for, tenant_a, monkeypatch):
+    # The new family is flushed before the contact; the request is the one unit of work, so the refusal takes both back.
+    from plugins.open_counselling import services
+    from plugins.open_counselling.models import ContactReason
+
+    monkeypatch.setattr(services, "ContactReason", lambda reason: ContactReason(reason="parenthood"))  # the same reason twice: UNIQUE
+    client = client_for("alpha")
+    answer = client.post(f"{API}/contacts", json={**CONTACT, "family_number": "FR-HALF"})
+    assert answer.status_code == 409
+    with app.app_context(), tenant_context(tenant_a):
+        assert db.session.scalar(select(func.count()).select_from(Family)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
 
 
 def test_a_name_needs_consent(client_for):
@@ -109,7 +123,7 @@ def test_only_the_running_organisations_counsellor_reads_the_free_text(client_fo
 
 def test_future_dates_and_unknown_reasons_are_refused(client_for):
     client = client_for("alpha")
-    future = client.post(f"{API}/contacts", json={**CONTACT, "day": (date.today() + timedelta(days=2)).isoformat()})
+    future = client.post(f"{API}/contacts", json={**CONTACT, "day": (copenhagen_today() + timedelta(days=2)).isoformat()})
     unknown = client.post(f"{API}/contacts", json={**CONTACT, "reasons": ["astrology"]})
     assert future.status_code == unknown.status_code == 422
 
@@ -129,14 +143,14 @@ def test_erasure_removes_identity_and_free_text_and_keeps_the_numbers(app, clien
 
 
 def test_retention_job_forgets_identity_after_the_last_contact(app, tenant_a):
-    from core.jobs.runner import enqueue
+    from core.testing import enqueue
     from plugins.open_counselling.services import register_contact, save_family
 
     with app.app_context():
         with tenant_context(tenant_a):
-            old = register_contact({**CONTACT, "family_number": "OLD-1", "day": date.today() - timedelta(days=400)}, "test")
+            old = register_contact({**CONTACT, "family_number": "OLD-1", "day": copenhagen_today() - timedelta(days=400)}, "test")
             save_family({"family_number": "OLD-1", "name": "Gammel", "consent": True}, "test", old.family)
-            recent = register_contact({**CONTACT, "family_number": "NEW-1", "day": date.today() - timedelta(days=10)}, "test")
+            recent = register_contact({**CONTACT, "family_number": "NEW-1", "day": copenhagen_today() - timedelta(days=10)}, "test")
             db.session.commit()
             old_id, recent_id = old.family_id, recent.family_id
         assert enqueue("open_counselling.retention", tenant_a).status == "succeeded"
@@ -150,6 +164,7 @@ def test_foreign_contact_and_family_ids_look_missing(app, client_for, tenant_b):
 
     with app.app_context(), tenant_context(tenant_b):
         contact = register_contact({**CONTACT, "day": date(2026, 3, 3)}, "test")
+        db.session.commit()  # the service flushes; the caller (here the test) is the unit of work
         ids = (contact.id, contact.family_id)
     client = client_for("alpha")
     for url in (
@@ -178,7 +193,7 @@ def test_fredericia_tenant_file_agreement_bills_40000_a_quarter():
     from decimal import Decimal
 
     from config import ROOT
-    from core.tenancy.files import read_tenant_files
+    from core.testing import read_tenant_files
     from plugins.open_counselling.billing import billing_rules
 
     fredericia = next(t.data for t in read_tenant_files(ROOT / "tenants") if t.data["slug"] == "fredericia")

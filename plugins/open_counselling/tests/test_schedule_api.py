@@ -7,14 +7,13 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.audit.models import AuditEvent
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import db
+from core.testing import AuditEvent, cross_tenant, tenant_context
+from core.testing.fixtures import agreement_says
+from core.testing.fixtures import api_token as _api_token
 from plugins.open_counselling import schedule_views
 from plugins.open_counselling.models import Closure, Office, OpeningHours
-from core.testing.fixtures import agreement_says
-from tests.open_counselling.test_closures import FREDERICIA_DAYS_OFF
-from tests.test_authorization import _api_token
+from plugins.open_counselling.tests.test_closures import FREDERICIA_DAYS_OFF
 
 API = "/alpha/api/v1/open_counselling"
 TODAY = date(2026, 5, 10)  # a Sunday, before the day after Ascension (15 May) and Constitution Day

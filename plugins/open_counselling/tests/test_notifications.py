@@ -9,11 +9,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.audit.models import AuditEvent
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from plugins.open_counselling.models import Family, Notification
+from core.programme import copenhagen_today, db
+from core.testing import AuditEvent, cross_tenant, tenant_context
 from core.testing.fixtures import csrf_from
+from plugins.open_counselling.models import Family, Notification
 
 PAGE = "/alpha/open_counselling/notifications/"
 MISSING_ID = 987654
@@ -159,7 +158,7 @@ def test_invalid_forms_give_422_danish_errors_and_write_nothing(app, client_for,
     assert wrong.status_code == 422
     assert "Skriv en dato som ÅÅÅÅ-MM-DD." in html and "Vælg en af mulighederne." in html and "Skriv et helt tal." in html
 
-    future = (date.today() + timedelta(days=1)).isoformat()
+    future = (copenhagen_today() + timedelta(days=1)).isoformat()
     assert 'id="field-notification_date-error"' in post(staff, PAGE, {**VALID, "notification_date": future}).get_data(as_text=True)
     early = post(staff, PAGE, {**VALID, "receipt_confirmed_on": "2026-03-01"})
     assert early.status_code == 422 and 'id="field-receipt_confirmed_on-error"' in early.get_data(as_text=True)

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 import pytest
 from icalendar import Calendar
 
-from core.db import db
-from core.tenancy.context import tenant_context
+from core.programme import db
+from core.testing import tenant_context
+from core.testing.fixtures import agreement_says
 from plugins.open_counselling import schedule, schedule_views
 from plugins.open_counselling.models import Office, OpeningHours
 from plugins.open_counselling.schedule import agreement_closures, is_open, next_closures
-from core.testing.fixtures import agreement_says
 
 # What Fredericia's agreement with Mødrehjælpen declares (checked against the real file below).
 FREDERICIA_DAYS_OFF = ["05-01", "06-05", "day_after_ascension", "12-24", "between_christmas_and_new_year", "12-31"]
@@ -55,7 +55,7 @@ def _year(year: int) -> dict[date, str]:
 
 
 def test_the_real_fredericia_agreement_declares_these_days():
-    tenant = tomllib.loads((Path(__file__).parents[2] / "tenants" / "fredericia.toml").read_text())
+    tenant = tomllib.loads((Path(__file__).parents[3] / "tenants" / "fredericia.toml").read_text())
     (agreement,) = [a for a in tenant["agreements"] if "open_counselling" in a["programmes"]]
     assert agreement["days_off"] == FREDERICIA_DAYS_OFF
 

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.db import db
-from core.partnerships.terms import GovernanceRhythm, ReviewSchedule
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import GovernanceRhythm, ReviewSchedule, copenhagen_today, db
+from core.testing import cross_tenant, tenant_context
+from core.testing.fixtures import agreement_says, csrf_from
 from plugins.open_counselling.governance import agreed_governance, group_flag, months_before, review_status
 from plugins.open_counselling.models import GovernanceMeeting
-from core.testing.fixtures import agreement_says, csrf_from
 
 PAGE = "/alpha/open_counselling/governance/"
 MEETINGS = f"{PAGE}meetings"
@@ -161,7 +160,7 @@ def test_invalid_meeting_gives_422_danish_errors_and_writes_nothing(app, client_
 
 
 def test_annual_review_and_rhythm_on_the_page(app, client_for, tenant_a):
-    today = date.today()
+    today = copenhagen_today()
     staff = client_for("alpha", "municipal_staff")
     html = staff.get(PAGE).get_data(as_text=True)
     assert review_of(html) == ("due" if today <= date(today.year, 6, 30) else "overdue")
@@ -179,7 +178,7 @@ def test_annual_review_and_rhythm_on_the_page(app, client_for, tenant_a):
 
 
 def test_a_steering_meeting_in_the_first_half_year_is_the_review(app, client_for, tenant_a):
-    today = date.today()
+    today = copenhagen_today()
     held = date(today.year, 1, 1)
     add(app, tenant_a, "steering", held, minutes="Årlig drøftelse af aftalen")
     html = client_for("alpha", "municipal_staff").get(PAGE).get_data(as_text=True)
@@ -187,7 +186,7 @@ def test_a_steering_meeting_in_the_first_half_year_is_the_review(app, client_for
 
 
 def test_last_years_review_does_not_count(app, client_for, tenant_a):
-    today = date.today()
+    today = copenhagen_today()
     add(app, tenant_a, "steering", date(today.year - 1, 3, 1))
     assert review_of(client_for("alpha").get(PAGE).get_data(as_text=True)) != "done"
 
@@ -202,7 +201,7 @@ def test_the_page_says_what_the_agreement_sets(client_for):
 
 def test_another_agreements_review_date_and_groups(app, client_for, tenant_a):
     """Kolding-like terms: reviewed by 31 March, a follow group quarterly and no steering group."""
-    today = date.today()
+    today = copenhagen_today()
     terms = {"review": {"every": "year", "by": "03-31"}, "governance": [{"body": "follow_group", "every_months": 3}]}
     with agreement_says(app, tenant_a, "open_counselling", terms=terms):
         add(app, tenant_a, "steering", date(today.year, 1, 2))  # no steering group in this agreement: not the review
@@ -237,7 +236,7 @@ def test_no_review_and_no_rhythm_without_an_agreement(app, client_for, tenant_a)
 
 
 def test_lists_and_flags_use_only_the_own_tenants_meetings(app, client_for, tenant_a, tenant_b):
-    today = date.today()
+    today = copenhagen_today()
     add(app, tenant_a, "follow", date(2025, 2, 1), members="Driftsledere alpha")
     add(app, tenant_b, "follow", today, members="Driftsledere beta", minutes="Referat beta")
     add(app, tenant_b, "steering", date(today.year, 1, 2), members="Styregruppe beta")

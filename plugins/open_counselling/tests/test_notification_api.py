@@ -14,12 +14,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from core.audit.models import AuditEvent
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from plugins.open_counselling.models import Family, Notification
+from core.programme import copenhagen_today, db
+from core.testing import AuditEvent, cross_tenant, tenant_context
+from core.testing.fixtures import api_token as _api_token
 from core.testing.fixtures import csrf_from
-from tests.test_authorization import _api_token
+from plugins.open_counselling.models import Family, Notification
 
 API = "/alpha/api/v1/open_counselling/notifications"
 MISSING_ID = 987654
@@ -160,7 +159,7 @@ def test_invalid_bodies_get_422_per_field_in_danish_and_write_nothing(app, clien
     errors = missing.get_json()["errors"]["json"]
     assert errors["ground"] == ["Feltet skal udfyldes."] and {"notification_date", "author", "channel"} <= set(errors)
 
-    future = (date.today() + timedelta(days=1)).isoformat()
+    future = (copenhagen_today() + timedelta(days=1)).isoformat()
     cases = {
         "notification_date": ({"notification_date": future}, "Datoen kan ikke ligge i fremtiden."),
         "receipt_confirmed_on": ({"receipt_confirmed_on": "2026-03-01"}, "Modtagelsen kan ikke bekræftes før underretningen."),

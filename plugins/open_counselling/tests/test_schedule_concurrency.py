@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from plugins.open_counselling.models import Closure, Office, OpeningHours
+from core.programme import db
+from core.testing import tenant_context
 from core.testing.fixtures import csrf_from
+from plugins.open_counselling.models import Closure, Office, OpeningHours
 
 BASE = "/alpha/open_counselling"
 

@@ -12,8 +12,9 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, select
 
-from core.db import db
-from core.tenancy.context import TenantContextMissing, cross_tenant, tenant_context
+from core.programme import db
+from core.testing import TenantContextMissing, cross_tenant, tenant_context
+from core.testing.fixtures import read_csv
 from plugins.open_counselling import models as m
 from plugins.open_counselling.reports import (
     annual_result,
@@ -22,7 +23,6 @@ from plugins.open_counselling.reports import (
     parse_children_ages,
     report_definitions,
 )
-from tests.reports.conftest import read_csv
 
 REPORTS = {r.key: r for r in report_definitions()}
 ANNUAL, SENT = "open_counselling.annual", "open_counselling.notifications_sent"
@@ -279,7 +279,7 @@ def test_tenant_b_data_never_in_tenant_a_report(app, data, tenant_a, tenant_b):
 def test_every_section_and_category_has_a_danish_label(app, data, tenant_a):
     from flask_babel import force_locale
 
-    from core.reports.engine import build as render
+    from core.testing import build_report as render
 
     result = build(app, tenant_a, ANNUAL)
     keys = {v for row in result.rows for v in row[:2]} | set(result.columns)
