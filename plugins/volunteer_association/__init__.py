@@ -1,17 +1,15 @@
 """The volunteer association and its shop (Mødrehjælpen's lokalforening med butik).
 
-Thin hook implementations; the work is in the modules beside this one.
+Thin hook implementations; the work is in the modules beside this one. Core
+finds the models, pages, API, migrations and templates by convention
+(``core.plugins.conventions``); the hooks here are for the rest.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from core.programme import Migrations, Programme, copenhagen_today, hookimpl
-from plugins.volunteer_association import models
+from core.programme import Programme, hookimpl
 
 KEY = "volunteer_association"
 
@@ -24,30 +22,6 @@ def samvirke_programme() -> Programme:
 
 
 @hookimpl
-def samvirke_models():
-    return models.ALL_MODELS
-
-
-@hookimpl
-def samvirke_migrations() -> Migrations:
-    return Migrations(branch=KEY, path=Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def samvirke_blueprints():
-    from plugins.volunteer_association import activities, shifts, shop_admin
-
-    return [shifts.bp, shop_admin.bp, activities.bp]
-
-
-@hookimpl
-def samvirke_api_blueprints():
-    from plugins.volunteer_association import activity_api, api
-
-    return [api.blp, activity_api.blp]
-
-
-@hookimpl
 def samvirke_schemas():
     from plugins.volunteer_association import activity_schemas, shift_schemas
 
@@ -56,19 +30,6 @@ def samvirke_schemas():
         "VolunteerAssociationTakings": shift_schemas.TakingsSchema,
         "VolunteerAssociationActivity": activity_schemas.ActivityApiSchema,
         "VolunteerAssociationGrant": activity_schemas.GrantApiSchema,
-    }
-
-
-@hookimpl
-def samvirke_authorization():
-    from plugins.volunteer_association import activities, activity_api, api, shifts, shop_admin
-
-    return {
-        **shifts.AUTHORIZATION,
-        **api.AUTHORIZATION,
-        **shop_admin.AUTHORIZATION,
-        **activities.AUTHORIZATION,
-        **activity_api.AUTHORIZATION,
     }
 
 
@@ -150,50 +111,13 @@ def samvirke_menu_entries(tenant):
     ]
 
 
-def _short_handed_widget() -> str:
-    from flask_babel import ngettext
-    from markupsafe import Markup
-
-    from core.programme import format_clock, link_to
-    from plugins.volunteer_association.shifts import FLAG_DAYS, short_handed
-
-    rows = short_handed(copenhagen_today())
-    if not rows:
-        return Markup("<p>{}</p>").format(
-            link_to(
-                ngettext(
-                    "Every shift the next day has enough volunteers.",
-                    "Every shift the next %(num)d days has enough volunteers.",
-                    FLAG_DAYS,
-                ),
-                "volunteer_association.index",
-            )
-        )
-    items = Markup("").join(
-        Markup("<li>{}</li>").format(
-            gettext(
-                "%(day)s %(time)s: %(signed)s of %(needed)s",
-                day=s.day.strftime("%d.%m"),
-                time=format_clock(s.starts),
-                signed=n,
-                needed=s.needed,
-            )
-        )
-        for s, n in rows
-    )
-    # The heading leads to the shift plan, where the shifts are filled.
-    return Markup("<p><strong>{}</strong></p><ul>{}</ul>").format(
-        link_to(gettext("Shifts with too few volunteers:"), "volunteer_association.index"), items
-    )
-
-
 @hookimpl
 def samvirke_dashboard_widgets(tenant):
     from core.programme import DashboardWidget
-    from plugins.volunteer_association.widgets import reminders_widget
+    from plugins.volunteer_association.widgets import reminders_widget, short_handed_widget
 
     return [
-        DashboardWidget(title=_l("Shop shifts"), render=_short_handed_widget, order=30),
+        DashboardWidget(title=_l("Shop shifts"), render=short_handed_widget, order=30),
         DashboardWidget(title=_l("Grant applications"), render=reminders_widget, order=31),
     ]
 
@@ -220,3 +144,10 @@ def samvirke_demo_data(tenant):
     from plugins.volunteer_association.demo import load
 
     load(tenant)
+
+
+@hookimpl
+def samvirke_sample_rows(marker):
+    from plugins.volunteer_association.samples import sample_rows
+
+    return sample_rows(marker)

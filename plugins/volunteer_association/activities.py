@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from core.programme import N_, Volunteer, copenhagen_today, db, form_errors, form_fields, load_form, paginate, parse_id
+from core.programme import N_, PageBlueprint, Volunteer, copenhagen_today, db, form_errors, form_fields, load_form, paginate, parse_id
 from plugins.volunteer_association.activity_schemas import (
     FUNDING_LABELS,
     GRANT_STATUS_LABELS,
@@ -44,15 +44,7 @@ from plugins.volunteer_association.models import (
 )
 from plugins.volunteer_association.organisation import of_running_organisation
 
-bp = Blueprint("volunteer_association_activities", __name__, template_folder="templates")
-
-_PREFIX = "/<tenant>/volunteer_association"
-_MANAGERS = ["partner_staff", "tenant_admin", "platform_admin"]
-AUTHORIZATION: dict[str, dict[str, list[str]]] = {
-    f"{_PREFIX}/activities/": {"GET": _MANAGERS, "POST": _MANAGERS},
-    f"{_PREFIX}/grants/": {"GET": _MANAGERS, "POST": _MANAGERS},
-    f"{_PREFIX}/grants/<int:grant_id>": {"POST": _MANAGERS},
-}
+bp = PageBlueprint("volunteer_association_activities", __name__)
 
 DUE_SOON_DAYS = 30
 # Grants still owing a report: a rejected grant has none, a reported one has made it.
@@ -196,12 +188,12 @@ def _render_activities(errors: dict[str, Any] | None = None):
     )
 
 
-@bp.get("/activities/")
+@bp.get("/activities/", roles=["programme_managers"])
 def activities():
     return _render_activities()
 
 
-@bp.post("/activities/")
+@bp.post("/activities/", roles=["programme_managers"])
 def create_activity():
     data, errors = _load_activity(request.form)
     if data is None:
@@ -211,7 +203,6 @@ def create_activity():
     db.session.add(activity)
     db.session.flush()
     db.session.add_all(ActivityVolunteer(activity_id=activity.id, volunteer_id=v) for v in volunteer_ids)
-    db.session.commit()
     return redirect(url_for("volunteer_association_activities.activities"), 303)
 
 
@@ -263,7 +254,7 @@ def _render_grants(errors: dict[str, Any] | None = None, editing: GrantApplicati
     )
 
 
-@bp.get("/grants/")
+@bp.get("/grants/", roles=["programme_managers"])
 def grants():
     edit = request.args.get("edit", "")
     editing = None
@@ -275,17 +266,16 @@ def grants():
     return _render_grants(editing=editing)
 
 
-@bp.post("/grants/")
+@bp.post("/grants/", roles=["programme_managers"])
 def create_grant():
     data, errors = load_form(GrantSchema(), request.form)
     if data is None:
         return _render_grants(errors), 422
     db.session.add(GrantApplication(**data))
-    db.session.commit()
     return redirect(url_for("volunteer_association_activities.grants"), 303)
 
 
-@bp.post("/grants/<int:grant_id>")
+@bp.post("/grants/<int:grant_id>", roles=["programme_managers"])
 def update_grant(grant_id: int):
     # Look up before validating: another tenant's id answers 404 like a missing one, never 422.
     grant = _get_grant_or_404(grant_id)
@@ -294,5 +284,4 @@ def update_grant(grant_id: int):
         return _render_grants(errors, editing=grant), 422
     for name, value in data.items():
         setattr(grant, name, value)
-    db.session.commit()
     return redirect(url_for("volunteer_association_activities.grants"), 303)

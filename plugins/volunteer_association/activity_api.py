@@ -22,7 +22,7 @@ from flask import request
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import func, select
 
-from core.programme import Blueprint, Volunteer, copenhagen_today, db, get_or_404, page_of
+from core.programme import ApiBlueprint, Volunteer, copenhagen_today, db, get_or_404, page_of
 from plugins.volunteer_association import activities as pages
 from plugins.volunteer_association.activity_schemas import (
     ActivityApiSchema,
@@ -35,17 +35,7 @@ from plugins.volunteer_association.models import (
 )
 from plugins.volunteer_association.organisation import of_running_organisation
 
-blp = Blueprint("volunteer_association_activities_api", __name__, description="The association's activities and grant applications")
-PREFIX = "/<tenant>/api/v1/volunteer_association"
-_ACTIVITIES = pages.AUTHORIZATION["/<tenant>/volunteer_association/activities/"]
-_GRANTS = pages.AUTHORIZATION["/<tenant>/volunteer_association/grants/"]
-_GRANT = pages.AUTHORIZATION["/<tenant>/volunteer_association/grants/<int:grant_id>"]
-AUTHORIZATION = {
-    f"{PREFIX}/activities": {"GET": _ACTIVITIES["GET"], "POST": _ACTIVITIES["POST"]},
-    f"{PREFIX}/activities/<int:activity_id>": {"GET": _ACTIVITIES["GET"]},
-    f"{PREFIX}/grants": {"GET": _GRANTS["GET"], "POST": _GRANTS["POST"]},
-    f"{PREFIX}/grants/<int:grant_id>": {"GET": _GRANTS["GET"], "PUT": _GRANT["POST"]},
-}
+blp = ApiBlueprint("volunteer_association_activities_api", __name__, description="The association's activities and grant applications")
 _ITEMS = {"activity_id": Activity, "grant_id": GrantApplication}
 
 
@@ -108,7 +98,7 @@ def _checked_activity(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@blp.route("/activities")
+@blp.route("/activities", roles=["programme_managers"])
 @blp.response(200, ActivityApiSchema(many=True))
 @blp.paginate()
 def list_activities(pagination_parameters):
@@ -118,7 +108,7 @@ def list_activities(pagination_parameters):
     return [_activity_out(a, counts) for a in rows]
 
 
-@blp.route("/activities", methods=["POST"])
+@blp.route("/activities", methods=["POST"], roles=["programme_managers"])
 @blp.arguments(ActivityApiSchema)
 @blp.response(201, ActivityApiSchema)
 def create_activity(data):
@@ -128,11 +118,10 @@ def create_activity(data):
     db.session.add(activity)
     db.session.flush()
     db.session.add_all(ActivityVolunteer(activity_id=activity.id, volunteer_id=v) for v in volunteer_ids)
-    db.session.commit()
     return _activity_out(activity, {activity.id: len(volunteer_ids)})
 
 
-@blp.route("/activities/<int:activity_id>")
+@blp.route("/activities/<int:activity_id>", roles=["programme_managers"])
 @blp.response(200, ActivityApiSchema)
 @blp.alt_response(404, description="No such activity in this tenant")
 def get_activity(activity_id: int):
@@ -157,7 +146,7 @@ def _grant_out(grant: GrantApplication, today: date) -> dict[str, Any]:
     }
 
 
-@blp.route("/grants")
+@blp.route("/grants", roles=["programme_managers"])
 @blp.response(200, GrantApiSchema(many=True))
 @blp.paginate()
 def list_grants(pagination_parameters):
@@ -168,24 +157,24 @@ def list_grants(pagination_parameters):
     return [_grant_out(g, today) for g in rows]
 
 
-@blp.route("/grants", methods=["POST"])
+@blp.route("/grants", methods=["POST"], roles=["programme_managers"])
 @blp.arguments(GrantApiSchema)
 @blp.response(201, GrantApiSchema)
 def create_grant(data):
     grant = GrantApplication(**data)
     db.session.add(grant)
-    db.session.commit()
+    db.session.flush()  # its id, for the answer
     return _grant_out(grant, copenhagen_today())
 
 
-@blp.route("/grants/<int:grant_id>")
+@blp.route("/grants/<int:grant_id>", roles=["programme_managers"])
 @blp.response(200, GrantApiSchema)
 @blp.alt_response(404, description="No such grant application in this tenant")
 def get_grant(grant_id: int):
     return _grant_out(get_or_404(GrantApplication, grant_id), copenhagen_today())
 
 
-@blp.route("/grants/<int:grant_id>", methods=["PUT"])
+@blp.route("/grants/<int:grant_id>", methods=["PUT"], roles=["programme_managers"])
 @blp.arguments(GrantApiSchema)
 @blp.response(200, GrantApiSchema)
 @blp.alt_response(404, description="No such grant application in this tenant")
@@ -194,5 +183,4 @@ def replace_grant(data, grant_id: int):
     grant = get_or_404(GrantApplication, grant_id)
     for name, value in data.items():
         setattr(grant, name, value)
-    db.session.commit()
     return _grant_out(grant, copenhagen_today())

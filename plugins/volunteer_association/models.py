@@ -140,6 +140,3 @@ class ActivityVolunteer(TenantScoped, Model):
 
     activity_id: Mapped[int] = mapped_column()
     volunteer_id: Mapped[int] = mapped_column()
-
-
-ALL_MODELS = [ShopHours, Shift, ShiftSignup, Takings, Expense, Donation, GrantApplication, Activity, ActivityVolunteer]

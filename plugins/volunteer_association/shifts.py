@@ -8,7 +8,9 @@ Two submissions at once (a double click, two staff, the page and the API) are
 decided by the database's UNIQUE constraints in the same transaction, never by
 a look-up first: one shift per day and start time (the other submission gets a
 field error), one sign-up per volunteer and shift (signing up twice is the same
-as once), and an offered slot goes to one taker.
+as once), and an offered slot goes to one taker. Core commits the request; the
+writes whose clash is caught here are flushed in a savepoint, so the clash is
+found on the spot and the rest of the request's work is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, select, update
@@ -26,9 +28,9 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from core.programme import (
+    PageBlueprint,
     Volunteer,
     copenhagen_today,
-    current_principal,
     current_volunteer,
     db,
     field_errors,
@@ -40,28 +42,12 @@ from core.programme import (
     record,
     signed_in,
 )
-from core.programme import roles as R
 from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
-from plugins.volunteer_association.organisation import of_running_organisation
+from plugins.volunteer_association.organisation import ON_SHIFTS, manages, of_running_organisation
 from plugins.volunteer_association.shift_schemas import ShiftSchema, TakingsSchema
 
-bp = Blueprint("volunteer_association", __name__, template_folder="templates")
-PREFIX = "/<tenant>/volunteer_association"
-MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
+bp = PageBlueprint("volunteer_association", __name__)
 FLAG_DAYS = 3  # a short-handed shift this many days ahead is flagged
-AUTHORIZATION = {
-    f"{PREFIX}/": [*MANAGERS, R.VOLUNTEER],
-    f"{PREFIX}/shifts": MANAGERS,
-    f"{PREFIX}/shifts/<int:shift_id>/signup": [*MANAGERS, R.VOLUNTEER],
-    f"{PREFIX}/shifts/<int:shift_id>/offer": [*MANAGERS, R.VOLUNTEER],
-    f"{PREFIX}/shifts/<int:shift_id>/take": [*MANAGERS, R.VOLUNTEER],
-    f"{PREFIX}/shifts/<int:shift_id>/takings": [*MANAGERS, R.VOLUNTEER],
-}
-
-
-def manages() -> bool:
-    principal = current_principal()
-    return bool(principal and set(MANAGERS).intersection(principal.roles))
 
 
 def staffing(shift_ids: list[int]) -> dict[int, int]:
@@ -89,11 +75,10 @@ SLOT_TAKEN = lazy_gettext("There is already a shift at that time.")
 def add_shift(data: dict) -> Shift:
     """A new shift, or ``ValidationError`` on ``starts`` when the day and time are taken (also by a concurrent submission)."""
     shift = Shift(**data)
-    db.session.add(shift)
     try:
-        db.session.commit()  # UNIQUE (tenant_id, day, starts) decides
+        with db.session.begin_nested():  # UNIQUE (tenant_id, day, starts) decides, at the flush
+            db.session.add(shift)
     except IntegrityError:
-        db.session.rollback()
         raise ValidationError({"starts": [str(SLOT_TAKEN)]}) from None
     return shift
 
@@ -103,11 +88,10 @@ def sign_up(shift: Shift, volunteer: Volunteer) -> bool:
     exists = db.session.scalar(select(ShiftSignup.id).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == volunteer.id))
     if exists is not None:
         return False
-    db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
     try:
-        db.session.commit()  # UNIQUE (shift_id, volunteer_id) decides
+        with db.session.begin_nested():  # UNIQUE (shift_id, volunteer_id) decides, at the flush
+            db.session.add(ShiftSignup(shift_id=shift.id, volunteer_id=volunteer.id))
     except IntegrityError:
-        db.session.rollback()
         return False
     return True
 
@@ -116,7 +100,7 @@ def _me() -> Volunteer | None:
     return current_volunteer()
 
 
-@bp.get("/")
+@bp.get("/", roles=ON_SHIFTS)
 def index(values=None, errors=None, status=200):
     today = copenhagen_today()
     shifts = db.session.scalars(
@@ -147,7 +131,7 @@ def index(values=None, errors=None, status=200):
     ), status
 
 
-@bp.post("/shifts")
+@bp.post("/shifts", roles=["programme_managers"])
 def create_shift():
     data, errors = load_form(ShiftSchema(), request.form)
     if data is not None:
@@ -176,7 +160,7 @@ def _volunteer_for_action() -> Volunteer:
     return volunteer
 
 
-@bp.post("/shifts/<int:shift_id>/signup")
+@bp.post("/shifts/<int:shift_id>/signup", roles=ON_SHIFTS)
 def signup(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     volunteer = _volunteer_for_action()
@@ -185,7 +169,7 @@ def signup(shift_id: int):
     return redirect(url_for("volunteer_association.index"))
 
 
-@bp.post("/shifts/<int:shift_id>/offer")
+@bp.post("/shifts/<int:shift_id>/offer", roles=ON_SHIFTS)
 def offer(shift_id: int):
     """Offer one's own slot for a swap: it stays hers until someone takes it."""
     shift = get_or_404(Shift, shift_id)
@@ -194,12 +178,11 @@ def offer(shift_id: int):
     if row is None:
         abort(404)
     row.status = "offered"
-    db.session.commit()
     flash(gettext("The shift is offered for swapping."), "success")
     return redirect(url_for("volunteer_association.index"))
 
 
-@bp.post("/shifts/<int:shift_id>/take")
+@bp.post("/shifts/<int:shift_id>/take", roles=ON_SHIFTS)
 def take(shift_id: int):
     """Take a slot someone offered: the swap happens in one transaction."""
     shift = get_or_404(Shift, shift_id)
@@ -211,25 +194,24 @@ def take(shift_id: int):
     if offered is None or already is not None:
         flash(gettext("There is no shift to take over."), "warning")
         return redirect(url_for("volunteer_association.index"))
-    # Only while it is still offered: of two takers at once, one gets it.
-    taken = cast(  # an UPDATE's result is a cursor result, which has the row count
-        "CursorResult[Any]",
-        db.session.execute(
-            update(ShiftSignup)
-            .where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
-            .values(volunteer_id=volunteer.id, status="signed_up")
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
+    # Only while it is still offered: of two takers at once, one gets it (the other waits for its row, then finds it taken).
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            taken = cast(  # an UPDATE's result is a cursor result, which has the row count
+                "CursorResult[Any]",
+                db.session.execute(
+                    update(ShiftSignup)
+                    .where(ShiftSignup.id == offered.id, ShiftSignup.status == "offered")
+                    .values(volunteer_id=volunteer.id, status="signed_up")
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
     except IntegrityError:  # she signed up for it meanwhile
-        db.session.rollback()
         taken = 0
     if not taken:
         flash(gettext("There is no shift to take over."), "warning")
         return redirect(url_for("volunteer_association.index"))
-    flash("Du har overtaget vagten.", "success")
+    flash(gettext("You have taken over the shift."), "success")
     return redirect(url_for("volunteer_association.index"))
 
 
@@ -245,7 +227,7 @@ def _may_record(shift: Shift) -> Volunteer | None:
     abort(404)
 
 
-@bp.route("/shifts/<int:shift_id>/takings", methods=["GET", "POST"])
+@bp.route("/shifts/<int:shift_id>/takings", methods=["GET", "POST"], roles=ON_SHIFTS)
 def takings(shift_id: int):
     shift = get_or_404(Shift, shift_id)
     me = _may_record(shift)
@@ -278,7 +260,7 @@ def takings(shift_id: int):
 
 
 def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
-    """Record (or correct) the shift's takings and the recorder's hours, in one transaction."""
+    """Record (or correct) the shift's takings and the recorder's hours, in the request's transaction."""
     if shift.day > copenhagen_today():
         raise ValidationError({"cash": [gettext("The takings can only be recorded on the day of the shift.")]})
     row = db.session.scalar(select(Takings).where(Takings.shift_id == shift.id))
@@ -292,7 +274,6 @@ def save_takings(shift: Shift, data: dict, me: Volunteer | None) -> Takings:
         signup = db.session.scalar(select(ShiftSignup).where(ShiftSignup.shift_id == shift.id, ShiftSignup.volunteer_id == me.id))
         if signup is not None:
             signup.hours_worked = Decimal(data["hours_worked"]) if data.get("hours_worked") not in (None, "") else None
-    db.session.commit()
     return row
 
 

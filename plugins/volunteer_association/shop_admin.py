@@ -14,13 +14,12 @@ from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date, format_time
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from core.programme import N_, db, form_errors, form_fields, format_amount, format_day_long, load_form
+from core.programme import N_, PageBlueprint, db, form_errors, form_fields, format_amount, format_day_long, load_form
 from core.programme import get_or_404 as _get_or_404
-from core.programme import roles as R
 from plugins.volunteer_association import shop_admin_schemas as schemas
 from plugins.volunteer_association.models import (
     DONATION_CATEGORIES,
@@ -37,17 +36,7 @@ from plugins.volunteer_association.shop_admin_schemas import (
     ShopHoursSchema,
 )
 
-bp = Blueprint("volunteer_association_shop", __name__, template_folder="templates")
-PREFIX = "/<tenant>/volunteer_association"
-MANAGERS = [R.PARTNER_STAFF, R.TENANT_ADMIN, R.PLATFORM_ADMIN]
-AUTHORIZATION = {
-    f"{PREFIX}/shop/": {"GET": MANAGERS},
-    f"{PREFIX}/shop/hours": {"POST": MANAGERS},
-    f"{PREFIX}/shop/hours/<int:shop_hours_id>/delete": {"POST": MANAGERS},
-    f"{PREFIX}/shop/expenses": {"POST": MANAGERS},
-    f"{PREFIX}/shop/expenses/<int:expense_id>/delete": {"POST": MANAGERS},
-    f"{PREFIX}/shop/donations": {"POST": MANAGERS},
-}
+bp = PageBlueprint("volunteer_association_shop", __name__)
 OVERLAP = N_("These hours overlap hours already recorded for that day.")
 
 
@@ -107,7 +96,7 @@ def _format_kroner(amount: Decimal) -> str:
 # --- the page ----------------------------------------------------------------------------
 
 
-@bp.get("/shop/")
+@bp.get("/shop/", roles=["programme_managers"])
 def shop(errors: dict | None = None, failing: str | None = None, status: int = 200):
     """Weekly hours, this month's expenses and donations; ``failing`` names the form shown again with ``errors``."""
     errors = errors or {}
@@ -156,7 +145,7 @@ def _overlaps(weekday: int, opens, closes) -> bool:
     )
 
 
-@bp.post("/shop/hours")
+@bp.post("/shop/hours", roles=["programme_managers"])
 def add_hours():
     data, errors = load_form(ShopHoursSchema(), request.form)
     if data is not None and _overlaps(data["weekday"], data["opens"], data["closes"]):
@@ -164,44 +153,39 @@ def add_hours():
     if data is None:
         return shop(errors, "hours", 422)
     db.session.add(ShopHours(**data))
-    db.session.commit()
     flash(gettext("The opening hours are saved."), "success")
     return redirect(url_for(".shop"))
 
 
-@bp.post("/shop/hours/<int:shop_hours_id>/delete")
+@bp.post("/shop/hours/<int:shop_hours_id>/delete", roles=["programme_managers"])
 def delete_hours(shop_hours_id: int):
     db.session.delete(_get_or_404(ShopHours, shop_hours_id))
-    db.session.commit()
     flash(gettext("The opening hours are removed."), "success")
     return redirect(url_for(".shop"))
 
 
-@bp.post("/shop/expenses")
+@bp.post("/shop/expenses", roles=["programme_managers"])
 def add_expense():
     data, errors = load_form(ExpenseSchema(), request.form)
     if data is None:
         return shop(errors, "expense", 422)
     db.session.add(Expense(**data))
-    db.session.commit()
     flash(gettext("The expense is saved."), "success")
     return redirect(url_for(".shop"))
 
 
-@bp.post("/shop/expenses/<int:expense_id>/delete")
+@bp.post("/shop/expenses/<int:expense_id>/delete", roles=["programme_managers"])
 def delete_expense(expense_id: int):
     db.session.delete(_get_or_404(Expense, expense_id))
-    db.session.commit()
     flash(gettext("The expense is removed."), "success")
     return redirect(url_for(".shop"))
 
 
-@bp.post("/shop/donations")
+@bp.post("/shop/donations", roles=["programme_managers"])
 def add_donation():
     data, errors = load_form(DonationSchema(), request.form)
     if data is None:
         return shop(errors, "donation", 422)
     db.session.add(Donation(**data))
-    db.session.commit()
     flash(gettext("The donated goods are recorded."), "success")
     return redirect(url_for(".shop"))

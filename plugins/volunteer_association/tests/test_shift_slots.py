@@ -9,20 +9,20 @@ never give a 500.
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from plugins.volunteer_association.models import Shift, ShiftSignup
+from core.programme import copenhagen_today, db
+from core.testing import tenant_context
 from core.testing.fixtures import csrf_from, sign_in
-from tests.volunteer_association.test_shifts import _post, shift_id, volunteer_client  # noqa: F401 (fixture)
+from plugins.volunteer_association.models import Shift, ShiftSignup
+from plugins.volunteer_association.tests.test_shifts import _post, shift_id, volunteer_client  # noqa: F401 (fixture)
 
 API = "/alpha/api/v1/volunteer_association"
 TAKEN = "Der er allerede en vagt på det tidspunkt."
-DAY = (date.today() + timedelta(days=2)).isoformat()
+DAY = (copenhagen_today() + timedelta(days=2)).isoformat()
 
 
 def _count(app, tenant, model) -> int:

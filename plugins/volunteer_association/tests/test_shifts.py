@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from core.volunteers.models import Volunteer
-from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
+from core.programme import Volunteer, copenhagen_today, db
+from core.testing import tenant_context
 from core.testing.fixtures import csrf_from, organisation_id, sign_in
+from plugins.volunteer_association.models import Shift, ShiftSignup, Takings
 
 
 @pytest.fixture
 def shift_id(app, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
-        shift = Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2)
+        shift = Shift(day=copenhagen_today(), starts=time(10, 0), ends=time(14, 0), needed=2)
         db.session.add(shift)
         db.session.commit()
         return shift.id
@@ -26,7 +25,7 @@ def shift_id(app, tenant_a):
 
 def volunteer_client(app, tenant_id, name="Grethe"):
     """A signed-in volunteer who is in the registry (matched by her log-in)."""
-    from core.identity.models import User
+    from core.testing import User
 
     client = app.test_client()
     user_id = sign_in(app, client, "volunteer", "alpha")
@@ -97,7 +96,7 @@ def test_volunteer_records_the_takings_of_her_own_shift_only(app, tenant_a, shif
 
 def test_takings_cannot_be_recorded_before_the_shift(app, client_for, tenant_a):
     with app.app_context(), tenant_context(tenant_a):
-        future = Shift(day=date.today() + timedelta(days=3), starts=time(10, 0), ends=time(14, 0))
+        future = Shift(day=copenhagen_today() + timedelta(days=3), starts=time(10, 0), ends=time(14, 0))
         db.session.add(future)
         db.session.commit()
         fid = future.id
@@ -126,7 +125,7 @@ def test_staff_manage_the_roster_and_municipal_staff_cannot(app, client_for):
 
 def test_foreign_shift_ids_look_missing(app, client_for, tenant_b):
     with app.app_context(), tenant_context(tenant_b):
-        foreign = Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0))
+        foreign = Shift(day=copenhagen_today(), starts=time(10, 0), ends=time(14, 0))
         db.session.add(foreign)
         db.session.commit()
         fid = foreign.id

@@ -4,15 +4,12 @@ exactly one volunteer, who sees her own organisation's programme only (README: "
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import tenant_context
-from core.tenancy.models import Tenant
-from core.volunteers.models import Volunteer
+from core.programme import Tenant, Volunteer, copenhagen_today, db
+from core.testing import tenant_context
 from core.testing.fixtures import build_app, csrf_from, sign_in
 
 
@@ -42,8 +39,8 @@ def _sign_in(app, client, tenant: Tenant, subject: str, role: str, organisation:
 
 
 def test_in_fredericia_each_organisations_demo_volunteer_is_one_log_in_linked_to_one_volunteer(real_app):
-    from core.identity.dev_idp import demo_users, volunteer_subject
-    from core.partnerships.models import Organisation
+    from core.programme import Organisation, volunteer_subject
+    from core.testing import demo_users
 
     fredericia = _tenant(real_app, "fredericia")
     issuer = fredericia.identity_provider["issuer"]
@@ -64,7 +61,7 @@ def test_in_fredericia_each_organisations_demo_volunteer_is_one_log_in_linked_to
 
 
 def test_the_shop_volunteer_signs_up_and_records_the_days_takings_and_sees_no_mother_groups(real_app):
-    from core.identity.dev_idp import volunteer_subject
+    from core.programme import volunteer_subject
     from plugins.volunteer_association.models import Shift, Takings
 
     fredericia = _tenant(real_app, "fredericia")
@@ -75,7 +72,7 @@ def test_the_shop_volunteer_signs_up_and_records_the_days_takings_and_sees_no_mo
     assert page.status_code == 200 and "Grethe Nielsen" in html
     assert shop.get("/fredericia/mother_groups/my-sessions").status_code == 404  # DRC's programme here
     assert shop.get("/fredericia/open_counselling/").status_code in (403, 404)  # the counsellors' room
-    today = date.today()
+    today = copenhagen_today()
     with real_app.app_context(), tenant_context(fredericia.id):
         shift_id = db.session.scalar(select(Shift.id).where(Shift.day == today).order_by(Shift.starts))
     if shift_id is None:
@@ -100,7 +97,7 @@ def test_the_shop_volunteer_signs_up_and_records_the_days_takings_and_sees_no_mo
 
 
 def test_the_mother_groups_volunteer_records_todays_attendance_and_sees_no_shop(real_app):
-    from core.identity.dev_idp import volunteer_subject
+    from core.programme import volunteer_subject
 
     for slug in ("ishoj", "fredericia"):
         tenant = _tenant(real_app, slug)

@@ -7,10 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from core.tenancy.models import Tenant
-from core.volunteers.models import Volunteer
+from core.programme import Tenant, Volunteer, db
+from core.testing import cross_tenant, tenant_context
 from plugins.volunteer_association import reports as figures
 from plugins.volunteer_association.models import (
     Activity,
@@ -51,7 +49,7 @@ def _testforeningen() -> int:
     """The organisation running the association in the test tenants (in the caller's app context)."""
     from sqlalchemy import select
 
-    from core.partnerships.models import Organisation
+    from core.programme import Organisation
 
     return db.session.scalars(select(Organisation.id).where(Organisation.slug == "testforeningen")).one()
 
@@ -191,7 +189,7 @@ def test_national_views_give_sums_per_tenant(app, shop, tenant_a, tenant_b):
 def test_every_report_has_danish_labels_for_its_columns(app, shop, tenant_a):
     from flask_babel import force_locale
 
-    from core.reports.engine import build as render
+    from core.testing import build_report as render
 
     with app.test_request_context("/alpha/"), tenant_context(tenant_a), force_locale("da"):
         for d in report_definitions():

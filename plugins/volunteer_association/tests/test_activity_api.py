@@ -9,17 +9,15 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from core.tenancy.models import TenantProgramme
-from core.volunteers.models import Volunteer
+from core.programme import TenantProgramme, Volunteer, copenhagen_today, db
+from core.testing import cross_tenant, tenant_context
+from core.testing.fixtures import api_token as _api_token
+from core.testing.fixtures import organisation_id
 from plugins.volunteer_association.models import (
     Activity,
     ActivityVolunteer,
     GrantApplication,
 )
-from core.testing.fixtures import organisation_id
-from tests.test_authorization import _api_token
 
 API = "/alpha/api/v1/volunteer_association"
 MISSING_ID = 987654
@@ -148,7 +146,7 @@ def test_record_read_and_replace_a_grant(app, client_for, tenant_a):
     assert (body["amount_applied"], body["amount_granted"], body["deadline_status"]) == ("25000.00", None, None)
     refused = staff.put(f"{API}/grants/{body['id']}", json={**GRANT, "status": "granted"})
     assert refused.status_code == 422 and refused.get_json()["errors"]["json"] == {"amount_granted": ["Feltet skal udfyldes."]}
-    soon = (date.today() + timedelta(days=10)).isoformat()
+    soon = (copenhagen_today() + timedelta(days=10)).isoformat()
     granted = staff.put(
         f"{API}/grants/{body['id']}", json={**GRANT, "status": "granted", "amount_granted": 20000, "reporting_deadline": soon}
     )
@@ -161,7 +159,7 @@ def test_record_read_and_replace_a_grant(app, client_for, tenant_a):
 
 
 def test_grants_list_with_their_deadline_flags(app, client_for, tenant_a, tenant_b):
-    today = date.today()
+    today = copenhagen_today()
     late = add_grant(app, tenant_a, "Sen fond", reporting_deadline=today - timedelta(days=1), applied_on=date(2026, 1, 1))
     done = add_grant(
         app, tenant_a, "Afrapporteret fond", status="reported", reporting_deadline=today - timedelta(days=5), applied_on=date(2026, 2, 1)
@@ -233,7 +231,7 @@ def test_managers_use_the_api_and_others_do_not(app, client_for, tenant_a):
 @contextmanager
 def programme_disabled(app, slug: str, key: str):
     """The tenant without ``key`` for the block's duration (tenant programmes are kept between tests)."""
-    from core.tenancy.models import Tenant
+    from core.programme import Tenant
 
     with app.app_context():
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()

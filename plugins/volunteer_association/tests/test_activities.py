@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
-from core.volunteers.models import Volunteer
+from core.programme import Volunteer, copenhagen_today, db
+from core.testing import cross_tenant, tenant_context
+from core.testing.fixtures import csrf_from, organisation_id
 from plugins.volunteer_association.activities import deadline_flags, deadline_status
 from plugins.volunteer_association.jobs import grant_deadline_reminders
 from plugins.volunteer_association.models import (
@@ -20,7 +20,6 @@ from plugins.volunteer_association.models import (
     GrantApplication,
 )
 from plugins.volunteer_association.widgets import reminders_widget
-from core.testing.fixtures import csrf_from, organisation_id
 
 ACTIVITIES = "/alpha/volunteer_association/activities/"
 GRANTS = "/alpha/volunteer_association/grants/"
@@ -252,7 +251,7 @@ def test_a_foreign_grant_id_answers_exactly_like_a_missing_one(app, client_for, 
 
 
 def test_reporting_deadlines_are_flagged(app, client_for, tenant_a, tenant_b):
-    today = date.today()
+    today = copenhagen_today()
     soon = add_grant(app, tenant_a, "Snart fond", deadline=today + timedelta(days=30))
     late = add_grant(app, tenant_a, "Sen fond", deadline=today - timedelta(days=1))
     later = add_grant(app, tenant_a, "Senere fond", deadline=today + timedelta(days=31))

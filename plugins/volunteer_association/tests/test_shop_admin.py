@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.tenancy.context import cross_tenant, tenant_context
+from core.programme import db
+from core.testing import cross_tenant, tenant_context
+from core.testing.fixtures import csrf_from
 from plugins.volunteer_association import shop_admin_schemas
 from plugins.volunteer_association.models import Donation, Expense, ShopHours
 from plugins.volunteer_association.shop_admin import (
     donations_by_category,
     monthly_expenses,
 )
-from core.testing.fixtures import csrf_from
 
 BASE = "/alpha/volunteer_association/shop"
 TODAY = date(2026, 5, 20)
