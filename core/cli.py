@@ -16,15 +16,16 @@ from sqlalchemy import select
 
 from core.db import db
 from core.plugins.host import plugin_host
+from core.plugins.scaffold.command import new_command
 from core.schemas import N_
 from core.tenancy.files import TenantFileError
 from core.tenancy.models import Tenant
 
 
-def _create_app():
+def _create_app(config: Any = None):
     from core.app import create_app
 
-    return create_app()
+    return create_app(config)
 
 
 class UserError(click.ClickException):
@@ -337,6 +338,9 @@ def demo_load() -> None:
 @click.group(cls=AppGroup)
 def plugins() -> None:
     """Installed plugins."""
+
+
+plugins.add_command(new_command(_create_app))  # `samvirke plugins new` (core/plugins/scaffold/)
 
 
 @plugins.command("list")
