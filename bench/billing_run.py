@@ -48,8 +48,8 @@ def _app(tenants: int, folder: Path):
     from core.migrations import upgrade_all
     from core.tenancy.models import Tenant
     from core.tenancy.sync import sync_tenants
-    from tests.billing.helpers import with_staircase_end
     from core.testing.fixtures import PostgresDatabases, create_app_for_tests
+    from tests.billing.helpers import with_staircase_end
 
     real = len(list((ROOT / "tenants").glob("*.toml")))
     write_tenant_folder(folder, max(0, tenants - real), years=2, today=date(2026, 6, 1))

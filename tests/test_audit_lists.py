@@ -45,9 +45,9 @@ def test_counselling_lists_record_each_family_shown(app, client_for, tenant_a):
 
 
 def test_mother_and_volunteer_lists_record_each_person_shown(app, client_for, tenant_a):
+    from core.testing.fixtures import organisation_id
     from core.volunteers.models import Volunteer
     from plugins.mother_groups.services import create_mother
-    from core.testing.fixtures import organisation_id
 
     with app.app_context(), tenant_context(tenant_a):
         mother = create_mother({"name": "Listemor"}, "test")

@@ -73,8 +73,8 @@ def test_a_page_shows_danish_today(app, client, clock, tenant_a):
     """The public opening-hours page at 23:30 UTC on 31 December: New Year's Eve is past."""
     from core.db import db
     from core.tenancy.context import tenant_context
-    from plugins.open_counselling.models import Office
     from core.testing.fixtures import agreement_says
+    from plugins.open_counselling.models import Office
 
     with app.app_context(), tenant_context(tenant_a):
         db.session.add(Office(name="Rådgivningen"))

@@ -29,8 +29,8 @@ from core.audit.models import AuditEvent
 from core.csvsafe import safe_cell
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
-from core.volunteers.models import Volunteer
 from core.testing.fixtures import build_app
+from core.volunteers.models import Volunteer
 
 # Distinctive values: if one shows up in a log, a value leaked.
 PHONE = "+45 31 41 59 26"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from config import ROOT
-from tests.billing.helpers import purge_billing
 from core.testing.fixtures import build_app
+from tests.billing.helpers import purge_billing
 
 
 @pytest.fixture(scope="module")

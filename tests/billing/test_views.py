@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.billing.helpers import invoices, series, tenant_of
 from core.testing.fixtures import csrf_from, sign_in
+from tests.billing.helpers import invoices, series, tenant_of
 
 
 def client_as(app, slug, role, organisation=None):
