@@ -176,7 +176,15 @@ def _household_id() -> Any:
 
 
 # URL parameter -> the sample value(s) in the tenant in context (a list: the page is tried with each).
+def _cafe_session_id() -> Any:
+    """The homework café session with the most volunteers."""
+    from plugins.homework_cafe.cafe import CafeSession, Helper
+
+    return db.session.scalar(_most(CafeSession.id, Helper.session_id))
+
+
 SAMPLES: dict[str, Callable[[], Any]] = {
+    "cafe_session_id": _cafe_session_id,
     "course_id": _course_id,
     "session_id": _session_id,
     "mother_id": _mother_id,

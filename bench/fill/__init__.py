@@ -56,10 +56,11 @@ class Context:
 
 
 def fillers() -> dict[str, Callable[[Context], None]]:
-    from bench.fill import mother_groups, open_counselling, volunteer_association
+    from bench.fill import homework_cafe, mother_groups, open_counselling, volunteer_association
 
     return {
         "mother_groups": mother_groups.fill,
         "open_counselling": open_counselling.fill,
         "volunteer_association": volunteer_association.fill,
+        "homework_cafe": homework_cafe.fill,
     }

@@ -46,13 +46,13 @@ FREDERICIA = "moedrehjaelpen-fredericia: 6 måneders varsel til udgangen af et k
     ],
 )
 def test_ishoj_thirty_working_days(real, given, end):
-    result = notice(real, "--tenant", "ishoj", "--given", given)
+    result = notice(real, "--tenant", "ishoj", "--agreement", "ny-mor-i-danmark", "--given", given)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ISHOJ.format(end)
 
 
 def test_ishoj_after_the_end_says_so(real):
-    result = notice(real, "--tenant", "ishoj", "--given", "2026-01-05")
+    result = notice(real, "--tenant", "ishoj", "--agreement", "ny-mor-i-danmark", "--given", "2026-01-05")
     assert result.exit_code == 0
     assert (
         result.output.strip()
