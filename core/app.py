@@ -45,7 +45,7 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     from core.web import init_web
 
     db.init_app(app)
-    host = init_plugins(app, builtin)
+    host = init_plugins(app, builtin.PLUGINS)
     from core.billing.plugin import init_billing
 
     init_billing(app, host)  # billing is core too: its hooks beside core.builtin's, and its pages

@@ -32,7 +32,7 @@ def declaring() -> Iterator:
         sys.modules[name] = plugin
         names.append(name)
         app = Flask(__name__)
-        app.extensions["samvirke_plugins"] = PluginHost.load(entry_points=False, extra=[name], core_plugin=types.ModuleType("empty"))
+        app.extensions["samvirke_plugins"] = PluginHost.load(entry_points=False, extra=[name], core_plugins=())
         return app
 
     yield make

@@ -76,8 +76,9 @@ def test_programme_metadata_and_plugins_list(app, runner):
     assert not hasattr(programme, "partner_organisation")  # the agreement names who runs it
     listed = json.loads(runner.invoke(args=["plugins", "list", "--json"]).output)
     by_name = {p["name"]: p for p in listed}
-    assert by_name["samvirke-core"]["programme"] is None
-    assert "samvirke_jobs" in by_name["samvirke-core"]["hooks"]  # core uses its own hooks
+    assert by_name["samvirke-core.jobs"]["programme"] is None
+    assert "samvirke_jobs" in by_name["samvirke-core.jobs"]["hooks"]  # core uses its own hooks, one module per concern
+    assert {"samvirke-core.tables", "samvirke-core.navigation", "samvirke-core.volunteers"} <= set(by_name)
     example = by_name["tests.example_plugin"]
     assert example["programme"] == {"key": "example", "name": "Eksempelprogram"}  # the CLI speaks Danish
     assert sorted(example["hooks"]) == sorted(spec_functions())
@@ -104,7 +105,7 @@ def test_misspelt_hook_fails_at_start_up():
     sys.modules["typo_plugin"] = plugin
     try:
         with pytest.raises(PluginError, match="samvirke_menu_entry"):
-            PluginHost.load(entry_points=False, extra=["typo_plugin"], core_plugin=types.ModuleType("empty"))
+            PluginHost.load(entry_points=False, extra=["typo_plugin"], core_plugins=())
     finally:
         del sys.modules["typo_plugin"]
 
@@ -119,7 +120,7 @@ def test_two_plugins_with_one_programme_key_fail_at_start_up():
     sys.modules["twin_plugin"] = twin
     try:
         with pytest.raises(PluginError, match="example"):
-            PluginHost.load(entry_points=False, extra=["tests.example_plugin", "twin_plugin"], core_plugin=types.ModuleType("empty"))
+            PluginHost.load(entry_points=False, extra=["tests.example_plugin", "twin_plugin"], core_plugins=())
     finally:
         del sys.modules["twin_plugin"]
 
@@ -131,7 +132,7 @@ def test_plugins_are_found_through_the_entry_point_group(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: samvirke-example\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[samvirke.plugins]\nexample = tests.example_plugin\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    host = PluginHost.load(entry_points=True, extra=[], core_plugin=types.ModuleType("empty"))
+    host = PluginHost.load(entry_points=True, extra=[], core_plugins=())
     assert "example" in host.programmes()
     assert "example" in [p.name for p in host.plugins() if p.programme]  # registered under its entry-point name
 

@@ -83,4 +83,4 @@ def init_billing(app: Any, host: Any) -> None:
     init_billing_views(app)
 
 
-PLUGIN_NAME = "samvirke-billing"
+PLUGIN_NAME = "samvirke-core.billing"

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from core.plugins.hookspecs import hookimpl
 from core.plugins.types import JobDefinition, MenuEntry, PersonalDataField
 
-PLUGIN_NAME = "samvirke-core-notices"
+PLUGIN_NAME = "samvirke-core.notices"
 DELIVER_JOB = "core.deliver_notices"
 EVERYONE = ["tenant_people"]  # the matrix's group: every role of a tenant, and platform administrators
 

@@ -194,7 +194,7 @@ def reminders_widget() -> str:
 
 
 def dashboard_widgets() -> list:
-    """The widget for core.builtin, only for the people concerned (no empty card for others)."""
+    """The widget for core.builtin.partnerships, only for the people concerned (no empty card for others)."""
     from flask import has_request_context
 
     from core.identity.sessions import current_principal

@@ -3,7 +3,7 @@
 Plugins are found through the ``samvirke.plugins`` entry-point group (the
 plugins in ``plugins/`` declare themselves there too), plus, for tests, the
 import paths in ``SAMVIRKE_EXTRA_PLUGINS``. Core's own features register as a
-plugin as well (``core.builtin``), so core uses the hooks it offers.
+plugin as well (``core.builtin``: one module per concern), so core uses the hooks it offers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -46,10 +47,11 @@ class PluginHost:
         self._packages: list[ProgrammePackage] | None = None
 
     @classmethod
-    def load(cls, *, entry_points: bool, extra: Iterable[str], core_plugin: object) -> PluginHost:
+    def load(cls, *, entry_points: bool, extra: Iterable[str], core_plugins: Iterable[ModuleType]) -> PluginHost:
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
-        pm.register(core_plugin, name=CORE_PLUGIN_NAME)
+        for module in core_plugins:  # named samvirke-core.<concern>
+            pm.register(module, name=f"{CORE_PLUGIN_NAME}.{module.__name__.rsplit('.', 1)[-1]}")
         if entry_points:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for path in extra:
@@ -82,7 +84,7 @@ class PluginHost:
         for name, plugin in self.pm.list_name_plugin():
             hooks = tuple(sorted(h.name for h in self.pm.get_hookcallers(plugin) or ()))
             out.append(PluginInfo(name=name, programme=self._programme_of.get(name), hooks=hooks))
-        return sorted(out, key=lambda p: (p.name != CORE_PLUGIN_NAME, p.name))
+        return sorted(out, key=lambda p: (not p.name.startswith(CORE_PLUGIN_NAME), p.name))
 
     def programmes(self) -> dict[str, Programme]:
         return {p.key: p for p in self._programme_of.values() if p is not None}
@@ -163,11 +165,11 @@ class PluginHost:
         return items
 
 
-def init_plugins(app: Flask, core_plugin: object) -> PluginHost:
+def init_plugins(app: Flask, core_plugins: Iterable[ModuleType]) -> PluginHost:
     host = PluginHost.load(
         entry_points=app.config["SAMVIRKE_LOAD_ENTRY_POINTS"],
         extra=app.config["SAMVIRKE_EXTRA_PLUGINS"],
-        core_plugin=core_plugin,
+        core_plugins=core_plugins,
     )
     app.extensions["samvirke_plugins"] = host
     return host

@@ -15,7 +15,7 @@ from core.plugins.hookspecs import hookimpl
 from core.plugins.types import JobDefinition
 from core.reports.definitions import Report
 
-PLUGIN_NAME = "samvirke-core-reports"
+PLUGIN_NAME = "samvirke-core.reports"
 READERS = ["tenant_admin", "municipal_staff", "partner_staff", "finance", "platform_admin"]
 
 
