@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from core.api.pagination import DEFAULT_PAGE_SIZE
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.context import tenant_context
 from core.testing.fixtures import organisation_id
@@ -196,7 +197,7 @@ def _closures(state: dict[str, Any], n: int) -> str:
     from plugins.open_counselling.models import Closure
 
     for _ in range(n):
-        db.session.add(Closure(office_id=_office(state).id, day=date.today() + timedelta(days=3), reason="Sygdom"))
+        db.session.add(Closure(office_id=_office(state).id, day=copenhagen_today() + timedelta(days=3), reason="Sygdom"))
     return "/alpha/api/v1/open_counselling/closures"
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.calendar import copenhagen_today
 from core.testing.fixtures import organisation_id
 from tests.chromium import chromium_browser
 
@@ -104,7 +105,7 @@ def test_partner_staff_creates_a_household_through_the_generated_form(page, look
 
 def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(page, app, live_url, tenant_a):
     """The mother-groups journey across three people, each through the development provider."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from core.db import db
     from core.tenancy.context import tenant_context
@@ -112,7 +113,7 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
     from plugins.mother_groups.models import Course, CourseVolunteer
     from plugins.mother_groups.services import generate_sessions
 
-    today = date.today()
+    today = copenhagen_today()
     with app.app_context(), tenant_context(tenant_a):
         course = Course(
             name="Forløb Strandparken",
@@ -182,9 +183,8 @@ def test_health_visitor_refers_coordinator_enrols_volunteer_records_attendance(p
 
 def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_the_aggregate(page, app, tenant_a):
     """Open counselling's authority-free room, end to end."""
-    from datetime import date
 
-    year = date.today().year
+    year = copenhagen_today().year
     log_in(page, "Alfa Kommune", "Testmedarbejder, Testforeningen, Alfa Kommune (demo)")
     page.wait_for_url("**/alpha/")
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Åben rådgivning").click()
@@ -216,7 +216,7 @@ def test_counsellor_registers_an_anonymous_contact_the_municipality_sees_only_th
 
 def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, live_url, tenant_a):
     """The shop, on a phone: sign up for today's shift, then record the takings."""
-    from datetime import date, time
+    from datetime import time
 
     from core.db import db
     from core.tenancy.context import tenant_context
@@ -226,7 +226,7 @@ def test_volunteer_signs_up_for_a_shift_and_records_the_days_takings(page, app, 
     with app.app_context(), tenant_context(tenant_a):
         db.session.add_all(
             [
-                Shift(day=date.today(), starts=time(10, 0), ends=time(14, 0), needed=2),
+                Shift(day=copenhagen_today(), starts=time(10, 0), ends=time(14, 0), needed=2),
                 Volunteer(
                     name="Grethe Nielsen",
                     organisation_id=organisation_id(app, "testforeningen"),

@@ -40,9 +40,9 @@ def clock(monkeypatch):
 def test_no_code_asks_the_server_for_today():
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for folder in ("core", "plugins")
+        for folder in ("core", "plugins", "tests")  # tests too: near midnight the server's date is not Copenhagen's
         for path in sorted((ROOT / folder).rglob("*.py"))
-        if path != ROOT / "core" / "calendar.py"
+        if path not in (ROOT / "core" / "calendar.py", Path(__file__).resolve())
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if SERVER_TIME.search(line)
     ]

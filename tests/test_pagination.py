@@ -8,13 +8,14 @@ query parameters, and a bad page number is a 400 in Danish, never a 500.
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.context import tenant_context
 from core.testing.fixtures import organisation_id
@@ -150,7 +151,7 @@ def _fill_lists(tenant_id: int, org: int) -> None:
     from plugins.open_counselling.services import register_contact
     from plugins.volunteer_association.models import Activity, GrantApplication
 
-    today = date.today()
+    today = copenhagen_today()
     with tenant_context(tenant_id):
         for n in range(PER_PAGE + 2):
             db.session.add(Volunteer(name=f"Sidefrivillig {n}", organisation_id=org))
@@ -272,7 +273,7 @@ def test_every_running_course_has_its_session_to_record_however_many_the_others_
     """The latest session of each course is ranked in SQL: once cut at 40 sessions, a quiet course was left out."""
     from plugins.mother_groups.models import Course, CourseSession
 
-    today = date.today()
+    today = copenhagen_today()
     with app.app_context(), tenant_context(tenant_a):
         busy = Course(name="Travlt forløb", start_date=today - timedelta(days=200), end_date=today + timedelta(days=30), status="running")
         quiet = Course(name="Stille forløb", start_date=today - timedelta(days=300), end_date=today + timedelta(days=30), status="running")

@@ -18,7 +18,7 @@ before anything is counted, so a per-process cache filled by a first request
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from bench.fill.billing import bill
 from bench.generate import clear_tenant, fill_tenant, owner_engine, tenant_plans
 from bench.pages import TRIED_ROLES, NoSample, Page, page_rules, roles_for, signed_in_volunteer_id, tenant_pages
 from bench.profile import Profile
+from core.calendar import copenhagen_today
 from core.db import db
 from core.identity.models import User
 from core.tenancy.context import tenant_context
@@ -75,7 +76,7 @@ def _fill(app, factor: int) -> None:
     engine = owner_engine(app)
     with engine.begin() as connection:
         clear_tenant(connection, plan.tenant_id)
-        fill_tenant(connection, plan, Profile.tiny().scaled(factor), date.today(), extra={"example": _example})
+        fill_tenant(connection, plan, Profile.tiny().scaled(factor), copenhagen_today(), extra={"example": _example})
     if engine.url.get_backend_name() != "sqlite":
         engine.dispose()
     bill(app, [plan.tenant_id], years=1)

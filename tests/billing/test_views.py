@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.calendar import copenhagen_today
 from core.testing.fixtures import csrf_from, sign_in
 from tests.billing.helpers import invoices, series, tenant_of
 
@@ -118,7 +119,7 @@ def test_download_send_pay_and_credit(real, drc_ishoj):
     refused = post(drc_ishoj, f"{url}/paid", {"paid_on": "2024-01-01", "amount": "28.000,00"})
     assert refused.status_code == 422  # before the invoice date
     assert "fakturadatoen" in refused.get_data(as_text=True)
-    too_much = post(drc_ishoj, f"{url}/paid", {"paid_on": __import__("datetime").date.today().isoformat(), "amount": "30000"})
+    too_much = post(drc_ishoj, f"{url}/paid", {"paid_on": copenhagen_today().isoformat(), "amount": "30000"})
     assert too_much.status_code == 422 and "udestående" in too_much.get_data(as_text=True)
     paid = post(drc_ishoj, f"{url}/paid", {"paid_on": invoices(real, "ishoj")[0]["issue_date"].isoformat(), "amount": "28.000,00"})
     assert paid.status_code == 303

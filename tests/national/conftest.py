@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.calendar import copenhagen_today
 from core.testing.fixtures import TEST_TENANTS, build_app
 
 SIX = [f"seks{n}" for n in range(1, 7)]
@@ -47,7 +48,7 @@ def fill(app, slugs: list[str], today: date | None = None) -> None:
     with engine.begin() as connection:
         for plan in plans:
             clear_tenant(connection, plan.tenant_id)
-            fill_tenant(connection, plan, Profile.tiny(), today or date.today())
+            fill_tenant(connection, plan, Profile.tiny(), today or copenhagen_today())
     if engine.url.get_backend_name() != "sqlite":
         engine.dispose()
     bill(app, [p.tenant_id for p in plans], years=1)

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, select
 
 from core.audit import events_for_subject
+from core.calendar import copenhagen_today
 from core.db import db
 from core.tenancy.context import cross_tenant, tenant_context
 from core.testing.fixtures import csrf_from, organisation_id
@@ -208,8 +209,8 @@ def test_daily_job_is_registered_and_runs_per_tenant(app, tenant_a, tenant_b):
     with app.app_context():
         programme, job = registry(app)["core.volunteer_reminders"]
     assert programme is None and job.cron == "5 6 * * *" and job.scope == "tenant"
-    add_volunteer(app, tenant_b, certificate_result="approved", certificate_valid_until=date.today() + timedelta(days=10))
-    alpha = add_volunteer(app, tenant_a, insured_from=date.today(), insured_until=date.today() + timedelta(days=40))
+    add_volunteer(app, tenant_b, certificate_result="approved", certificate_valid_until=copenhagen_today() + timedelta(days=10))
+    alpha = add_volunteer(app, tenant_a, insured_from=copenhagen_today(), insured_until=copenhagen_today() + timedelta(days=40))
     with app.app_context():
         assert enqueue("core.volunteer_reminders", tenant_a).status == "succeeded"
         assert enqueue("core.volunteer_reminders", tenant_a).status == "succeeded"  # twice: nothing new
@@ -233,7 +234,7 @@ def test_reminder_job_through_a_real_rq_worker(app, tenant_a, tenant_b):
     from core.jobs.models import JobRun
     from core.jobs.runner import QUEUE_NAME, enqueue
 
-    expiring = {"certificate_result": "approved", "certificate_valid_until": date.today() + timedelta(days=45)}
+    expiring = {"certificate_result": "approved", "certificate_valid_until": copenhagen_today() + timedelta(days=45)}
     alpha = add_volunteer(app, tenant_a, **expiring)
     add_volunteer(app, tenant_b, **expiring)
     connection = Redis.from_url(redis_url)
@@ -257,9 +258,9 @@ def test_reminder_job_through_a_real_rq_worker(app, tenant_a, tenant_b):
 def test_dashboard_widget_counts_only_the_tenant_in_context(app, tenant_a, tenant_b):
     from core.volunteers.widgets import reminders_widget
 
-    expired = {"name": "<b>Karen</b>", "certificate_result": "approved", "certificate_valid_until": date.today() - timedelta(days=1)}
+    expired = {"name": "<b>Karen</b>", "certificate_result": "approved", "certificate_valid_until": copenhagen_today() - timedelta(days=1)}
     add_volunteer(app, tenant_a, **expired)
-    add_volunteer(app, tenant_a, certificate_result="approved", certificate_valid_until=date.today() + timedelta(days=10))
+    add_volunteer(app, tenant_a, certificate_result="approved", certificate_valid_until=copenhagen_today() + timedelta(days=10))
     for _ in range(3):
         add_volunteer(app, tenant_b, **expired)
     with app.app_context(), tenant_context(tenant_a):
@@ -308,7 +309,7 @@ def test_partner_staff_registers_and_edits_a_volunteer(app, client_for, tenant_a
     assert url.endswith(f"/alpha/volunteers/{volunteer_id}")
     stored = load(app, tenant_a, volunteer_id)
     assert stored.certificate_consent_given is True and stored.certificate_valid_until == date(2099, 1, 20)
-    assert stored.ready_on(date.today())
+    assert stored.ready_on(copenhagen_today())
 
     listing = staff.get("/alpha/volunteers/")
     html = listing.get_data(as_text=True)
@@ -506,7 +507,7 @@ OTHER = {"name": "Aase Andenforeningsen", "phone": "+45 27 18 28 18", "email": "
 def two_organisations(app, tenant_a) -> dict[str, int]:
     return {
         "testforeningen": add_volunteer(
-            app, tenant_a, **OWN, certificate_result="approved", certificate_valid_until=date.today() - timedelta(days=1)
+            app, tenant_a, **OWN, certificate_result="approved", certificate_valid_until=copenhagen_today() - timedelta(days=1)
         ),
         "andenforening": add_volunteer(app, tenant_a, **OTHER, organisation_id=organisation_id(app, "andenforening")),
     }
@@ -605,7 +606,7 @@ def test_the_dashboard_counts_only_the_organisations_volunteers(app, client_for,
         name="Udløbet Anden",
         organisation_id=organisation_id(app, "andenforening"),
         certificate_result="approved",
-        certificate_valid_until=date.today() - timedelta(days=3),
+        certificate_valid_until=copenhagen_today() - timedelta(days=3),
     )
     add_volunteer(
         app,
@@ -613,7 +614,7 @@ def test_the_dashboard_counts_only_the_organisations_volunteers(app, client_for,
         name="Snart Anden",
         organisation_id=organisation_id(app, "andenforening"),
         certificate_result="approved",
-        certificate_valid_until=date.today() + timedelta(days=10),
+        certificate_valid_until=copenhagen_today() + timedelta(days=10),
     )
     with app.app_context(), tenant_context(tenant_a):
         send_volunteer_reminders(tenant_a)  # "Snart Anden": the 60- and the 30-day reminder
