@@ -94,12 +94,7 @@ class PluginHost:
 
     def programme_folders(self) -> list[Path]:
         """The package folder of each programme plugin: where its templates, catalogue and tests are found by convention."""
-        folders = []
-        for name, plugin in self.pm.list_name_plugin():
-            source = getattr(plugin, "__file__", None)
-            if self._programme_of.get(name) is not None and source and Path(source).name == "__init__.py":
-                folders.append(Path(source).parent)
-        return sorted(folders)
+        return sorted(package.folder for package in self.packages())
 
     def packages(self) -> list[ProgrammePackage]:
         """The programme plugins that are packages: what core finds in them by convention (``core.plugins.conventions``)."""
