@@ -6,27 +6,36 @@ programme key (``samvirke_migrations`` hook), all in one version table.
 A plugin's first revision ``depends_on`` the core revision it needs, so a
 plugin can be added to a running installation and migrated on its own.
 Core never refers to plugin tables.
+
+Alembic and Flask-Migrate are imported when a migration command needs them,
+never by the app a web worker serves: with Mako and Pygments they are about
+10 MB of every worker's memory that no request uses.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from flask import Flask, current_app
-from flask_migrate import Migrate
+import click
+from flask import Flask, current_app, g
+from flask.cli import ScriptInfo, with_appcontext
 
 from core.db import db
 from core.plugins.host import plugin_host
 from core.plugins.types import Migrations
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "migrations"
 CORE_BRANCH = "core"
-
-migrate = Migrate()
+# Raw Flask-Migrate commands stay available as `samvirke alembic ...`; `samvirke db ...` is ours
+# (it knows about plugin branches).
+RAW_COMMANDS = "alembic"
 
 
 def lineages(app: Flask | None = None) -> list[Migrations]:
@@ -42,36 +51,88 @@ def lineages(app: Flask | None = None) -> list[Migrations]:
     return sorted(found, key=lambda m: (m.branch != CORE_BRANCH, m.branch))
 
 
-def init_migrations(app: Flask) -> None:
-    # Raw Flask-Migrate commands stay available as `samvirke alembic ...`;
-    # `samvirke db ...` is ours (it knows about plugin branches).
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), command="alembic", render_as_batch=True, compare_type=True)
+class _RawCommands(click.Group):
+    """`samvirke alembic ...`: Flask-Migrate's own commands, imported when the group is used.
 
-    # types-Flask-Migrate declares its Config apart from alembic's; at run time it is a subclass.
-    @migrate.configure  # type: ignore[arg-type]
-    def _add_plugin_locations(config: Config) -> Config:
-        locations = [str(m.path) for m in lineages(current_app)]
-        config.set_main_option("path_separator", "os")
-        config.set_main_option("version_locations", os.pathsep.join(locations))
-        return config
+    Its two options are those of Flask-Migrate's group (``flask_migrate.cli.db``),
+    which its commands read from ``g``; click parses them before a command is found.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            RAW_COMMANDS,
+            help="Flask-Migrate's own commands (Alembic), without plugin branches.",
+            params=[
+                click.Option(["-d", "--directory"], default=None, help='Migration script directory (default is "migrations")'),
+                click.Option(["-x", "--x-arg"], multiple=True, help="Additional arguments consumed by custom env.py scripts"),
+            ],
+            callback=with_appcontext(self._options),
+        )
+
+    @staticmethod
+    def _options(directory: str | None, x_arg: tuple[str, ...]) -> None:
+        g.directory, g.x_arg = directory, x_arg  # Migrate.get_config() reads them there
+
+    def _commands(self, ctx: click.Context) -> click.Group:
+        ready(ctx.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as commands  # type: ignore[import-not-found]  # types-Flask-Migrate has no cli
+
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._commands(ctx).list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._commands(ctx).get_command(ctx, cmd_name)
+
+
+def init_migrations(app: Flask) -> None:
+    app.cli.add_command(_RawCommands())
+
+
+def ready(app: Flask | None = None) -> Any:
+    """Flask-Migrate on ``app`` (default: the current one), set up at its first use; returns the extension."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        migrate = Migrate(app, db, directory=str(MIGRATIONS_DIR), command=RAW_COMMANDS, render_as_batch=True, compare_type=True)
+
+        # types-Flask-Migrate declares its Config apart from alembic's; at run time it is a subclass.
+        @migrate.configure  # type: ignore[arg-type]
+        def _add_plugin_locations(config: Config) -> Config:
+            locations = [str(m.path) for m in lineages(current_app)]
+            config.set_main_option("path_separator", "os")
+            config.set_main_option("version_locations", os.pathsep.join(locations))
+            return config
+
+    return app.extensions["migrate"]
 
 
 def alembic_config() -> Config:
     """The Alembic config Flask-Migrate would use (inside an app context)."""
-    return current_app.extensions["migrate"].migrate.get_config(str(MIGRATIONS_DIR))
+    return ready().migrate.get_config(str(MIGRATIONS_DIR))
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
+
+
+def upgrade(revision: str) -> None:
+    """Flask-Migrate's upgrade of this project's migrations to ``revision`` (e.g. ``example@head``)."""
+    from flask_migrate import upgrade as flask_migrate_upgrade
+
+    ready()
+    flask_migrate_upgrade(directory=str(MIGRATIONS_DIR), revision=revision)
 
 
 def upgrade_all() -> list[str]:
     """Upgrade core, then every plugin branch, to its head; returns the branches."""
-    from flask_migrate import upgrade
-
     done = []
     for lineage in lineages():
-        upgrade(directory=str(MIGRATIONS_DIR), revision=f"{lineage.branch}@head")
+        upgrade(f"{lineage.branch}@head")
         done.append(lineage.branch)
     grant_app_role()
     return done

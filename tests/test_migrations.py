@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from core.db import db
-from core.migrations import MIGRATIONS_DIR, lineages, script_directory, upgrade_all
+from core.migrations import lineages, script_directory, upgrade, upgrade_all
 from core.testing.fixtures import build_app, create_app_for_tests, installed_programmes
 
 
@@ -31,10 +30,10 @@ def test_every_lineage_has_a_single_head(app):
 def test_a_plugin_branch_migrates_on_its_own(database_factory):
     app = create_app_for_tests(database_factory())
     with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR), revision="core@head")
+        upgrade("core@head")
         tables = set(inspect(db.engine).get_table_names())
         assert "tenants" in tables and "example_households" not in tables
-        upgrade(directory=str(MIGRATIONS_DIR), revision="example@head")
+        upgrade("example@head")
         assert "example_households" in set(inspect(db.engine).get_table_names())
         assert upgrade_all() == ["core", *installed_programmes(app)]  # already there: a no-op
 
@@ -47,3 +46,13 @@ def test_cli_db_upgrade_and_heads(database_factory):
     assert "upgraded: core" in result.output and "upgraded: example" in result.output
     heads = runner.invoke(args=["db", "heads"]).output
     assert "core" in heads and "example" in heads
+
+
+def test_flask_migrates_own_commands_load_when_used(database_factory):
+    app = create_app_for_tests(database_factory())
+    runner = app.test_cli_runner()
+    assert "heads" in runner.invoke(args=["alembic", "--help"]).output
+    result = runner.invoke(args=["alembic", "-d", "migrations", "upgrade", "heads"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {"tenants", "example_households"} <= set(inspect(db.engine).get_table_names())

@@ -18,8 +18,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask_migrate import upgrade
-
 if TYPE_CHECKING:
     from core.plugins.scaffold.apps import AppFactory
 
@@ -41,7 +39,7 @@ def revision_id(key: str, taken: set[str]) -> str:
 def first_revision(root: Path, key: str, make_app: AppFactory) -> Path:
     from alembic import command
 
-    from core.migrations import MIGRATIONS_DIR, alembic_config, lineages, script_directory
+    from core.migrations import alembic_config, lineages, script_directory, upgrade
     from core.plugins.scaffold.apps import throwaway_app
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the upgrades of the scratch database are not news
@@ -52,7 +50,7 @@ def first_revision(root: Path, key: str, make_app: AppFactory) -> Path:
             folder = found[key].path  # the convention found the new migrations/ folder
             for branch in found:
                 if branch != key:
-                    upgrade(directory=str(MIGRATIONS_DIR), revision=f"{branch}@head")
+                    upgrade(f"{branch}@head")
             script = script_directory()
             config = alembic_config()
             config.cmd_opts = type("Opts", (), {"x": [f"lineage={key}"]})()  # as `samvirke db revision`
@@ -69,7 +67,7 @@ def first_revision(root: Path, key: str, make_app: AppFactory) -> Path:
             path = Path(written.path)  # type: ignore[union-attr]
             with_rls(path)
             tidy(path)
-            upgrade(directory=str(MIGRATIONS_DIR), revision=f"{key}@head")
+            upgrade(f"{key}@head")
             from core.db import db
 
             for engine in db.engines.values():
