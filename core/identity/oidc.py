@@ -23,13 +23,13 @@ import ipaddress
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 from authlib.common.security import generate_token
-from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import (
     Blueprint,
     abort,
@@ -54,6 +54,9 @@ from core.identity.models import LoginFailure, LoginFlow, User, realm_of_tenant
 from core.identity.sessions import current_principal, end_session, open_session
 from core.tenancy.models import Tenant, utcnow
 
+if TYPE_CHECKING:
+    from authlib.integrations.flask_client import OAuth
+
 log = logging.getLogger(__name__)
 bp = Blueprint("identity", __name__)
 
@@ -73,8 +76,31 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached or is misconfigured: not the person's failure."""
 
 
+# authlib's Flask client brings requests and its HTTP stack, about 16 MB: a worker loads it with its
+# first log-in, not to serve pages (a test of the web app's imports holds this).
+_oauth_lock = threading.Lock()
+
+
 def _oauth() -> OAuth:
-    return current_app.extensions["samvirke_oauth"]
+    """The app's registry of provider clients, made at the first log-in."""
+    oauth = current_app.extensions.get("samvirke_oauth")
+    if oauth is None:
+        from authlib.integrations.flask_client import OAuth
+
+        with _oauth_lock:
+            oauth = current_app.extensions.get("samvirke_oauth")
+            if oauth is None:
+                oauth = OAuth()
+                oauth.init_app(current_app._get_current_object())  # type: ignore[attr-defined]
+                current_app.extensions["samvirke_oauth"] = oauth
+    return oauth
+
+
+def _oauth_error() -> type[Exception]:
+    """authlib's error of a provider exchange (imported with the client, when a log-in fails)."""
+    from authlib.integrations.base_client import OAuthError
+
+    return OAuthError
 
 
 # --- what may be trusted ------------------------------------------------------
@@ -289,7 +315,7 @@ def _start(realm: str, client_factory, callback: str, tenant_id: int | None) -> 
         redirect_uri = url_for(callback, _external=True)
         state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
         authorization = client.create_authorization_url(redirect_uri, state=state, nonce=nonce, code_verifier=verifier)
-    except (ProviderUnavailable, OAuthError, OSError, ValueError, RuntimeError) as exc:
+    except (ProviderUnavailable, _oauth_error(), OSError, ValueError, RuntimeError) as exc:
         return _unavailable(realm, f"{type(exc).__name__}: {exc}", tenant_id)
     db.session.add(
         LoginFlow(
@@ -354,7 +380,7 @@ def _finish(realm: str, client_factory, idp: dict[str, Any], tenant: Tenant | No
         return _fail(realm, "unknown, used, expired or foreign log-in state", tenant_id)
     try:
         client = client_factory()
-    except (ProviderUnavailable, OAuthError, OSError, ValueError) as exc:
+    except (ProviderUnavailable, _oauth_error(), OSError, ValueError) as exc:
         return _unavailable(realm, f"{type(exc).__name__}: {exc}", tenant_id)
     issuer = client.server_metadata["issuer"]
     try:
@@ -363,7 +389,7 @@ def _finish(realm: str, client_factory, idp: dict[str, Any], tenant: Tenant | No
         organisation_id = _organisation_of(partner, tenant) if partner else None
     except OSError as exc:  # the provider did not answer in time, or not at all
         return _unavailable(realm, f"{type(exc).__name__}", tenant_id)
-    except (LoginError, OAuthError, JoseError, KeyError, ValueError, TypeError) as exc:
+    except (LoginError, _oauth_error(), JoseError, KeyError, ValueError, TypeError) as exc:
         return _fail(realm, f"{type(exc).__name__}: {exc}", tenant_id)
     name = claims.get("name") if isinstance(claims.get("name"), str) else None
     user = _upsert_user(realm_of_tenant(tenant_id), issuer, claims["sub"], name or claims["sub"])
@@ -524,7 +550,7 @@ def logout():
                     post_logout_redirect_uri=target, id_token_hint=row.id_token_hint, client_id=client.client_id
                 )["url"]
                 return render_template("identity/provider_logout.html", provider_logout_url=url)
-        except (ProviderUnavailable, OAuthError, OSError, ValueError, RuntimeError) as exc:
+        except (ProviderUnavailable, _oauth_error(), OSError, ValueError, RuntimeError) as exc:
             log.warning("provider log-out not possible: %s", exc)
     return redirect(target)
 
@@ -568,9 +594,6 @@ def _limit_log_ins(app) -> None:
 
 
 def init_oidc(app) -> None:
-    oauth = OAuth()
-    oauth.init_app(app)
-    app.extensions["samvirke_oauth"] = oauth
     app.register_blueprint(bp)
     _trust_proxies(app)
     _limit_log_ins(app)

@@ -24,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext
-from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from core.programme import (
@@ -286,6 +285,8 @@ def _ics_description(items: list[UpcomingClosure], office: Office) -> str:
 @bp.get("/closures.ics", roles=PUBLIC)
 def closures_ics():
     """The next 12 months' closures: one all-day event per closed day and office, stable UIDs."""
+    from icalendar import Calendar, Event  # only this feed needs it: not in every worker's memory
+
     today = _today()
     until = today + HORIZON
     slug = g.tenant.slug
