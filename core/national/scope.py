@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import defer, raiseload
 
 from core.db import db
 from core.partnerships.models import Agreement, AgreementParty, AgreementProgramme
@@ -79,6 +79,8 @@ def coverage(organisation_id: int | None, installed: Iterable[str]) -> Coverage:
         # The page shows each agreement's period and status (its notices: one more query, for all
         # of them); never its parties or programmes, which would be loaded for every agreement.
         .options(raiseload(Agreement.parties), raiseload(Agreement.programmes))
+        # Nor its terms, targets or payer: JSON documents decoded for every agreement and never read here.
+        .options(*(defer(column, raiseload=True) for column in (Agreement.terms, Agreement.targets, Agreement.payer)))
         .join(Tenant, Tenant.id == Agreement.tenant_id)
         .join(AgreementProgramme, (AgreementProgramme.agreement_id == Agreement.id) & (AgreementProgramme.tenant_id == Agreement.tenant_id))
         .join(
