@@ -200,6 +200,10 @@ def _render_table(table: Table, data: TableData, disclosure: Disclosure | None, 
                 marker = disclosure.marker(Cell(table.key, key, column.key)) if disclosure else None
                 marker = marker or "x"
                 cells.append(RenderedCell(marker, marker, marker, hidden, numeric[index]))
+            elif numeric[index] and type(value) is int:
+                # Most cells of a report are whole counts: their CSV and spreadsheet values are the number itself
+                # (what csv_value and typed_value give them), without two calls per cell.
+                cells.append(RenderedCell(formats.display(column, value), str(value), value, None, True))
             else:
                 shown = formats.display(column, value)
                 cells.append(

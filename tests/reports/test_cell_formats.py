@@ -43,3 +43,35 @@ def test_the_language_is_the_viewers(app):
         assert Formats().number(1234567, 0) == "1.234.567"
     with app.test_request_context(), force_locale("en"):
         assert Formats().number(1234567, 0) == "1,234,567"
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_a_rendered_cell_has_the_csv_and_spreadsheet_values_of_its_column(app, lang):
+    """The whole counts' shortcut in _render_table gives what csv_value and typed_value give every other cell."""
+    from datetime import date
+
+    from core.reports.definitions import Table, TableData
+    from core.reports.engine import _render_table
+    from core.reports.formatting import typed_value
+
+    columns = [
+        Column("name", "Name", kind="text"),
+        Column("count", "Count", kind="count"),
+        Column("amount", "Amount", kind="money"),
+        Column("rate", "Rate", kind="percent"),
+        Column("day", "Day", kind="date"),
+    ]
+    values = [v for v in _values() if not isinstance(v, float)]
+    rows = [
+        {"name": f"row {i}", "count": v, "amount": v, "rate": v, "day": date(2026, 1 + i % 12, 1 + i % 28)} for i, v in enumerate(values)
+    ]
+    rows.append({"name": "empty", "count": None, "amount": None, "rate": None, "day": None})
+    with app.test_request_context(), force_locale(lang):
+        formats = Formats()
+        rendered = _render_table(Table("t", "T", columns), TableData(rows, columns), None, formats)
+        for row, cells in zip(rows, rendered.rows, strict=True):
+            for column, cell in zip(columns, cells, strict=True):
+                value = row[column.key]
+                assert cell.text == formats.display(column, value)
+                assert cell.csv == formats.csv_value(column, value), (column.key, value)
+                assert cell.value == typed_value(column, value, formats) and type(cell.value) is type(typed_value(column, value, formats))
