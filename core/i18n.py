@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +73,20 @@ def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=2048)
+def _formatted_day(day: date, pattern: str, lang: str) -> str:
+    # Babel parses the locale and the pattern at every call (about 50 µs); a page lists the same
+    # days many times (a national view: 200 agreement dates), and a day's text never changes.
+    return dates.format_date(day, pattern, locale=lang)
+
+
 def format_day(value: date | datetime | str | None, *, locale: str | None = None) -> str:
     """``1.12.2026`` (Danish) or ``Dec 1, 2026``; empty for None. ``locale`` ("da"/"en") instead of the UI
     language, for a document whose language is not the viewer's (an invoice is Danish)."""
     if value is None or value == "":
         return ""
     lang = locale or language()
-    return dates.format_date(_as_date(value), _DATE[lang], locale=lang)
+    return _formatted_day(_as_date(value), _DATE[lang], lang)
 
 
 def format_day_long(value: date | datetime | str | None, *, locale: str | None = None) -> str:
@@ -86,7 +94,7 @@ def format_day_long(value: date | datetime | str | None, *, locale: str | None =
     if value is None or value == "":
         return ""
     lang = locale or language()
-    return dates.format_date(_as_date(value), _DATE_LONG[lang], locale=lang)
+    return _formatted_day(_as_date(value), _DATE_LONG[lang], lang)
 
 
 def format_moment(value: datetime | None) -> str:
