@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -76,4 +77,7 @@ def create_app(config: type[BaseConfig] | BaseConfig | dict[str, Any] | None = N
     from core.cli import register_cli
 
     register_cli(app)
+    if app.config.get("FREEZE_START_OBJECTS"):
+        gc.collect()  # the start's garbage is freed first, not frozen with it
+        gc.freeze()
     return app
