@@ -76,8 +76,8 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached or is misconfigured: not the person's failure."""
 
 
-# authlib's Flask client brings requests and its HTTP stack, about 16 MB: a worker loads it with its
-# first log-in, not to serve pages (a test of the web app's imports holds this).
+# authlib's Flask client brings requests and its HTTP stack (about 5 MB of a worker beside what the app
+# loads anyway): a worker loads it with its first log-in, not to serve pages (tests/test_worker_footprint.py).
 _oauth_lock = threading.Lock()
 
 
