@@ -67,6 +67,18 @@ def test_the_contributions_are_asked_of_the_plugins_once_per_app(app):
         assert found["mother_groups"].main == "mothers"
 
 
+def test_an_aggregate_counts_only_the_tenants_of_its_window(app, households, tenant_a, tenant_b):
+    """Window.of_tenants bounds every programme's aggregate (IN on SQLite, one array parameter on PostgreSQL)."""
+    with app.app_context(), cross_tenant("test: the window's tenants"):
+        for key, figures in contributions.installed().items():
+            for tenants in ([tenant_a], [tenant_b], [tenant_a, tenant_b]):
+                found = contributions.run(figures, tenants, [YEAR])
+                assert {tenant for tenant, _year in found} <= set(tenants), key
+        both = contributions.run(contributions.installed()["example"], [tenant_a, tenant_b], [YEAR])
+        assert both[(tenant_a, YEAR)]["households"] == 6 and both[(tenant_b, YEAR)]["households"] == 5
+        assert set(contributions.run(contributions.installed()["example"], [tenant_b], [YEAR])) == {(tenant_b, YEAR)}
+
+
 def test_a_select_without_a_declared_column_is_refused(app, tenant_a):
     from sqlalchemy import literal, select
 
