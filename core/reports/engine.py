@@ -200,21 +200,10 @@ def _render_table(table: Table, data: TableData, disclosure: Disclosure | None, 
                 marker = disclosure.marker(Cell(table.key, key, column.key)) if disclosure else None
                 marker = marker or "x"
                 cells.append(RenderedCell(marker, marker, marker, hidden, numeric[index]))
-            elif numeric[index] and type(value) is int:
-                # Most cells of a report are whole counts: their CSV and spreadsheet values are the number itself
-                # (what csv_value and typed_value give them), without two calls per cell.
-                cells.append(RenderedCell(formats.display(column, value), str(value), value, None, True))
             else:
-                shown = formats.display(column, value)
-                cells.append(
-                    RenderedCell(
-                        shown,
-                        formats.csv_value(column, value, shown),
-                        formatting.typed_value(column, value, formats, shown),
-                        None,
-                        numeric[index] or (column.kind == "raw" and isinstance(value, int | float)),
-                    )
-                )
+                shown, csv, typed = formats.cell(column, value)
+                numeric_cell = numeric[index] or (column.kind == "raw" and isinstance(value, int | float))
+                cells.append(RenderedCell(shown, csv, typed, None, numeric_cell))
         rows.append(cells)
         keys.append(key)
     return RenderedTable(

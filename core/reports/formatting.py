@@ -101,6 +101,15 @@ class Formats:
             return format_day(value)
         return str(value)
 
+    def cell(self, column: Column, value: Any) -> tuple[str, str, Any]:
+        """A cell as the page shows it, as the CSV has it and as a spreadsheet types it."""
+        shown = self.display(column, value)
+        if column.numeric and type(value) is int:
+            # Most cells of a report are whole counts (a national view: about 4,700): their CSV and
+            # spreadsheet values are the number itself, what csv_value and typed_value would give.
+            return shown, str(value), value
+        return shown, self.csv_value(column, value, shown), typed_value(column, value, self, shown)
+
     def csv_value(self, column: Column, value: Any, shown: str | None = None) -> str:
         """A cell in a CSV file for Danish Excel: a plain number with a decimal comma, or the text shown (``shown``: already made)."""
         if value is None:

@@ -47,7 +47,7 @@ def test_the_language_is_the_viewers(app):
 
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_a_rendered_cell_has_the_csv_and_spreadsheet_values_of_its_column(app, lang):
-    """The whole counts' shortcut in _render_table gives what csv_value and typed_value give every other cell."""
+    """Formats.cell's whole-count shortcut gives what csv_value and typed_value give every other cell."""
     from datetime import date
 
     from core.reports.definitions import Table, TableData
